@@ -1,0 +1,3 @@
+from infrasync.cli import main
+
+main()

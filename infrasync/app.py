@@ -1,0 +1,115 @@
+"""The FastAPI application factory: API, operations endpoints and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infrasync import __version__, frontend
+from infrasync.config import Settings
+from infrasync.db import create_engine_for, session_factory
+from infrasync.errors import NotFound, error_response, install_error_handlers
+from infrasync.observability import health, metrics
+from infrasync.observability.metrics import HttpMetrics
+from infrasync.observability.requests import RequestContextMiddleware
+
+MAX_REQUEST_BODY_BYTES = 1024 * 1024
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit with a 413 before a route reads them into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413, f"The request body is larger than {self.limit // 1024} KiB; send less."
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _api_not_found_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+    @router.api_route("/api", methods=methods)
+    @router.api_route("/api/{path:path}", methods=methods)
+    async def api_not_found(request: Request) -> None:
+        raise NotFound(f"No API route {request.method} {request.url.path}. See /docs for the API.")
+
+    return router
+
+
+def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
+    engine = create_engine_for(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Infrasync",
+        version=__version__,
+        description="Digests of your GitHub repositories' activity, on your team's schedule.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.http_metrics = HttpMetrics()
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    # Domain routers are included here, above the catch-alls, as they land.
+    app.include_router(_api_not_found_router())
+    app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[settings.effective_frontend_url],
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(BodySizeLimitMiddleware)
+    # Added last, so it runs first: every response, even a 413 or a 500, gets an id.
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.http_metrics)
+    return app

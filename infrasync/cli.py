@@ -1,0 +1,165 @@
+"""The `infrasync` command line (SPEC §2).
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, always with one clear
+line on stderr and never a traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from infrasync.config import Settings, SettingsError, load_settings
+from infrasync.kit.urls import redacted
+
+EXIT_RUNTIME_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="infrasync",
+    help="Infrasync: digests of your GitHub repositories' activity, on your team's schedule.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+class CliFailure(Exception):
+    """Ends the command with one line on stderr and the given exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_RUNTIME_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def not_yet(capability: str) -> NoReturn:
+    """For commands whose capability has not landed: say so rather than pretend."""
+    raise CliFailure(
+        f"{capability} is not available in this version of Infrasync yet.", EXIT_BAD_INPUT
+    )
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _migrate(settings: Settings) -> None:
+    from infrasync.db import upgrade_to_head
+
+    try:
+        upgrade_to_head(settings.effective_database_url)
+    except SQLAlchemyError as error:
+        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+        raise CliFailure(
+            f"cannot migrate {redacted(settings.effective_database_url)}: {reason}"
+        ) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Serve HTTP only; run `infrasync worker` apart.")
+    ] = False,
+) -> None:
+    """Serve the API and the web app (and, unless --no-worker, the worker)."""
+    import uvicorn
+
+    from infrasync.app import create_app
+    from infrasync.observability.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.effective_log_format)
+    _migrate(settings)
+    if not no_worker:
+        # Scheduling and delivery arrive with their own issue; until then serve is HTTP only.
+        stderr.print("infrasync: the worker is not part of this version yet; serving HTTP only.")
+    stderr.print(f"Infrasync is serving on http://{host}:{port} (web app and API at /docs)")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run scheduling and delivery only; any number may share one Postgres."""
+    not_yet("The worker (scheduling and delivery)")
+
+
+@app.command()
+def tick() -> None:
+    """Run one scheduling pass, then exit (for cron or AWS Lambda)."""
+    not_yet("Scheduling (`tick`)")
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the newest version."""
+    settings = _settings()
+    _migrate(settings)
+    stderr.print(f"Database {redacted(settings.effective_database_url)} is up to date.")
+
+
+@app.command()
+def digest(
+    source: Annotated[
+        str, typer.Argument(help="owner/repo on GitHub, or a path to a local git repository.")
+    ],
+    since: Annotated[str, typer.Option(help="Window start: 7d, 24h or a date.")] = "7d",
+    until: Annotated[str | None, typer.Option(help="Window end (a date); default now.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="markdown, json or slack.")
+    ] = "markdown",
+    writer: Annotated[str, typer.Option(help="auto, builtin or llm.")] = "auto",
+) -> None:
+    """Print one digest to stdout; progress goes to stderr."""
+    not_yet("Making a digest")
+
+
+@admin_app.command("login-link")
+def login_link(
+    email: Annotated[str | None, typer.Option(help="Email of the user to sign in as.")] = None,
+) -> None:
+    """Print a one-time sign-in link (expires in 15 minutes, single use)."""
+    not_yet("Sign-in links")
+
+
+@admin_app.command()
+def purge() -> None:
+    """Delete for good what was soft-deleted more than the retention period ago."""
+    not_yet("Purging soft-deleted data")
+
+
+@admin_app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored secrets under the first key of INFRASYNC_ENCRYPTION_KEYS."""
+    not_yet("Key rotation")
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as error:
+        for problem in error.problems:
+            stderr.print(f"infrasync: {problem}")
+        stderr.print("infrasync: refusing to start until these settings are fixed.")
+        sys.exit(EXIT_BAD_INPUT)
+    except CliFailure as failure:
+        stderr.print(f"infrasync: {failure}")
+        sys.exit(failure.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

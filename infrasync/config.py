@@ -1,0 +1,264 @@
+"""Settings, read from `INFRASYNC_*` environment variables and a `.env` file (SPEC §3).
+
+Development works with no configuration at all: the SQLite database, the session-signing
+key and the encryption keys live under `./.infrasync/`. Production refuses to start until
+every secret is given and every public address is https.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infrasync.kit.urls import normalize_database_url
+
+DATA_DIR_NAME = ".infrasync"
+SECRET_KEY_MIN_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used; each line of `problems` names one setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _blank_to_none(value: object) -> object:
+    # `INFRASYNC_SECRET_KEY=` in a .env file means "not set", not "the empty string".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _strip_slash(value: object) -> object:
+    value = _blank_to_none(value)
+    return value.rstrip("/") if isinstance(value, str) else value
+
+
+def _require_http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http:// or https:// address, got {value!r}")
+    return value
+
+
+def _require_database_url(value: str | None) -> str | None:
+    if value is not None:
+        normalize_database_url(value)  # raises ValueError saying what is wrong
+    return value
+
+
+OptionalStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
+BaseUrl = Annotated[str, BeforeValidator(_strip_slash), AfterValidator(_require_http_url)]
+OptionalBaseUrl = Annotated[
+    str | None, BeforeValidator(_strip_slash), AfterValidator(_require_http_url)
+]
+DatabaseUrl = Annotated[
+    str | None, BeforeValidator(_blank_to_none), AfterValidator(_require_database_url)
+]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INFRASYNC_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    environment: Literal["development", "production"] = "development"
+    database_url: DatabaseUrl = None
+    secret_key: OptionalSecret = None
+    encryption_keys: OptionalSecret = None
+    public_url: BaseUrl = "http://127.0.0.1:8000"
+    frontend_url: OptionalBaseUrl = None
+
+    github_url: BaseUrl = "https://github.com"
+    github_api_url: BaseUrl = "https://api.github.com"
+    github_graphql_url: OptionalBaseUrl = None
+    github_client_id: OptionalStr = None
+    github_client_secret: OptionalSecret = None
+    github_token: OptionalSecret = None
+
+    llm_base_url: OptionalBaseUrl = None
+    llm_api_key: OptionalSecret = None
+    llm_model: OptionalStr = None
+
+    smtp_url: OptionalSecret = None
+    email_from: OptionalStr = None
+
+    billing_mode: Literal["self_hosted", "saas"] = "self_hosted"
+    stripe_secret_key: OptionalSecret = None
+    stripe_webhook_secret: OptionalSecret = None
+    stripe_price_pro: OptionalStr = None
+    stripe_api_base: BaseUrl = "https://api.stripe.com"
+
+    metrics_token: OptionalSecret = None
+    retention_days: int = Field(default=30, ge=1)
+    log_format: Literal["console", "json"] | None = None
+    ssm_prefix: OptionalStr = None
+
+    # Derived values. Everything else reads these rather than re-deriving them.
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def data_dir(self) -> Path:
+        return Path.cwd() / DATA_DIR_NAME
+
+    @property
+    def effective_frontend_url(self) -> str:
+        return self.frontend_url or self.public_url
+
+    @property
+    def effective_log_format(self) -> Literal["console", "json"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "console"
+
+    @property
+    def effective_github_graphql_url(self) -> str:
+        if self.github_graphql_url:
+            return self.github_graphql_url
+        api = self.github_api_url
+        # GitHub Enterprise Server serves REST at /api/v3 and GraphQL at /api/graphql.
+        if api.endswith("/api/v3"):
+            return api.removesuffix("/v3") + "/graphql"
+        return api + "/graphql"
+
+    @property
+    def effective_database_url(self) -> str:
+        raw = self.database_url or f"sqlite:///{self.data_dir / 'infrasync.db'}"
+        return normalize_database_url(raw)
+
+    @property
+    def effective_secret_key(self) -> str:
+        if self.secret_key is None:
+            raise SettingsError(["INFRASYNC_SECRET_KEY is not set."])
+        return self.secret_key.get_secret_value()
+
+    @property
+    def fernet_keys(self) -> list[str]:
+        if self.encryption_keys is None:
+            raise SettingsError(["INFRASYNC_ENCRYPTION_KEYS is not set."])
+        raw = self.encryption_keys.get_secret_value()
+        return [key.strip() for key in raw.split(",") if key.strip()]
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every reason `settings` is unsafe for production, one sentence per setting."""
+    problems: list[str] = []
+    if settings.secret_key is None:
+        problems.append(
+            "INFRASYNC_SECRET_KEY is missing: set it to a random string of at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters."
+        )
+    elif len(settings.secret_key.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
+        problems.append(
+            f"INFRASYNC_SECRET_KEY is too short: use at least {SECRET_KEY_MIN_LENGTH} "
+            "random characters."
+        )
+    problems.extend(_encryption_key_problems(settings))
+    public_url_given = "public_url" in settings.model_fields_set
+    for name, value in (
+        ("INFRASYNC_PUBLIC_URL", settings.public_url if public_url_given else None),
+        ("INFRASYNC_FRONTEND_URL", settings.frontend_url),
+    ):
+        if value is None:
+            problems.append(f"{name} is missing: set it to the https address users reach.")
+        elif urlsplit(value).scheme != "https":
+            problems.append(f"{name} must be an https:// address in production (got {value}).")
+    return problems
+
+
+def _encryption_key_problems(settings: Settings) -> list[str]:
+    if settings.encryption_keys is None:
+        return [
+            "INFRASYNC_ENCRYPTION_KEYS is missing: set it to one or more comma-separated "
+            "Fernet keys (make one with `python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'`)."
+        ]
+    keys = settings.fernet_keys
+    if not keys:
+        return ["INFRASYNC_ENCRYPTION_KEYS is empty: give at least one Fernet key."]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            return [
+                f"INFRASYNC_ENCRYPTION_KEYS key #{position} is not a valid Fernet key "
+                "(32 url-safe base64-encoded bytes)."
+            ]
+    return []
+
+
+def _read_or_create_secret(path: Path, make: str) -> str:
+    """Reads a generated development secret, creating it (mode 0600) the first time."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # O_EXCL: two processes starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(make + "\n")
+    return make
+
+
+def with_development_secrets(settings: Settings) -> Settings:
+    """Fills in the generated, file-kept secrets that development needs and nobody set."""
+    updates: dict[str, object] = {}
+    if settings.secret_key is None:
+        key = _read_or_create_secret(
+            settings.data_dir / "secret_key", secrets.token_urlsafe(48)
+        )
+        updates["secret_key"] = SecretStr(key)
+    if settings.encryption_keys is None:
+        keys = _read_or_create_secret(
+            settings.data_dir / "encryption_keys", Fernet.generate_key().decode()
+        )
+        updates["encryption_keys"] = SecretStr(keys)
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads, checks and completes the settings; raises SettingsError naming each problem."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe_validation_error(error)) from None
+    if settings.is_production:
+        problems = production_problems(settings)
+        if problems:
+            raise SettingsError(problems)
+        return settings
+    return with_development_secrets(settings)
+
+
+def _describe_validation_error(error: object) -> list[str]:
+    from pydantic import ValidationError
+
+    assert isinstance(error, ValidationError)
+    lines = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = "_".join(str(part) for part in item["loc"]).upper() or "settings"
+        name = f"INFRASYNC_{field}" if field != "settings" else field
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name} is invalid: {message}.")
+    return lines

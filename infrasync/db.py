@@ -1,0 +1,132 @@
+"""Engines, sessions and schema migrations for SQLite (embedded) and Postgres."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from infrasync.kit.urls import sync_database_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# How long a statement waits for another writer's lock before SQLite gives up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+
+def _is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
+    # proceed while the worker writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if _is_sqlite(url):
+        return {}
+    return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+
+
+def create_engine_for(url: str, *, create_directory: bool = True) -> AsyncEngine:
+    """The async engine for a normalized URL (see kit.urls.normalize_database_url)."""
+    if _is_sqlite(url) and create_directory:
+        _ensure_sqlite_directory(url)
+    engine = create_async_engine(
+        url, connect_args=_connect_args(url), pool_pre_ping=not _is_sqlite(url)
+    )
+    if _is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: a route may read what it just committed without a new query.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits when the caller finishes, rolls back when it raises."""
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# Migrations ----------------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Dated names keep `ls` in the order the schema grew.
+    config.set_main_option(
+        "file_template",
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s",
+    )
+    config.attributes["database_url"] = sync_database_url(url)
+    return config
+
+
+def upgrade_to_head(url: str) -> None:
+    """Brings the schema at `url` to the newest migration (idempotent)."""
+    if _is_sqlite(url):
+        _ensure_sqlite_directory(url)
+    command.upgrade(alembic_config(url), "head")
+
+
+def head_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db"))
+    return set(script.get_heads())
+
+
+def current_revisions(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def sync_engine_for(url: str) -> Any:
+    """A short-lived blocking engine (migrations, admin commands, test setup)."""
+    sync_url = sync_database_url(url)
+    engine = create_engine(sync_url, poolclass=NullPool, connect_args=_connect_args(url))
+    if _is_sqlite(url):
+        event.listen(engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+__all__ = [
+    "AsyncEngine",
+    "AsyncSession",
+    "alembic_config",
+    "create_engine_for",
+    "current_revisions",
+    "head_revisions",
+    "session_factory",
+    "session_scope",
+    "sync_engine_for",
+    "upgrade_to_head",
+]

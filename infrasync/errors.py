@@ -1,0 +1,118 @@
+"""One error family, rendered by one handler as JSON `{"detail": …}` (SPEC §4).
+
+Routes and services raise these; nothing else builds an error response. A user mistake is
+a 4xx with a sentence that says what to fix. Anything else that escapes is a bug, logged
+with its traceback and answered with a 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+class InfrasyncError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers
+
+
+class BadRequest(InfrasyncError):
+    status_code = 400
+
+
+class Unauthorized(InfrasyncError):
+    status_code = 401
+
+
+class Forbidden(InfrasyncError):
+    status_code = 403
+
+
+class NotFound(InfrasyncError):
+    status_code = 404
+
+
+class Conflict(InfrasyncError):
+    status_code = 409
+
+
+class PayloadTooLarge(InfrasyncError):
+    status_code = 413
+
+
+class Unprocessable(InfrasyncError):
+    status_code = 422
+
+
+class RateLimited(InfrasyncError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+class PlanLimitExceeded(Forbidden):
+    """The org's plan does not allow this; the message says which plan does."""
+
+
+def error_response(
+    status_code: int, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code, headers=headers)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    # ("body", "name") reads better to a person as "body.name".
+    return ".".join(str(part) for part in loc)
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
+    parts = [f"{_location(tuple(error['loc']))}: {error['msg']}" for error in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "Invalid request — " + "; ".join(parts) + more + "."
+
+
+async def _handle_infrasync_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InfrasyncError)
+    return error_response(error.status_code, error.message, error.headers)
+
+
+async def _handle_http_exception(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return error_response(error.status_code, error.detail, getattr(error, "headers", None))
+
+
+async def _handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [dict(item) for item in error.errors()]
+    for item in errors:
+        item.pop("input", None)  # may echo a secret the user pasted into the wrong field
+        item.pop("ctx", None)
+        item.pop("url", None)
+    return JSONResponse(
+        {"detail": describe_validation_errors(errors), "errors": jsonable_encoder(errors)},
+        status_code=422,
+    )
+
+
+def internal_error_response() -> JSONResponse:
+    """The answer to a bug: says nothing about it beyond the request id in the header."""
+    return error_response(
+        500, "Something went wrong on our side. It has been logged; please try again."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(InfrasyncError, _handle_infrasync_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    # Unexpected exceptions are caught by observability.requests.RequestContextMiddleware,
+    # which can still attach the request id to the 500 it sends.

@@ -1,0 +1,1 @@
+"""Logging, metrics and health: how operators see a running Infrasync."""

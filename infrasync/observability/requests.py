@@ -1,0 +1,90 @@
+"""Per-request plumbing in one pure-ASGI middleware: request id, access log, metrics.
+
+Pure ASGI rather than `BaseHTTPMiddleware` because the latter buffers streaming
+responses and breaks contextvars propagation in some Starlette versions.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infrasync.errors import internal_error_response
+from infrasync.observability.metrics import HttpMetrics
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is reused only when it cannot smuggle anything into a log line or header.
+_WELL_FORMED_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+UNMATCHED_ROUTE = "<unmatched>"
+
+access_log = structlog.get_logger("infrasync.access")
+
+
+def request_id_from(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _WELL_FORMED_REQUEST_ID.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The path as declared (`/api/orgs/{org}`), so metrics do not grow a label per id."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = request_id_from(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status_code = 500
+        response_started = False
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status_code, response_started
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                response_started = True
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            access_log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            if response_started:
+                raise  # too late for a clean 500; the server closes the connection
+            await internal_error_response()(scope, receive, send_with_request_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            self.metrics.observe(scope["method"], route, status_code, elapsed)
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=route,
+                status=status_code,
+                duration_ms=round(elapsed * 1000, 1),
+            )
+            structlog.contextvars.clear_contextvars()

@@ -1,0 +1,31 @@
+import { LogIn } from "lucide-react";
+
+import { Button } from "@/components/ui/button";
+import { ServerStatusCard } from "@/features/health/ServerStatusCard";
+
+export const PRODUCT_DESCRIPTION =
+  "Keep your team in sync with its GitHub repositories — digests of pull requests, reviews, issues, commits and releases, delivered to Slack, Discord, email and webhooks.";
+
+export function HomePage() {
+  return (
+    <div className="grid gap-10 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
+      <title>Infrasync</title>
+      <section aria-labelledby="home-title" className="flex flex-col gap-6">
+        <h1 id="home-title" className="text-4xl font-bold tracking-tight text-slate-900 sm:text-5xl">
+          Infrasync
+        </h1>
+        <p className="max-w-2xl text-lg leading-relaxed text-slate-700">{PRODUCT_DESCRIPTION}</p>
+        <div>
+          {/* A plain link on purpose: the backend starts the OAuth flow, so this must be a full page load. */}
+          <Button asChild variant="primary" size="lg">
+            <a href="/auth/github/login" data-testid="sign-in">
+              <LogIn aria-hidden="true" />
+              Sign in with GitHub
+            </a>
+          </Button>
+        </div>
+      </section>
+      <ServerStatusCard />
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/react";
+import { afterEach, vi } from "vitest";
+
+// A browser resolves a relative URL such as "/health" against the page's address; the
+// Request class that Node lends the jsdom environment does not, so do what the browser does.
+const NodeRequest = globalThis.Request;
+class PageRequest extends NodeRequest {
+  constructor(input: RequestInfo | URL, init?: RequestInit) {
+    super(typeof input === "string" ? new URL(input, document.baseURI) : input, init);
+  }
+}
+globalThis.Request = PageRequest;
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});

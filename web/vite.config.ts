@@ -1,0 +1,31 @@
+import { fileURLToPath, URL } from "node:url";
+import tailwindcss from "@tailwindcss/vite";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+const backend = "http://127.0.0.1:8000";
+
+// Paths served by the FastAPI backend. `/auth/callback` is deliberately absent:
+// it is a route of this single-page app.
+const proxiedPaths = ["/api", "/auth/github", "/auth/link", "/auth/logout", "/health", "/ready"];
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: {
+    alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
+  },
+  build: {
+    // The Python package serves these files from `/`; hashed files land in `assets/`.
+    outDir: "../infrasync/web_dist",
+    emptyOutDir: true,
+    assetsDir: "assets",
+  },
+  server: {
+    proxy: Object.fromEntries(proxiedPaths.map((path) => [path, { target: backend, changeOrigin: false }])),
+  },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
