@@ -13,6 +13,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+# Typer ships its own copy of click; its exceptions are not re-exported, and we need them
+# to print usage mistakes as one line (typer's default is a framed, multi-line box).
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 from infrasync.config import Settings, SettingsError, load_settings
 from infrasync.kit.urls import redacted
 
@@ -57,7 +61,9 @@ def _migrate(settings: Settings) -> None:
     try:
         upgrade_to_head(settings.effective_database_url)
     except SQLAlchemyError as error:
-        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+        # The driver's own message ("connection refused") says more than SQLAlchemy's wrapper.
+        cause = getattr(error, "orig", None) or error
+        reason = str(cause).splitlines()[0]
         raise CliFailure(
             f"cannot migrate {redacted(settings.effective_database_url)}: {reason}"
         ) from None
@@ -152,7 +158,24 @@ def rotate_keys() -> None:
 
 def main() -> None:
     try:
-        app()
+        # standalone_mode=False: usage errors come back to us, so they print as one line
+        # rather than as a framed box.
+        exit_code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        # `infrasync admin` alone: show what the group offers, as --help would (typer's
+        # rich formatter prints it itself and returns "").
+        if error.ctx is not None and (text := error.ctx.get_help()):
+            typer.echo(text)
+        sys.exit(EXIT_BAD_INPUT)
+    except UsageError as error:
+        hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+        stderr.print(f"infrasync: {error.format_message()}{hint}")
+        sys.exit(EXIT_BAD_INPUT)
+    except ClickException as error:
+        stderr.print(f"infrasync: {error.format_message()}")
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        sys.exit(130)
     except SettingsError as error:
         for problem in error.problems:
             stderr.print(f"infrasync: {problem}")
@@ -163,3 +186,4 @@ def main() -> None:
         sys.exit(failure.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)

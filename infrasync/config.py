@@ -223,9 +223,7 @@ def with_development_secrets(settings: Settings) -> Settings:
     """Fills in the generated, file-kept secrets that development needs and nobody set."""
     updates: dict[str, object] = {}
     if settings.secret_key is None:
-        key = _read_or_create_secret(
-            settings.data_dir / "secret_key", secrets.token_urlsafe(48)
-        )
+        key = _read_or_create_secret(settings.data_dir / "secret_key", secrets.token_urlsafe(48))
         updates["secret_key"] = SecretStr(key)
     if settings.encryption_keys is None:
         keys = _read_or_create_secret(

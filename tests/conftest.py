@@ -62,9 +62,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated database of its own for this test."""
     if backend == "sqlite":
         sqlite: SqliteDatabases = request.getfixturevalue("sqlite_databases")
@@ -87,7 +85,7 @@ def web_dist(tmp_path: Path) -> Path:
     dist = tmp_path / "web_dist"
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text(
-        '<!doctype html><html><head><title>Infrasync</title>'
+        "<!doctype html><html><head><title>Infrasync</title>"
         '<script type="module" src="/assets/index-abc123.js"></script></head>'
         '<body><div id="root"></div></body></html>',
         encoding="utf-8",

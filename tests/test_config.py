@@ -162,7 +162,10 @@ def test_github_graphql_url_can_be_set_explicitly(monkeypatch: pytest.MonkeyPatc
         ("postgresql://u:p@db:5432/app", "postgresql+psycopg://u:p@db:5432/app"),
         ("postgres://u:p@db/app", "postgresql+psycopg://u:p@db/app"),
         ("postgresql+psycopg2://u@db/app", "postgresql+psycopg://u@db/app"),
-        ("postgresql+asyncpg://u@db/app?sslmode=require", "postgresql+psycopg://u@db/app?sslmode=require"),
+        (
+            "postgresql+asyncpg://u@db/app?sslmode=require",
+            "postgresql+psycopg://u@db/app?sslmode=require",
+        ),
     ],
 )
 def test_database_urls_work_as_users_paste_them(pasted: str, used: str) -> None:

@@ -49,12 +49,8 @@ async def test_metrics_label_requests_by_route_template(client: httpx.AsyncClien
     assert _samples(response.text, "process_cpu_seconds_total"), "process metrics missing"
 
 
-async def test_metrics_token_is_required_when_set(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    app.state.settings = app.state.settings.model_copy(
-        update={"metrics_token": SecretStr("t0ken")}
-    )
+async def test_metrics_token_is_required_when_set(client: httpx.AsyncClient, app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"metrics_token": SecretStr("t0ken")})
     assert (await client.get("/metrics")).status_code == 401
     wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401

@@ -36,9 +36,7 @@ def normalize_database_url(raw: str) -> str:
     elif backend in _POSTGRES_NAMES:
         url = url.set(drivername="postgresql+psycopg")
     else:
-        raise ValueError(
-            f"the {backend!r} database is not supported; use SQLite or PostgreSQL"
-        )
+        raise ValueError(f"the {backend!r} database is not supported; use SQLite or PostgreSQL")
     return url.render_as_string(hide_password=False)
 
 

@@ -41,6 +41,12 @@ class Membership(RecordMixin, Base):
     # Stored as text with a CHECK, not a native Postgres enum: adding a role later is
     # then a one-line migration on both databases.
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-             create_constraint=True, name="role")
+        Enum(
+            Role,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="role",
+        )
     )

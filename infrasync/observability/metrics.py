@@ -10,9 +10,11 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    gc_collector,
     generate_latest,
+    platform_collector,
+    process_collector,
 )
-from prometheus_client import gc_collector, platform_collector, process_collector
 
 from infrasync.errors import Unauthorized
 

@@ -26,7 +26,8 @@ access_log = structlog.get_logger("infrasync.access")
 
 
 def request_id_from(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name == b"x-request-id":
             candidate = value.decode("latin-1")
             if _WELL_FORMED_REQUEST_ID.match(candidate):
@@ -37,8 +38,7 @@ def request_id_from(scope: Scope) -> str:
 
 def route_template(scope: Scope) -> str:
     """The path as declared (`/api/orgs/{org}`), so metrics do not grow a label per id."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
+    path: object = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 

@@ -25,11 +25,13 @@ describe("home page", () => {
     const fetchMock = fakeServer({ "/health": healthy, "/ready": ready });
     renderApp("/");
 
-    expect(await screen.findByText("Server healthy")).toBeInTheDocument();
-    expect(await screen.findByText("Database ready")).toBeInTheDocument();
+    const status = screen.getByRole("region", { name: "Server status" });
+    expect(await within(status).findByText("Server healthy")).toBeInTheDocument();
+    expect(await within(status).findByText("Database ready")).toBeInTheDocument();
     expect(screen.getByTestId("server-health")).toHaveTextContent(/^Server healthy$/);
     expect(screen.getByTestId("server-ready")).toHaveTextContent(/^Database ready$/);
     expect(screen.getByText("Infrasync server version 1.2.3")).toBeInTheDocument();
+    expect(screen.getByTestId("server-summary")).toHaveTextContent("Operational");
 
     // Both checks went to the same origin with the session cookie.
     const requests = fetchMock.mock.calls.map(([input]) => input as Request);
@@ -49,6 +51,7 @@ describe("home page", () => {
     expect(screen.getByTestId("server-ready")).toHaveTextContent(/^database: connection refused$/);
     expect(screen.getByTestId("server-ready")).not.toHaveTextContent("Database ready");
     expect(screen.getByTestId("server-health")).toHaveTextContent("Server healthy");
+    expect(screen.getByTestId("server-summary")).toHaveTextContent("Needs attention");
   });
 
   it("lists only the checks that failed", async () => {
