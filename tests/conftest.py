@@ -150,3 +150,9 @@ async def personas(session: AsyncSession) -> Personas:
         other_org=globex,
         outsider=outsider,
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps its own event loop for the rest
+    of the session, and pytest-asyncio's loops must not start while it is alive."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -11,7 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness check */
+        /**
+         * Health
+         * @description Liveness: the process answers. Touches no database, so a database outage does not
+         *     make an orchestrator restart healthy processes.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -28,8 +32,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness check */
+        /**
+         * Ready
+         * @description Readiness: the database is reachable and its schema is at the newest migration.
+         */
         get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus metrics: request counts and latency by route template, process figures.
+         */
+        get: operations["metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -64,7 +91,7 @@ export interface components {
                 [key: string]: string;
             };
             /** Detail */
-            detail?: string;
+            detail?: string | null;
         };
     };
     responses: never;
@@ -84,7 +111,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The server is up. */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -104,7 +131,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The server and its dependencies are ready. */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -113,7 +140,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency is unavailable. */
+            /** @description A check failed; `checks` says which */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -121,6 +148,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Readiness"];
                 };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=1.0.0; charset=utf-8": unknown;
+                };
+            };
+            /** @description INFRASYNC_METRICS_TOKEN is set and the bearer token is wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,0 +1,76 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install web lint format typecheck test-python test-web test-browser \
+	chromium openapi migration clean
+
+## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
+run: install web
+	$(BIN)/infrasync serve --host $(HOST) --port $(PORT)
+
+## test: lint, type checks, Python tests (SQLite, and Postgres when
+## INFRASYNC_TEST_DATABASE_URL is set), web app tests and browser tests
+test: install web/node_modules/.installed lint test-web web test-python
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+## web: build the web app into infrasync/web_dist (served from /)
+web: web/node_modules/.installed
+	cd web && npm run build
+
+lint: install web/node_modules/.installed
+	$(BIN)/ruff check infrasync tests bench scripts
+	$(BIN)/ruff format --check infrasync tests bench scripts
+	$(BIN)/mypy
+	cd web && npm run lint
+
+format: install web/node_modules/.installed
+	$(BIN)/ruff check --fix infrasync tests bench scripts
+	$(BIN)/ruff format infrasync tests bench scripts
+	cd web && npm run format
+
+test-web: web/node_modules/.installed
+	cd web && npm test
+
+test-python: install chromium
+	$(BIN)/pytest
+
+## chromium: Debian's Chromium for the browser tests (never a test tool's download)
+chromium:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+## openapi: refresh web/openapi.json and the web app's typed client from the API
+openapi: install web/node_modules/.installed
+	$(PY) scripts/export_openapi.py
+	cd web && npm run gen:api
+
+## migration: autogenerate a migration from model changes: make migration m="add monitors"
+migration: install
+	$(PY) -c "from alembic import command; from infrasync.db import alembic_config; \
+	from infrasync.config import load_settings; \
+	command.revision(alembic_config(load_settings().effective_database_url), \
+	message='$(m)', autogenerate=True)"
+	$(BIN)/ruff format infrasync/migrations
+
+clean:
+	rm -rf $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,57 @@
+"""Browser tests: the built web app, served by a real `infrasync serve`, in Debian's
+Chromium driven by Playwright (never a browser that a test tool downloads)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from infrasync.frontend import WEB_DIST
+from tests.live_server import live_server
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium keeps calling hosts this machine cannot reach.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("Browser tests need Debian's chromium: `apt-get install -y chromium`.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    new_page = context.new_page()
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("The web app is not built: run `make web` first.")
+    with live_server(tmp_path, "--no-worker") as base_url:
+        yield base_url
