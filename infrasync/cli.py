@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 # to print usage mistakes as one line (typer's default is a framed, multi-line box).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from infrasync.config import Settings, SettingsError, load_settings
+from infrasync.config import Settings, SettingsError, SettingsSourceError, load_settings
 from infrasync.kit.urls import redacted
 
 EXIT_RUNTIME_FAILURE = 1
@@ -181,6 +181,9 @@ def main() -> None:
             stderr.print(f"infrasync: {problem}")
         stderr.print("infrasync: refusing to start until these settings are fixed.")
         sys.exit(EXIT_BAD_INPUT)
+    except SettingsSourceError as error:
+        stderr.print(f"infrasync: {error}")
+        sys.exit(EXIT_RUNTIME_FAILURE)
     except CliFailure as failure:
         stderr.print(f"infrasync: {failure}")
         sys.exit(failure.exit_code)

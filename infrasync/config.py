@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infrasync.kit.urls import normalize_database_url
@@ -233,14 +233,73 @@ def with_development_secrets(settings: Settings) -> Settings:
     return settings.model_copy(update=updates) if updates else settings
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Reads, checks and completes the settings; raises SettingsError naming each problem."""
-    from pydantic import ValidationError
+class SettingsSourceError(Exception):
+    """A settings source (AWS SSM) could not be read: a runtime failure, not bad input."""
 
+
+def _setting_name_for(parameter_name: str, prefix: str) -> str | None:
+    """`/infrasync/prod/SECRET_KEY` or `…/INFRASYNC_SECRET_KEY` → `secret_key`."""
+    leaf = parameter_name.removeprefix(prefix.rstrip("/") + "/")
+    field = leaf.upper().removeprefix("INFRASYNC_").lower()
+    return field if field in Settings.model_fields and field != "ssm_prefix" else None
+
+
+def ssm_parameters(prefix: str) -> dict[str, str]:
+    """Every parameter directly under `prefix`, decrypted, keyed by setting name.
+
+    boto3 finds credentials, region and (for tests) `AWS_ENDPOINT_URL_SSM` the usual way.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    values: dict[str, str] = {}
+    unknown: list[str] = []
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        pages = (
+            boto3.client("ssm")
+            .get_paginator("get_parameters_by_path")
+            .paginate(Path=prefix, Recursive=False, WithDecryption=True)
+        )
+        for page in pages:
+            for parameter in page.get("Parameters", []):
+                name, value = parameter.get("Name", ""), parameter.get("Value", "")
+                field = _setting_name_for(name, prefix)
+                if field is None:
+                    unknown.append(name)
+                else:
+                    values[field] = value
+    except (BotoCoreError, ClientError) as error:
+        raise SettingsSourceError(
+            f"cannot read settings from AWS SSM under {prefix}: {error}"
+        ) from None
+    if unknown:
+        raise SettingsError(
+            [f"SSM parameter {name} does not name an Infrasync setting." for name in unknown]
+        )
+    return values
+
+
+def _read(**values: object) -> Settings:
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:
         raise SettingsError(_describe_validation_error(error)) from None
+
+
+def _with_ssm_parameters(settings: Settings, overrides: dict[str, object]) -> Settings:
+    """Adds SSM values for every setting the environment (or caller) left unset: an
+    explicit environment variable wins, so an operator can override one value."""
+    assert settings.ssm_prefix is not None
+    remote = ssm_parameters(settings.ssm_prefix)
+    unset = {k: v for k, v in remote.items() if k not in settings.model_fields_set}
+    return _read(**unset, **overrides) if unset else settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads, checks and completes the settings; raises SettingsError naming each problem."""
+    settings = _read(**overrides)
+    if settings.ssm_prefix:
+        settings = _with_ssm_parameters(settings, overrides)
     if settings.is_production:
         problems = production_problems(settings)
         if problems:
@@ -249,10 +308,7 @@ def load_settings(**overrides: object) -> Settings:
     return with_development_secrets(settings)
 
 
-def _describe_validation_error(error: object) -> list[str]:
-    from pydantic import ValidationError
-
-    assert isinstance(error, ValidationError)
+def _describe_validation_error(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors(include_url=False, include_input=False):
         field = "_".join(str(part) for part in item["loc"]).upper() or "settings"
