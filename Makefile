@@ -37,8 +37,8 @@ web: web/node_modules/.installed
 	cd web && npm run build
 
 lint: install web/node_modules/.installed
-	$(BIN)/ruff check infrasync tests bench scripts
-	$(BIN)/ruff format --check infrasync tests bench scripts
+	$(BIN)/ruff check infrasync tests bench scripts hatch_build.py
+	$(BIN)/ruff format --check infrasync tests bench scripts hatch_build.py
 	$(BIN)/mypy
 	cd web && npm run lint
 
