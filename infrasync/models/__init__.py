@@ -1,8 +1,28 @@
 """Every table, one module each. Importing this registers them all with the metadata."""
 
 from infrasync.kit.db import Base
+from infrasync.models.api_key import ApiKey
+from infrasync.models.audit_event import AuditEvent
+from infrasync.models.auth_session import AuthSession
+from infrasync.models.invite import Invite
+from infrasync.models.login_link import LoginLink
 from infrasync.models.membership import Membership, Role
+from infrasync.models.oauth_state import OAuthState
 from infrasync.models.org import Org
+from infrasync.models.rate_limit import RateLimitWindow
 from infrasync.models.user import User
 
-__all__ = ["Base", "Membership", "Org", "Role", "User"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Invite",
+    "LoginLink",
+    "Membership",
+    "OAuthState",
+    "Org",
+    "RateLimitWindow",
+    "Role",
+    "User",
+]

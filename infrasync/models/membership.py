@@ -28,6 +28,21 @@ class Role(enum.StrEnum):
 _RANKS = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
+def role_column() -> Mapped[Role]:
+    # Stored as text with a CHECK, not a native Postgres enum: adding a role later is
+    # then a one-line migration on both databases.
+    return mapped_column(
+        Enum(
+            Role,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="role",
+        )
+    )
+
+
 class Membership(RecordMixin, Base):
     """A user's role in one org."""
 
@@ -38,15 +53,4 @@ class Membership(RecordMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    # Stored as text with a CHECK, not a native Postgres enum: adding a role later is
-    # then a one-line migration on both databases.
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="role",
-        )
-    )
+    role: Mapped[Role] = role_column()
