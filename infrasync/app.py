@@ -11,12 +11,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infrasync import __version__, frontend
+from infrasync.audit import router as audit_router
+from infrasync.auth import router as auth_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.errors import NotFound, error_response, install_error_handlers
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
 from infrasync.observability.requests import RequestContextMiddleware
+from infrasync.orgs import router as orgs_router
 
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
 
@@ -100,7 +103,10 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    # Domain routers are included here, above the catch-alls, as they land.
+    # Domain routers go here, above the catch-alls.
+    app.include_router(auth_router.router)
+    app.include_router(orgs_router.router)
+    app.include_router(audit_router.router)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
     @property
+    def github_sign_in_enabled(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret)
+
+    @property
     def data_dir(self) -> Path:
         return Path.cwd() / DATA_DIR_NAME
 

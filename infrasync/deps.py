@@ -1,18 +1,40 @@
-"""What routes depend on: the database session (and, from the auth issue, the caller).
+"""Who is calling, and what they may do: the only place routes get a session, a caller
+or an org (ARCHITECTURE "Tenancy in one place").
 
-This is the only place a route gets a session; the org context joins it here.
+Every `/api/orgs/{org}` route declares the least role it needs with one of
+`ViewerOrg`, `MemberOrg`, `AdminOrg`, `OwnerOrg`; the org is resolved from the slug here,
+once, and repositories take the org id from the resulting `OrgContext`. A caller who is
+not in the org gets 404 (nothing leaks its existence); one with too small a role, 403.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.audit.service import Actor
+from infrasync.auth import repository as auth_repository
+from infrasync.auth import service as auth_service
+from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from infrasync.config import Settings
 from infrasync.db import session_scope
+from infrasync.errors import Forbidden, NotFound, Unauthorized
+from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.rate_limit import Limit, hit
+from infrasync.kit.time import utcnow
+from infrasync.kit.tokens import equal, hash_token
+from infrasync.models import ApiKey, AuthSession, Org, Role, User
+from infrasync.orgs import repository as org_repository
+
+API_KEY_PREFIX = "isk_"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# An API key's last use is written at most this often: keys used in a loop would
+# otherwise turn every read into a write.
+API_KEY_TOUCH_SECONDS = 60
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -29,3 +51,156 @@ def _settings(request: Request) -> Settings:
 # a 201 can read what it created on its very next request.
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
+Client = Annotated[ClientInfo, Depends(ClientInfo.of)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a signed-in user (by cookie), an org's API key, or nobody."""
+
+    user: User | None = None
+    auth_session: AuthSession | None = None
+    api_key: ApiKey | None = None
+    api_key_org: Org | None = None
+
+    @property
+    def actor(self) -> Actor:
+        if self.api_key is not None:
+            return Actor.of_api_key(self.api_key)
+        assert self.user is not None
+        return Actor.of_user(self.user)
+
+
+async def _api_key_principal(session: AsyncSession, token: str) -> Principal:
+    found = (
+        await auth_repository.live_api_key(session, hash_token(token))
+        if token.startswith(API_KEY_PREFIX)
+        else None
+    )
+    if found is None:
+        raise Unauthorized(
+            "The API key is not valid or has been revoked.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    key, org = found
+    now = utcnow()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > API_KEY_TOUCH_SECONDS:
+        key.last_used_at = now
+    return Principal(api_key=key, api_key_org=org)
+
+
+def check_csrf(request: Request, secret_key: str, token: str) -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    header = request.headers.get("x-csrf-token")
+    cookie = request.cookies.get(CSRF_COOKIE)
+    expected = auth_service.csrf_token_for(secret_key, token)
+    if not (equal(header, expected) and equal(cookie, expected)):
+        raise Forbidden(
+            "Missing or wrong X-CSRF-Token header: send the value of the infrasync_csrf "
+            "cookie with every POST, PUT, PATCH and DELETE."
+        )
+
+
+async def get_principal(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthorized("Use `Authorization: Bearer isk_…` with an API key.")
+        return await _api_key_principal(session, credentials.strip())
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return Principal()
+    secret_key = settings.effective_secret_key
+    token = auth_service.token_from_cookie(secret_key, cookie)
+    resolved = await auth_service.resolve_session(session, token) if token else None
+    if token is None or resolved is None:
+        raise Unauthorized("Your session has ended; please sign in again.")
+    check_csrf(request, secret_key, token)
+    auth_session, user = resolved
+    return Principal(user=user, auth_session=auth_session)
+
+
+Caller = Annotated[Principal, Depends(get_principal)]
+
+
+async def current_user(principal: Caller) -> User:
+    if principal.api_key is not None:
+        raise Unauthorized("API keys work on /api/orgs/{org}/… routes only; sign in for this one.")
+    if principal.user is None:
+        raise Unauthorized("Sign in first.")
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    org: Org
+    role: Role
+    principal: Principal
+
+    @property
+    def actor(self) -> Actor:
+        return self.principal.actor
+
+    @property
+    def user(self) -> User | None:
+        return self.principal.user
+
+
+class RoleRequirement:
+    """Resolves `{org}` for the caller and demands `role` or stronger."""
+
+    def __init__(self, role: Role, *, include_deleted: bool = False) -> None:
+        self.role = role
+        self.include_deleted = include_deleted
+
+    async def __call__(self, org: str, principal: Caller, session: DbSession) -> OrgContext:
+        if principal.user is None and principal.api_key is None:
+            raise Unauthorized("Sign in, or send an API key as `Authorization: Bearer isk_…`.")
+        context = await self._resolve(org, principal, session)
+        if not context.role.at_least(self.role):
+            raise Forbidden(
+                f"This needs the {self.role.value} role or higher in {context.org.name}; "
+                f"you are {context.role.value}."
+            )
+        return context
+
+    async def _resolve(self, slug: str, principal: Principal, session: AsyncSession) -> OrgContext:
+        not_found = NotFound(f"No org {slug!r} that you belong to.")
+        found = await org_repository.org_by_slug(
+            session, slug, include_deleted=self.include_deleted
+        )
+        if found is None:
+            raise not_found
+        if principal.api_key is not None:
+            if principal.api_key.org_id != found.id:
+                raise not_found
+            return OrgContext(org=found, role=principal.api_key.role, principal=principal)
+        assert principal.user is not None
+        membership = await org_repository.membership(session, found.id, principal.user.id)
+        if membership is None:
+            raise not_found
+        return OrgContext(org=found, role=membership.role, principal=principal)
+
+
+ViewerOrg = Annotated[OrgContext, Depends(RoleRequirement(Role.VIEWER))]
+MemberOrg = Annotated[OrgContext, Depends(RoleRequirement(Role.MEMBER))]
+AdminOrg = Annotated[OrgContext, Depends(RoleRequirement(Role.ADMIN))]
+OwnerOrg = Annotated[OrgContext, Depends(RoleRequirement(Role.OWNER))]
+DeletedOrgOwner = Annotated[OrgContext, Depends(RoleRequirement(Role.OWNER, include_deleted=True))]
+
+
+class RateLimit:
+    """Counts the request against `limit` per client address (429 beyond it). Declared
+    in a route's `dependencies`, so it runs before authentication and counts failures."""
+
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+
+    async def __call__(self, request: Request, client: Client) -> None:
+        await hit(request.app.state.session_factory, self.limit, client.ip or "unknown")

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -117,3 +118,32 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     # Unexpected exceptions are caught by observability.requests.RequestContextMiddleware,
     # which can still attach the request id to the 500 it sends.
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+OpenApiResponses = dict[int | str, dict[str, Any]]
+
+_DESCRIPTIONS = {
+    400: "The request cannot be used as sent; `detail` says what to fix",
+    401: "Not signed in, or the session or API key has ended",
+    403: "Your role does not allow this, or the X-CSRF-Token header is missing or wrong",
+    404: "No such thing, or it belongs to an org you are not in",
+    409: "The change conflicts with the current state; `detail` says how",
+    413: "The request body is too large",
+    429: "Too many attempts; wait for the seconds in Retry-After",
+}
+
+
+def documented(*codes: int, **descriptions: str) -> OpenApiResponses:
+    """OpenAPI entries for the error statuses a route can return (clients and schemathesis
+    read them). `descriptions` override the default sentence: `documented(404, e404=…)`."""
+    return {
+        code: {
+            "model": ErrorBody,
+            "description": descriptions.get(f"e{code}", _DESCRIPTIONS[code]),
+        }
+        for code in codes
+    }

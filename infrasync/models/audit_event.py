@@ -23,6 +23,7 @@ class AuditEvent(RecordMixin, Base):
     actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("api_keys.id", ondelete="SET NULL")
     )
+    actor_type: Mapped[str] = mapped_column(String(16))  # user, api_key or system
     actor_label: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str | None] = mapped_column(String(32))

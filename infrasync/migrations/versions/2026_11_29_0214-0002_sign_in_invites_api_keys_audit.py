@@ -185,6 +185,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.Uuid(), nullable=True),
         sa.Column("actor_user_id", sa.Uuid(), nullable=True),
         sa.Column("actor_api_key_id", sa.Uuid(), nullable=True),
+        sa.Column("actor_type", sa.String(length=16), nullable=False),
         sa.Column("actor_label", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("target_type", sa.String(length=32), nullable=True),

@@ -1,0 +1,123 @@
+"""GitHub's OAuth web flow, for sign-in only: exchange a code for a token, read who the
+user is and their primary verified email. The token is used for those two reads and then
+dropped — signing in stores no GitHub credential.
+
+Kept apart from the activity client (infrasync/github): it talks to `GITHUB_URL` (the
+web host) as well as the API, needs no caching or rate-limit budget, and must not
+share a connection pool with tenant tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from infrasync.config import Settings
+
+SIGN_IN_SCOPES = "read:user user:email"
+TIMEOUT = httpx.Timeout(10.0)
+
+
+class GitHubUnavailable(Exception):
+    """GitHub could not be reached or answered with an error we cannot act on."""
+
+
+class CodeRejected(Exception):
+    """GitHub refused the code (expired, already used, or not ours)."""
+
+
+@dataclass(frozen=True)
+class GitHubIdentity:
+    github_id: int
+    login: str
+    name: str | None
+    email: str | None
+    avatar_url: str | None
+
+
+def authorize_url(settings: Settings, state: str, redirect_uri: str) -> str:
+    query = urlencode(
+        {
+            "client_id": settings.github_client_id or "",
+            "redirect_uri": redirect_uri,
+            "scope": SIGN_IN_SCOPES,
+            "state": state,
+            "allow_signup": "true",
+        }
+    )
+    return f"{settings.github_url}/login/oauth/authorize?{query}"
+
+
+async def _exchange_code(
+    client: httpx.AsyncClient, settings: Settings, code: str, redirect_uri: str
+) -> str:
+    secret = settings.github_client_secret
+    response = await client.post(
+        f"{settings.github_url}/login/oauth/access_token",
+        data={
+            "client_id": settings.github_client_id or "",
+            "client_secret": secret.get_secret_value() if secret else "",
+            "code": code,
+            "redirect_uri": redirect_uri,
+        },
+        headers={"Accept": "application/json"},
+    )
+    if response.status_code != 200:
+        raise GitHubUnavailable(f"token exchange answered HTTP {response.status_code}")
+    body: dict[str, Any] = response.json()
+    # GitHub reports a bad code as HTTP 200 with an `error` field.
+    if "error" in body:
+        raise CodeRejected(str(body.get("error")))
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise GitHubUnavailable("token exchange returned no access_token")
+    return token
+
+
+async def _get_json(client: httpx.AsyncClient, url: str, token: str) -> Any:
+    response = await client.get(
+        url,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        },
+    )
+    if response.status_code != 200:
+        raise GitHubUnavailable(f"{url.rsplit('/', 2)[-2:]} answered HTTP {response.status_code}")
+    return response.json()
+
+
+def _primary_verified_email(emails: Any) -> str | None:
+    if not isinstance(emails, list):
+        return None
+    for entry in emails:
+        if isinstance(entry, dict) and entry.get("primary") and entry.get("verified"):
+            email = entry.get("email")
+            return email if isinstance(email, str) else None
+    return None
+
+
+async def identify(settings: Settings, code: str, redirect_uri: str) -> GitHubIdentity:
+    """Who signed in: raises CodeRejected or GitHubUnavailable, never leaks the token."""
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client:
+            token = await _exchange_code(client, settings, code, redirect_uri)
+            user = await _get_json(client, f"{settings.github_api_url}/user", token)
+            emails = await _get_json(client, f"{settings.github_api_url}/user/emails", token)
+    except httpx.HTTPError as error:
+        raise GitHubUnavailable(type(error).__name__) from None
+    except ValueError as error:  # a body that is not JSON
+        raise GitHubUnavailable(f"unreadable answer: {type(error).__name__}") from None
+    if not isinstance(user, dict) or not isinstance(user.get("id"), int):
+        raise GitHubUnavailable("/user returned no numeric id")
+    return GitHubIdentity(
+        github_id=user["id"],
+        login=str(user.get("login") or f"github-{user['id']}"),
+        name=user.get("name") if isinstance(user.get("name"), str) else None,
+        email=_primary_verified_email(emails),
+        avatar_url=user.get("avatar_url") if isinstance(user.get("avatar_url"), str) else None,
+    )

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.models import ApiKey, AuthSession, LoginLink, OAuthState, Org, User
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def user_by_github_id(session: AsyncSession, github_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.github_id == github_id))
+
+
+async def active_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(
+        select(User)
+        .where(func.lower(User.email) == email.lower(), User.deleted_at.is_(None))
+        .order_by(User.created_at)
+        .limit(1)
+    )
+
+
+async def first_admin(session: AsyncSession) -> User | None:
+    return await session.scalar(
+        select(User)
+        .where(User.is_admin.is_(True), User.deleted_at.is_(None))
+        .order_by(User.created_at)
+        .limit(1)
+    )
+
+
+async def live_session(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[AuthSession, User] | None:
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.token_hash == token_hash,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > now,
+                AuthSession.absolute_expires_at > now,
+                User.deleted_at.is_(None),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def claim_oauth_state(session: AsyncSession, state_hash: str, now: datetime) -> bool:
+    """Marks the state used; False when it is unknown, used or expired. One conditional
+    UPDATE, so two callbacks racing with the same state cannot both win."""
+    result = await session.execute(
+        update(OAuthState)
+        .where(
+            OAuthState.state_hash == state_hash,
+            OAuthState.used_at.is_(None),
+            OAuthState.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OAuthState.return_to)
+    )
+    return result.first() is not None
+
+
+async def oauth_state(session: AsyncSession, state_hash: str) -> OAuthState | None:
+    return await session.scalar(select(OAuthState).where(OAuthState.state_hash == state_hash))
+
+
+async def claim_login_link(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> uuid.UUID | None:
+    result = await session.execute(
+        update(LoginLink)
+        .where(
+            LoginLink.token_hash == token_hash,
+            LoginLink.used_at.is_(None),
+            LoginLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(LoginLink.user_id)
+    )
+    row = result.first()
+    return row[0] if row else None
+
+
+async def login_link(session: AsyncSession, token_hash: str) -> LoginLink | None:
+    return await session.scalar(select(LoginLink).where(LoginLink.token_hash == token_hash))
+
+
+async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, Org] | None:
+    row = (
+        await session.execute(
+            select(ApiKey, Org)
+            .join(Org, Org.id == ApiKey.org_id)
+            .where(
+                ApiKey.token_hash == token_hash,
+                ApiKey.revoked_at.is_(None),
+                ApiKey.deleted_at.is_(None),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,193 @@
+"""Sign-in and sign-out (SPEC §4): GitHub OAuth, one-time links, `/auth/logout`, `/api/me`.
+
+A sign-in that cannot go ahead sends the browser back to the web app's `/signin` page
+with `?error=<code>`, which says what happened — never a 500 or a bare error page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import structlog
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.auth import service
+from infrasync.auth.cookies import OAUTH_STATE_COOKIE, SESSION_COOKIE, CookiePolicy
+from infrasync.auth.github_identity import (
+    CodeRejected,
+    GitHubUnavailable,
+    authorize_url,
+    identify,
+)
+from infrasync.auth.schemas import Me
+from infrasync.auth.service import SignInRefused
+from infrasync.config import Settings
+from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, check_csrf
+from infrasync.errors import OpenApiResponses, documented
+from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.rate_limit import Limit
+from infrasync.kit.tokens import equal
+from infrasync.models import User
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["auth"])
+
+SIGN_IN_LIMIT = Limit("sign-in", requests=20, per_seconds=60)
+SignInRateLimit = [Depends(RateLimit(SIGN_IN_LIMIT))]
+REDIRECT: OpenApiResponses = {
+    302: {"description": "To GitHub, or back to the web app"},
+    **documented(429),
+}
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+
+
+def _refused(settings: Settings, code: str) -> RedirectResponse:
+    query = urlencode({"error": code})
+    response = _redirect(f"{settings.effective_frontend_url}/signin?{query}")
+    CookiePolicy.from_settings(settings).clear_oauth_state(response)
+    return response
+
+
+def _callback_url(settings: Settings) -> str:
+    return f"{settings.public_url}/auth/github/callback"
+
+
+@router.get(
+    "/auth/github/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=REDIRECT,
+    dependencies=SignInRateLimit,
+)
+async def github_login(
+    session: DbSession, settings: AppSettings, return_to: str | None = None
+) -> RedirectResponse:
+    """Start signing in with GitHub (asks only for `read:user user:email`)."""
+    if not settings.github_sign_in_enabled:
+        return _refused(settings, "github_not_configured")
+    state = await service.create_oauth_state(session, return_to)
+    response = _redirect(authorize_url(settings, state, _callback_url(settings)))
+    ttl = int(service.OAUTH_STATE_TTL.total_seconds())
+    CookiePolicy.from_settings(settings).set_oauth_state(response, state, ttl)
+    return response
+
+
+async def _finish_sign_in(
+    session: AsyncSession,
+    settings: Settings,
+    client: ClientInfo,
+    user: User,
+    method: str,
+    return_to: str | None,
+) -> RedirectResponse:
+    issued = await service.start_session(session, user, settings.effective_secret_key, client)
+    await service.record_sign_in(session, user, method, client)
+    response = _redirect(settings.effective_frontend_url + (return_to or "/"))
+    policy = CookiePolicy.from_settings(settings)
+    policy.set_session(
+        response, issued.cookie_value, issued.csrf_token, issued.row.absolute_expires_at
+    )
+    policy.clear_oauth_state(response)
+    return response
+
+
+@router.get(
+    "/auth/github/callback",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=REDIRECT,
+    dependencies=SignInRateLimit,
+)
+async def github_callback(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    client: Client,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+) -> RedirectResponse:
+    """Where GitHub sends the browser back: checks `state`, signs the user in."""
+    if not state or not equal(state, request.cookies.get(OAUTH_STATE_COOKIE) or ""):
+        # No cookie, or another browser's state: this browser did not start this sign-in.
+        return _refused(settings, "bad_state")
+    try:
+        return_to = await service.consume_oauth_state(session, state)
+    except SignInRefused as refused:
+        return _refused(settings, refused.code)
+    if error is not None:
+        return _refused(settings, "access_denied" if error == "access_denied" else "github_error")
+    if not code:
+        return _refused(settings, "github_error")
+    try:
+        identity = await identify(settings, code, _callback_url(settings))
+        user = await service.upsert_github_user(session, identity)
+    except CodeRejected:
+        return _refused(settings, "code_rejected")
+    except GitHubUnavailable as failure:
+        log.warning("sign-in: GitHub unavailable", reason=str(failure))
+        return _refused(settings, "github_unavailable")
+    except SignInRefused as refused:
+        return _refused(settings, refused.code)
+    return await _finish_sign_in(session, settings, client, user, "github", return_to)
+
+
+@router.get(
+    "/auth/link/{token}",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=REDIRECT,
+    dependencies=SignInRateLimit,
+)
+async def redeem_login_link(
+    token: str, session: DbSession, settings: AppSettings, client: Client
+) -> RedirectResponse:
+    """Sign in with a one-time link from `infrasync admin login-link`."""
+    try:
+        user = await service.redeem_login_link(session, token)
+    except SignInRefused as refused:
+        return _refused(settings, refused.code)
+    return await _finish_sign_in(session, settings, client, user, "link", None)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=documented(403),
+)
+async def logout(
+    request: Request, session: DbSession, settings: AppSettings, client: Client
+) -> Response:
+    """Sign out: the session ends on the server and both cookies are cleared."""
+    secret_key = settings.effective_secret_key
+    cookie = request.cookies.get(SESSION_COOKIE)
+    token = service.token_from_cookie(secret_key, cookie) if cookie else None
+    resolved = await service.resolve_session(session, token) if token else None
+    if token is not None and resolved is not None:
+        # A forged cross-site POST must not be able to sign people out either.
+        check_csrf(request, secret_key, token)
+        auth_session, user = resolved
+        await service.end_session(session, auth_session, user, client)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    CookiePolicy.from_settings(settings).clear_session(response)
+    return response
+
+
+@router.get("/api/me", response_model=Me, responses=documented(401))
+async def me(user: CurrentUser) -> Me:
+    """Who is signed in."""
+    return Me(
+        id=user.id,
+        login=user.login,
+        name=user.name,
+        email=user.email,
+        avatar_url=user.avatar_url,
+        is_admin=user.is_admin,
+        created_at=user.created_at,
+    )

@@ -1,0 +1,209 @@
+"""Signing in and out: GitHub OAuth states, one-time links, server-side sessions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.audit import service as audit
+from infrasync.auth import repository
+from infrasync.auth.github_identity import GitHubIdentity
+from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.time import utcnow
+from infrasync.kit.tokens import hash_token, new_token, sign
+from infrasync.models import AuthSession, LoginLink, OAuthState, User
+
+SESSION_IDLE = timedelta(days=14)
+SESSION_ABSOLUTE = timedelta(days=30)
+# A session's expiry moves forward at most this often, so reads do not all become writes.
+SESSION_TOUCH_INTERVAL = timedelta(hours=1)
+OAUTH_STATE_TTL = timedelta(minutes=10)
+LOGIN_LINK_TTL = timedelta(minutes=15)
+_SAFE_RETURN_PATH = re.compile(r"^/(?!/)[A-Za-z0-9/_\-.~%?=&]*$")
+
+
+class SignInRefused(Exception):
+    """Sign-in cannot go ahead; `code` tells the web app which sentence to show."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    cookie_value: str
+    csrf_token: str
+    row: AuthSession
+
+
+def session_cookie_value(secret_key: str, token: str) -> str:
+    return f"{token}.{sign(secret_key, 'session', token)}"
+
+
+def csrf_token_for(secret_key: str, token: str) -> str:
+    return sign(secret_key, "csrf", token)
+
+
+def token_from_cookie(secret_key: str, cookie_value: str) -> str | None:
+    """The session token inside a cookie, or None if the signature does not match."""
+    from infrasync.kit.tokens import equal
+
+    token, _, signature = cookie_value.rpartition(".")
+    if not token or not equal(signature, sign(secret_key, "session", token)):
+        return None
+    return token
+
+
+async def start_session(
+    session: AsyncSession, user: User, secret_key: str, client: ClientInfo
+) -> IssuedSession:
+    now = utcnow()
+    token = new_token()
+    row = AuthSession(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        expires_at=now + SESSION_IDLE,
+        absolute_expires_at=now + SESSION_ABSOLUTE,
+        last_seen_at=now,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    await repository.add(session, row)
+    return IssuedSession(
+        cookie_value=session_cookie_value(secret_key, token),
+        csrf_token=csrf_token_for(secret_key, token),
+        row=row,
+    )
+
+
+async def resolve_session(session: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
+    """The live session and its user; slides the idle expiry (never past the cap)."""
+    now = utcnow()
+    found = await repository.live_session(session, hash_token(token), now)
+    if found is None:
+        return None
+    auth_session, user = found
+    if now - auth_session.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        auth_session.last_seen_at = now
+        auth_session.expires_at = min(now + SESSION_IDLE, auth_session.absolute_expires_at)
+    return auth_session, user
+
+
+async def end_session(
+    session: AsyncSession, auth_session: AuthSession, user: User, client: ClientInfo
+) -> None:
+    await repository.revoke_session(session, auth_session.id, utcnow())
+    await audit.record(session, "auth.sign_out", actor=audit.Actor.of_user(user), client=client)
+
+
+def safe_return_path(candidate: str | None) -> str | None:
+    """Only a path on our own web app: an open redirect would hand sessions to phishers."""
+    if candidate and _SAFE_RETURN_PATH.match(candidate):
+        return candidate
+    return None
+
+
+async def create_oauth_state(session: AsyncSession, return_to: str | None) -> str:
+    state = new_token()
+    await repository.add(
+        session,
+        OAuthState(
+            state_hash=hash_token(state),
+            return_to=safe_return_path(return_to),
+            expires_at=utcnow() + OAUTH_STATE_TTL,
+        ),
+    )
+    return state
+
+
+async def consume_oauth_state(session: AsyncSession, state: str) -> str | None:
+    """Uses up a state; returns where to send the browser afterwards. Raises
+    SignInRefused with `state_reused` or `state_expired` or `bad_state`."""
+    state_hash = hash_token(state)
+    row = await repository.oauth_state(session, state_hash)
+    if row is None:
+        raise SignInRefused("bad_state")
+    return_to = row.return_to
+    if not await repository.claim_oauth_state(session, state_hash, utcnow()):
+        raise SignInRefused("state_reused" if row.used_at is not None else "state_expired")
+    return return_to
+
+
+async def upsert_github_user(session: AsyncSession, identity: GitHubIdentity) -> User:
+    """The user for a GitHub account, found by GitHub's id (logins and emails change)."""
+    user = await repository.user_by_github_id(session, identity.github_id)
+    if user is None:
+        user = User(github_id=identity.github_id, login=identity.login)
+        await repository.add(session, user)
+    elif user.deleted_at is not None:
+        raise SignInRefused("account_deleted")
+    user.login = identity.login
+    user.name = identity.name
+    user.avatar_url = identity.avatar_url
+    if identity.email is not None:
+        user.email = identity.email
+    await session.flush()
+    return user
+
+
+async def record_sign_in(
+    session: AsyncSession, user: User, method: str, client: ClientInfo
+) -> None:
+    await audit.record(
+        session,
+        "auth.sign_in",
+        actor=audit.Actor.of_user(user),
+        client=client,
+        details={"method": method},
+    )
+
+
+# One-time sign-in links -------------------------------------------------------------------
+
+
+async def user_for_login_link(session: AsyncSession, email: str | None) -> User:
+    """The user a link signs in: the one with `email` (created if new), or the first
+    admin (created as `admin` on a fresh install)."""
+    if email is not None:
+        existing = await repository.active_user_by_email(session, email)
+        if existing is not None:
+            return existing
+        user = User(login=email.split("@", 1)[0], email=email)
+        await repository.add(session, user)
+        return user
+    admin = await repository.first_admin(session)
+    if admin is not None:
+        return admin
+    admin = User(login="admin", is_admin=True)
+    await repository.add(session, admin)
+    return admin
+
+
+async def create_login_link(session: AsyncSession, user: User) -> str:
+    """A token for `/auth/link/{token}`: single use, expires in 15 minutes."""
+    token = new_token()
+    await repository.add(
+        session,
+        LoginLink(
+            user_id=user.id, token_hash=hash_token(token), expires_at=utcnow() + LOGIN_LINK_TTL
+        ),
+    )
+    return token
+
+
+async def redeem_login_link(session: AsyncSession, token: str) -> User:
+    token_hash = hash_token(token)
+    user_id = await repository.claim_login_link(session, token_hash, utcnow())
+    if user_id is None:
+        link = await repository.login_link(session, token_hash)
+        if link is None:
+            raise SignInRefused("link_invalid")
+        raise SignInRefused("link_used" if link.used_at is not None else "link_expired")
+    user = await session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise SignInRefused("account_deleted")
+    return user

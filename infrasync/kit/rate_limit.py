@@ -1,0 +1,85 @@
+"""Fixed-window request counting in the database, shared by every server process.
+
+Counted in a transaction of its own and committed at once: a request that then fails
+(a wrong invite token, say) must still use up its allowance, or guessing would be free.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from infrasync.errors import RateLimited
+from infrasync.kit.time import utcnow
+from infrasync.models import RateLimitWindow
+
+# Old windows are swept now and then by whichever request happens to start a new one.
+_SWEEP_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Limit:
+    bucket: str
+    requests: int
+    per_seconds: int
+
+
+def _window_start(now: datetime, seconds: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
+
+
+async def _increment(session: AsyncSession, key: str, window_start: datetime) -> int:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    upsert = (
+        insert(RateLimitWindow)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"count": RateLimitWindow.count + 1},
+        )
+        .returning(RateLimitWindow.count)
+    )
+    count: int = (await session.execute(upsert)).scalar_one()
+    return count
+
+
+async def hit(factory: async_sessionmaker[AsyncSession], limit: Limit, client_key: str) -> None:
+    """Counts one request; raises RateLimited (429 with Retry-After) over the limit."""
+    now = utcnow()
+    window_start = _window_start(now, limit.per_seconds)
+    key = f"{limit.bucket}:{client_key}"
+    async with factory() as session:
+        count = await _increment(session, key, window_start)
+        if count == 1:
+            await session.execute(
+                delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _SWEEP_AFTER)
+            )
+        await session.commit()
+    if count > limit.requests:
+        retry_after = window_start + timedelta(seconds=limit.per_seconds) - now
+        raise RateLimited(
+            f"Too many attempts; try again in {math.ceil(retry_after.total_seconds())} seconds.",
+            retry_after_seconds=math.ceil(retry_after.total_seconds()),
+        )
+
+
+async def count_for(
+    factory: async_sessionmaker[AsyncSession], limit: Limit, client_key: str
+) -> int:
+    window_start = _window_start(utcnow(), limit.per_seconds)
+    async with factory() as session:
+        found = await session.scalar(
+            select(RateLimitWindow.count).where(
+                RateLimitWindow.key == f"{limit.bucket}:{client_key}",
+                RateLimitWindow.window_start == window_start,
+            )
+        )
+    return found or 0

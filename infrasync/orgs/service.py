@@ -1,0 +1,403 @@
+"""Orgs, members, invites and API keys, with the rules of SPEC §5: an org always keeps an
+owner, nobody grants a role above their own, and only owners touch owners."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.audit import service as audit
+from infrasync.audit.service import Actor, Target
+from infrasync.deps import OrgContext
+from infrasync.errors import BadRequest, Conflict, Forbidden, NotFound
+from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.time import utcnow
+from infrasync.kit.tokens import hash_token, new_token
+from infrasync.models import ApiKey, Invite, Membership, Org, Role, User
+from infrasync.orgs import repository
+from infrasync.orgs.schemas import InviteStatus
+
+API_KEY_PREFIX = "isk_"
+# Paths of the web app that an org slug would shadow.
+RESERVED_SLUGS = frozenset({"new", "api", "admin", "settings", "me", "auth", "invites"})
+_MAX_SLUG_TRIES = 50
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
+    return slug or "org"
+
+
+def _org_target(org: Org) -> Target:
+    return Target(type="org", id=str(org.id), label=org.slug)
+
+
+def _member_target(user: User) -> Target:
+    return Target(type="user", id=str(user.id), label=user.login)
+
+
+# Orgs ------------------------------------------------------------------------------------
+
+
+async def _free_slug(session: AsyncSession, name: str) -> str:
+    base = slugify(name)
+    if base in RESERVED_SLUGS:
+        base = f"{base}-org"
+    for attempt in range(1, _MAX_SLUG_TRIES + 1):
+        candidate = base if attempt == 1 else f"{base[:44]}-{attempt}"
+        if not await repository.slug_taken(session, candidate):
+            return candidate
+    raise Conflict("Could not find a free slug for that name; choose one with `slug`.")
+
+
+async def _check_slug_free(session: AsyncSession, slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise Conflict(f"The slug {slug!r} is reserved; choose another.")
+    if await repository.slug_taken(session, slug):
+        raise Conflict(f"The slug {slug!r} is taken; choose another.")
+
+
+async def create_org(
+    session: AsyncSession, user: User, name: str, slug: str | None, client: ClientInfo
+) -> Org:
+    if slug is not None:
+        await _check_slug_free(session, slug)
+    org = Org(name=name, slug=slug or await _free_slug(session, name))
+    try:
+        await repository.add(session, org)
+    except IntegrityError:
+        # Another request took the slug between our check and our insert.
+        raise Conflict(f"The slug {org.slug!r} is taken; choose another.") from None
+    await repository.add(session, Membership(org_id=org.id, user_id=user.id, role=Role.OWNER))
+    await audit.record(
+        session,
+        "org.create",
+        actor=Actor.of_user(user),
+        client=client,
+        org_id=org.id,
+        target=_org_target(org),
+        details={"name": org.name},
+    )
+    return org
+
+
+async def update_org(
+    session: AsyncSession,
+    context: OrgContext,
+    name: str | None,
+    slug: str | None,
+    client: ClientInfo,
+) -> Org:
+    org = context.org
+    changes: dict[str, dict[str, str]] = {}
+    if slug is not None and slug != org.slug:
+        await _check_slug_free(session, slug)
+        changes["slug"] = {"from": org.slug, "to": slug}
+        org.slug = slug
+    if name is not None and name != org.name:
+        changes["name"] = {"from": org.name, "to": name}
+        org.name = name
+    if changes:
+        await session.flush()
+        await audit.record(
+            session,
+            "org.rename",
+            actor=context.actor,
+            client=client,
+            org_id=org.id,
+            target=_org_target(org),
+            details=changes,
+        )
+    return org
+
+
+async def delete_org(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
+    context.org.deleted_at = utcnow()
+    await audit.record(
+        session,
+        "org.delete",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=_org_target(context.org),
+    )
+
+
+async def restore_org(
+    session: AsyncSession, context: OrgContext, client: ClientInfo, retention_days: int
+) -> Org:
+    org = context.org
+    if org.deleted_at is None:
+        raise Conflict(f"{org.name} is not deleted.")
+    if utcnow() - org.deleted_at > timedelta(days=retention_days):
+        raise NotFound(f"No org {org.slug!r} that you belong to.")  # due for purging
+    org.deleted_at = None
+    await audit.record(
+        session,
+        "org.restore",
+        actor=context.actor,
+        client=client,
+        org_id=org.id,
+        target=_org_target(org),
+    )
+    return org
+
+
+# Members ---------------------------------------------------------------------------------
+
+
+async def _member_or_404(
+    session: AsyncSession, org: Org, user_id: uuid.UUID
+) -> tuple[Membership, User]:
+    found = await repository.member(session, org.id, user_id)
+    if found is None:
+        raise NotFound("No such member in this org.")
+    return found
+
+
+def _check_may_manage(context: OrgContext, current: Role, wanted: Role | None) -> None:
+    """Only owners touch owners, and nobody hands out a role above their own."""
+    touches_owner = current == Role.OWNER or wanted == Role.OWNER
+    if touches_owner and context.role != Role.OWNER:
+        raise Forbidden("Only an owner can change or remove an owner.")
+    if wanted is not None and not context.role.at_least(wanted):
+        raise Forbidden(f"You cannot grant {wanted.value}: it is above your own role.")
+
+
+async def _check_not_last_owner(session: AsyncSession, org: Org, membership: Membership) -> None:
+    if membership.role != Role.OWNER:
+        return
+    await repository.lock_org(session, org.id)
+    if await repository.owner_count(session, org.id) <= 1:
+        raise Conflict(
+            f"{org.name} must keep at least one owner: make someone else an owner first."
+        )
+
+
+async def change_role(
+    session: AsyncSession,
+    context: OrgContext,
+    user_id: uuid.UUID,
+    role: Role,
+    client: ClientInfo,
+) -> tuple[Membership, User]:
+    membership, user = await _member_or_404(session, context.org, user_id)
+    _check_may_manage(context, membership.role, role)
+    if role == membership.role:
+        return membership, user
+    if role != Role.OWNER:
+        await _check_not_last_owner(session, context.org, membership)
+    previous = membership.role
+    membership.role = role
+    await session.flush()
+    await audit.record(
+        session,
+        "member.role_change",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=_member_target(user),
+        details={"from": previous.value, "to": role.value},
+    )
+    return membership, user
+
+
+async def remove_member(
+    session: AsyncSession, context: OrgContext, user_id: uuid.UUID, client: ClientInfo
+) -> None:
+    membership, user = await _member_or_404(session, context.org, user_id)
+    _check_may_manage(context, membership.role, None)
+    await _check_not_last_owner(session, context.org, membership)
+    await repository.delete_membership(session, membership)
+    await audit.record(
+        session,
+        "member.remove",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=_member_target(user),
+        details={"role": membership.role.value},
+    )
+
+
+async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
+    if context.user is None:
+        raise BadRequest("An API key cannot leave an org; revoke it instead.")
+    membership, user = await _member_or_404(session, context.org, context.user.id)
+    await _check_not_last_owner(session, context.org, membership)
+    await repository.delete_membership(session, membership)
+    await audit.record(
+        session,
+        "member.leave",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=_member_target(user),
+    )
+
+
+# Invites ---------------------------------------------------------------------------------
+
+
+def invite_status(invite: Invite) -> InviteStatus:
+    if invite.accepted_at is not None:
+        return "accepted"
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.expires_at <= utcnow():
+        return "expired"
+    return "pending"
+
+
+@dataclass(frozen=True)
+class CreatedInvite:
+    invite: Invite
+    token: str
+
+
+async def create_invite(
+    session: AsyncSession,
+    context: OrgContext,
+    role: Role,
+    email: str | None,
+    expires_in_days: int,
+    client: ClientInfo,
+) -> CreatedInvite:
+    if not context.role.at_least(role):
+        raise Forbidden(f"You cannot invite as {role.value}: it is above your own role.")
+    token = new_token()
+    invite = Invite(
+        org_id=context.org.id,
+        token_hash=hash_token(token),
+        role=role,
+        email=email.lower() if email else None,
+        invited_by_id=context.user.id if context.user else None,
+        expires_at=utcnow() + timedelta(days=expires_in_days),
+    )
+    await repository.add(session, invite)
+    await audit.record(
+        session,
+        "invite.create",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=Target(type="invite", id=str(invite.id), label=email or "link"),
+        details={"role": role.value, "expires_in_days": expires_in_days},
+    )
+    return CreatedInvite(invite=invite, token=token)
+
+
+async def revoke_invite(
+    session: AsyncSession, context: OrgContext, invite_id: uuid.UUID, client: ClientInfo
+) -> None:
+    invite = await repository.invite_in_org(session, context.org.id, invite_id)
+    if invite is None:
+        raise NotFound("No such invite in this org.")
+    status = invite_status(invite)
+    if status != "pending":
+        raise Conflict(f"This invite is {status}; only a pending invite can be revoked.")
+    invite.revoked_at = utcnow()
+    await audit.record(
+        session,
+        "invite.revoke",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=Target(type="invite", id=str(invite.id), label=invite.email or "link"),
+    )
+
+
+async def find_invite(session: AsyncSession, token: str) -> tuple[Invite, Org, User | None]:
+    found = await repository.invite_by_token_hash(session, hash_token(token))
+    if found is None:
+        raise NotFound("This invite link is not valid. Ask for a new one.")
+    return found
+
+
+async def accept_invite(
+    session: AsyncSession, user: User, token: str, client: ClientInfo
+) -> tuple[Org, Role]:
+    invite, org, _inviter = await find_invite(session, token)
+    status = invite_status(invite)
+    if status != "pending":
+        raise Conflict(f"This invite is {status}. Ask for a new one.")
+    if invite.email and (user.email or "").lower() != invite.email:
+        raise Forbidden(
+            "This invite is for another email address. Sign in with the GitHub account "
+            "whose primary email it was sent to."
+        )
+    if await repository.membership(session, org.id, user.id) is not None:
+        raise Conflict(f"You are already a member of {org.name}.")
+    if not await repository.claim_invite(session, invite.id, user.id, utcnow()):
+        raise Conflict("This invite was used a moment ago. Ask for a new one.")
+    await repository.add(session, Membership(org_id=org.id, user_id=user.id, role=invite.role))
+    await audit.record(
+        session,
+        "invite.accept",
+        actor=Actor.of_user(user),
+        client=client,
+        org_id=org.id,
+        target=Target(type="invite", id=str(invite.id), label=invite.email or "link"),
+        details={"role": invite.role.value},
+    )
+    return org, invite.role
+
+
+# API keys --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    key: ApiKey
+    secret: str
+
+
+async def create_api_key(
+    session: AsyncSession, context: OrgContext, name: str, role: Role, client: ClientInfo
+) -> CreatedApiKey:
+    if not context.role.at_least(role):
+        raise Forbidden(f"You cannot create a {role.value} key: it is above your own role.")
+    secret = new_token(API_KEY_PREFIX)
+    key = ApiKey(
+        org_id=context.org.id,
+        name=name,
+        role=role,
+        token_hash=hash_token(secret),
+        hint=secret[: len(API_KEY_PREFIX) + 4],
+        created_by_id=context.user.id if context.user else None,
+    )
+    await repository.add(session, key)
+    await audit.record(
+        session,
+        "api_key.create",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=Target(type="api_key", id=str(key.id), label=name),
+        details={"role": role.value},
+    )
+    return CreatedApiKey(key=key, secret=secret)
+
+
+async def revoke_api_key(
+    session: AsyncSession, context: OrgContext, key_id: uuid.UUID, client: ClientInfo
+) -> None:
+    key = await repository.api_key_in_org(session, context.org.id, key_id)
+    if key is None:
+        raise NotFound("No such API key in this org.")
+    key.revoked_at = utcnow()
+    await audit.record(
+        session,
+        "api_key.revoke",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=Target(type="api_key", id=str(key.id), label=key.name),
+    )
