@@ -6,12 +6,16 @@ line on stderr and never a traceback for a user mistake.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 # Typer ships its own copy of click; its exceptions are not re-exported, and we need them
 # to print usage mistakes as one line (typer's default is a framed, multi-line box).
@@ -20,6 +24,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from infrasync.config import Settings, SettingsError, SettingsSourceError, load_settings
 from infrasync.kit.urls import redacted
 
+T = TypeVar("T")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXIT_RUNTIME_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
@@ -55,6 +61,45 @@ def _settings() -> Settings:
     return load_settings()
 
 
+def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Runs `work` in one transaction against the configured database, then commits."""
+    from infrasync.db import create_engine_for, session_factory
+
+    async def run() -> T:
+        engine = create_engine_for(settings.effective_database_url)
+        try:
+            async with session_factory(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _login_link_url(settings: Settings, email: str | None) -> str:
+    from infrasync.auth import service as auth_service
+
+    async def create(session: AsyncSession) -> str:
+        user = await auth_service.user_for_login_link(session, email)
+        return await auth_service.create_login_link(session, user)
+
+    token = _in_database(settings, create)
+    return f"{settings.public_url}/auth/link/{token}"
+
+
+def _served_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Links and redirects must name the address actually served unless the operator
+    said otherwise (`--port 9000` with no INFRASYNC_PUBLIC_URL)."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    return settings.model_copy(update={"public_url": f"http://{shown_host}:{port}"})
+
+
 def _migrate(settings: Settings) -> None:
     from infrasync.db import upgrade_to_head
 
@@ -83,9 +128,16 @@ def serve(
     from infrasync.app import create_app
     from infrasync.observability.logging import configure_logging
 
-    settings = _settings()
+    settings = _served_settings(_settings(), host, port)
     configure_logging(settings.effective_log_format)
     _migrate(settings)
+    if not settings.github_sign_in_enabled:
+        # As Jupyter prints its token: with no GitHub app there is no other way in.
+        url = _login_link_url(settings, None)
+        stderr.print(
+            "No GitHub app is configured (INFRASYNC_GITHUB_CLIENT_ID/SECRET). Sign in as "
+            f"the first admin with this one-time link (expires in 15 minutes):\n  {url}"
+        )
     if not no_worker:
         # Scheduling and delivery arrive with their own issue; until then serve is HTTP only.
         stderr.print("infrasync: the worker is not part of this version yet; serving HTTP only.")
@@ -141,7 +193,11 @@ def login_link(
     email: Annotated[str | None, typer.Option(help="Email of the user to sign in as.")] = None,
 ) -> None:
     """Print a one-time sign-in link (expires in 15 minutes, single use)."""
-    not_yet("Sign-in links")
+    if email is not None and not _EMAIL.match(email):
+        raise CliFailure(f"{email!r} is not an email address.", EXIT_BAD_INPUT)
+    settings = _settings()
+    _migrate(settings)
+    typer.echo(_login_link_url(settings, email))
 
 
 @admin_app.command()

@@ -8,7 +8,7 @@ SQLite and, when INFRASYNC_TEST_DATABASE_URL names a Postgres server, once on Po
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +18,15 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.app import create_app
+from infrasync.auth import service as auth_service
+from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from infrasync.config import Settings, load_settings
+from infrasync.kit.client_info import NO_CLIENT
 from infrasync.models import Org, Role, User
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
 from tests.factories import add_member, make_org, make_user
+
+SignIn = Callable[[User], Awaitable[httpx.AsyncClient]]
 
 BACKENDS = ["sqlite", *(["postgres"] if postgres_admin_url() else [])]
 
@@ -75,8 +80,14 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings(database_url=database_url)
+def settings_overrides() -> dict[str, object]:
+    """Extra settings for the app under test; override the fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, settings_overrides: dict[str, object]) -> Settings:
+    return load_settings(database_url=database_url, **settings_overrides)
 
 
 @pytest.fixture
@@ -114,6 +125,33 @@ async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """A session on the app's own database, committed when the test's setup is done."""
     async with app.state.session_factory() as db_session:
         yield db_session
+
+
+@pytest.fixture
+async def sign_in(app: FastAPI) -> AsyncIterator[SignIn]:
+    """Opens a client signed in as a user, as a browser would be after signing in: the
+    session cookie, the CSRF cookie, and the X-CSRF-Token header the web app sends."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def signed_in(user: User) -> httpx.AsyncClient:
+        settings: Settings = app.state.settings
+        async with app.state.session_factory() as db_session:
+            issued = await auth_service.start_session(
+                db_session, user, settings.effective_secret_key, NO_CLIENT
+            )
+            await db_session.commit()
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://127.0.0.1:8000",
+            cookies={SESSION_COOKIE: issued.cookie_value, CSRF_COOKIE: issued.csrf_token},
+            headers={"X-CSRF-Token": issued.csrf_token},
+        )
+        clients.append(http)
+        return http
+
+    yield signed_in
+    for http in clients:
+        await http.aclose()
 
 
 @dataclass
@@ -156,3 +194,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps its own event loop for the rest
     of the session, and pytest-asyncio's loops must not start while it is alive."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def client_with(
+    app: FastAPI, cookies: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> httpx.AsyncClient:
+    """A fresh client (a browser with exactly these cookies), for forged or stolen ones."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://127.0.0.1:8000",
+        cookies=cookies,
+        headers=headers,
+    )

@@ -41,37 +41,41 @@ def run_cli(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProc
     )
 
 
+def server_output(cwd: Path) -> str:
+    """What `live_server` in `cwd` has printed so far (stdout and stderr)."""
+    return (cwd / "serve.log").read_text(encoding="utf-8", errors="replace")
+
+
 @contextmanager
 def live_server(cwd: Path, *extra: str, **variables: str) -> Iterator[str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infrasync", "serve", "--port", str(port), *extra],
-        cwd=cwd,
-        env=cli_environment(INFRASYNC_PUBLIC_URL=base_url, **variables),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_until_healthy(process, base_url)
-        yield base_url
-    finally:
-        process.terminate()
+    with (cwd / "serve.log").open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infrasync", "serve", "--port", str(port), *extra],
+            cwd=cwd,
+            env=cli_environment(**variables),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            _wait_until_healthy(process, base_url, cwd)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_until_healthy(process: subprocess.Popen[str], base_url: str) -> None:
+def _wait_until_healthy(process: subprocess.Popen[str], base_url: str, cwd: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output = server_output(cwd)
             raise RuntimeError(f"infrasync serve exited with {process.returncode}:\n{output}")
         try:
             if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:

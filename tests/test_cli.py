@@ -46,9 +46,7 @@ def test_each_command_has_help(tmp_path: Path, command: list[str]) -> None:
         ["worker"],
         ["tick"],
         ["digest", "acme/app"],
-        ["admin", "login-link"],
         ["admin", "purge"],
-        ["admin", "rotate-keys"],
     ],
     ids=" ".join,
 )

@@ -13,7 +13,7 @@ from infrasync.auth import repository
 from infrasync.auth.github_identity import GitHubIdentity
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
-from infrasync.kit.tokens import hash_token, new_token, sign
+from infrasync.kit.tokens import equal, hash_token, new_token, sign
 from infrasync.models import AuthSession, LoginLink, OAuthState, User
 
 SESSION_IDLE = timedelta(days=14)
@@ -50,8 +50,6 @@ def csrf_token_for(secret_key: str, token: str) -> str:
 
 def token_from_cookie(secret_key: str, cookie_value: str) -> str | None:
     """The session token inside a cookie, or None if the signature does not match."""
-    from infrasync.kit.tokens import equal
-
     token, _, signature = cookie_value.rpartition(".")
     if not token or not equal(signature, sign(secret_key, "session", token)):
         return None
