@@ -1,4 +1,8 @@
-"""Fixed-window request counting in the database, shared by every server process.
+"""Request counting in the database, shared by every server process.
+
+A sliding-window counter: the current fixed window's count plus the previous window's,
+weighted by how much of it still overlaps the last `per_seconds`. Plain fixed windows
+would allow twice the limit in a burst across a window boundary.
 
 Counted in a transaction of its own and committed at once: a request that then fails
 (a wrong invite token, say) must still use up its allowance, or guessing would be free.
@@ -56,30 +60,24 @@ async def hit(factory: async_sessionmaker[AsyncSession], limit: Limit, client_ke
     now = utcnow()
     window_start = _window_start(now, limit.per_seconds)
     key = f"{limit.bucket}:{client_key}"
+    previous_start = window_start - timedelta(seconds=limit.per_seconds)
     async with factory() as session:
         count = await _increment(session, key, window_start)
+        previous = await session.scalar(
+            select(RateLimitWindow.count).where(
+                RateLimitWindow.key == key, RateLimitWindow.window_start == previous_start
+            )
+        )
         if count == 1:
             await session.execute(
                 delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _SWEEP_AFTER)
             )
         await session.commit()
-    if count > limit.requests:
+    elapsed = (now - window_start).total_seconds() / limit.per_seconds
+    estimate = (previous or 0) * (1 - elapsed) + count
+    if estimate > limit.requests:
         retry_after = window_start + timedelta(seconds=limit.per_seconds) - now
         raise RateLimited(
             f"Too many attempts; try again in {math.ceil(retry_after.total_seconds())} seconds.",
             retry_after_seconds=math.ceil(retry_after.total_seconds()),
         )
-
-
-async def count_for(
-    factory: async_sessionmaker[AsyncSession], limit: Limit, client_key: str
-) -> int:
-    window_start = _window_start(utcnow(), limit.per_seconds)
-    async with factory() as session:
-        found = await session.scalar(
-            select(RateLimitWindow.count).where(
-                RateLimitWindow.key == f"{limit.bucket}:{client_key}",
-                RateLimitWindow.window_start == window_start,
-            )
-        )
-    return found or 0

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt, StringConstraints
 
 from infrasync.models import Role
 
@@ -15,9 +15,9 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 
 
 class StrictInput(BaseModel):
-    # Unknown fields are refused (a typo must not be silently ignored) and types are
-    # not coerced (`"role": 1` is an error, not a guess).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Unknown fields are refused: a typo must not be silently ignored. Numbers are
+    # StrictInt where they appear, so `true` or `"7"` is an error rather than a guess.
+    model_config = ConfigDict(extra="forbid")
 
 
 class OrgCreate(StrictInput):
@@ -60,7 +60,7 @@ class InviteCreate(StrictInput):
     email: EmailStr | None = Field(
         default=None, description="When set, only a user with this email can accept."
     )
-    expires_in_days: int = Field(default=7, ge=1, le=30)
+    expires_in_days: StrictInt = Field(default=7, ge=1, le=30)
 
 
 InviteStatus = Literal["pending", "accepted", "revoked", "expired"]

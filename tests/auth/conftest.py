@@ -29,9 +29,7 @@ def settings_overrides(github: FakeGitHub) -> dict[str, object]:
     }
 
 
-async def start_github_sign_in(
-    client: httpx.AsyncClient, return_to: str | None = None
-) -> str:
+async def start_github_sign_in(client: httpx.AsyncClient, return_to: str | None = None) -> str:
     """Clicks "Sign in with GitHub" and lets (fake) GitHub approve: returns the callback
     path and query GitHub redirects the browser to."""
     params = {"return_to": return_to} if return_to else {}

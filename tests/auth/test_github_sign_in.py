@@ -163,7 +163,9 @@ async def test_github_unreachable_is_explained_not_a_500(
     assert _error_of(await client.get(callback)) == "github_unavailable"
 
 
-async def test_no_github_app_configured_is_explained(client: httpx.AsyncClient, app: object) -> None:
+async def test_no_github_app_configured_is_explained(
+    client: httpx.AsyncClient, app: object
+) -> None:
     app.state.settings = app.state.settings.model_copy(  # type: ignore[attr-defined]
         update={"github_client_id": None}
     )
@@ -171,7 +173,9 @@ async def test_no_github_app_configured_is_explained(client: httpx.AsyncClient, 
 
 
 async def test_the_github_token_is_never_stored_or_logged(
-    client: httpx.AsyncClient, github: FakeGitHub, session: AsyncSession,
+    client: httpx.AsyncClient,
+    github: FakeGitHub,
+    session: AsyncSession,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from infrasync.observability.logging import configure_logging

@@ -46,12 +46,18 @@ class GitHubAccount:
     emails: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def make(cls, id: int, login: str, email: str | None = None, verified: bool = True) -> GitHubAccount:
+    def make(
+        cls, id: int, login: str, email: str | None = None, verified: bool = True
+    ) -> GitHubAccount:
         emails = []
         if email is not None:
             emails = [
-                {"email": f"{login}@users.noreply.github.com", "primary": False,
-                 "verified": True, "visibility": None},
+                {
+                    "email": f"{login}@users.noreply.github.com",
+                    "primary": False,
+                    "verified": True,
+                    "visibility": None,
+                },
                 {"email": email, "primary": True, "verified": verified, "visibility": "public"},
             ]
         return cls(id=id, login=login, name=login.title(), emails=emails)
@@ -63,7 +69,9 @@ class FakeGitHub:
 
     client_id: str = "Iv1.testclientid"
     client_secret: str = "test-client-secret"
-    account: GitHubAccount = field(default_factory=lambda: GitHubAccount.make(583231, "octocat", "octocat@example.com"))
+    account: GitHubAccount = field(
+        default_factory=lambda: GitHubAccount.make(583231, "octocat", "octocat@example.com")
+    )
     deny_access: bool = False
     fail_token_exchange_with: int | None = None
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -109,21 +117,30 @@ class FakeGitHub:
         if self.fail_token_exchange_with is not None:
             return Response("upstream trouble", status_code=self.fail_token_exchange_with)
         form = await request.form()
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return JSONResponse(
-                {"error": "incorrect_client_credentials",
-                 "error_description": "The client_id and/or client_secret passed are incorrect."}
+                {
+                    "error": "incorrect_client_credentials",
+                    "error_description": "The client_id and/or client_secret passed are incorrect.",
+                }
             )
         issued = self.codes.pop(str(form.get("code")), None)
         if issued is None or issued[1] != form.get("redirect_uri"):
             return JSONResponse(
-                {"error": "bad_verification_code",
-                 "error_description": "The code passed is incorrect or expired.",
-                 "error_uri": "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code"}
+                {
+                    "error": "bad_verification_code",
+                    "error_description": "The code passed is incorrect or expired.",
+                    "error_uri": "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code",
+                }
             )
         token = "gho_" + secrets.token_hex(18)
         self.tokens[token] = issued[0]
-        return JSONResponse({"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"})
+        return JSONResponse(
+            {"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}
+        )
 
     def _account_for(self, request: Request) -> GitHubAccount | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -137,8 +154,11 @@ class FakeGitHub:
         account = self._account_for(request)
         if account is None:
             return JSONResponse(
-                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                 "status": "401"},
+                {
+                    "message": "Bad credentials",
+                    "documentation_url": "https://docs.github.com/rest",
+                    "status": "401",
+                },
                 status_code=401,
             )
         body = _fixture_user()
