@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +34,26 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
     return slug or "org"
+
+
+async def _audit(
+    session: AsyncSession,
+    context: OrgContext,
+    action: str,
+    client: ClientInfo,
+    target: Target,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Records an action taken in the org of `context` by its caller."""
+    await audit.record(
+        session,
+        action,
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=target,
+        details=dict(details) if details else None,
+    )
 
 
 def _org_target(org: Org) -> Target:
@@ -106,28 +127,13 @@ async def update_org(
         org.name = name
     if changes:
         await session.flush()
-        await audit.record(
-            session,
-            "org.rename",
-            actor=context.actor,
-            client=client,
-            org_id=org.id,
-            target=_org_target(org),
-            details=changes,
-        )
+        await _audit(session, context, "org.rename", client, _org_target(org), details=changes)
     return org
 
 
 async def delete_org(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
     context.org.deleted_at = utcnow()
-    await audit.record(
-        session,
-        "org.delete",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_org_target(context.org),
-    )
+    await _audit(session, context, "org.delete", client, _org_target(context.org))
 
 
 async def restore_org(
@@ -139,14 +145,7 @@ async def restore_org(
     if utcnow() - org.deleted_at > timedelta(days=retention_days):
         raise NotFound(f"No org {org.slug!r} that you belong to.")  # due for purging
     org.deleted_at = None
-    await audit.record(
-        session,
-        "org.restore",
-        actor=context.actor,
-        client=client,
-        org_id=org.id,
-        target=_org_target(org),
-    )
+    await _audit(session, context, "org.restore", client, _org_target(org))
     return org
 
 
@@ -197,13 +196,12 @@ async def change_role(
     previous = membership.role
     membership.role = role
     await session.flush()
-    await audit.record(
+    await _audit(
         session,
+        context,
         "member.role_change",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_member_target(user),
+        client,
+        _member_target(user),
         details={"from": previous.value, "to": role.value},
     )
     return membership, user
@@ -216,13 +214,12 @@ async def remove_member(
     _check_may_manage(context, membership.role, None)
     await _check_not_last_owner(session, context.org, membership)
     await repository.delete_membership(session, membership)
-    await audit.record(
+    await _audit(
         session,
+        context,
         "member.remove",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_member_target(user),
+        client,
+        _member_target(user),
         details={"role": membership.role.value},
     )
 
@@ -233,14 +230,7 @@ async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) 
     membership, user = await _member_or_404(session, context.org, context.user.id)
     await _check_not_last_owner(session, context.org, membership)
     await repository.delete_membership(session, membership)
-    await audit.record(
-        session,
-        "member.leave",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_member_target(user),
-    )
+    await _audit(session, context, "member.leave", client, _member_target(user))
 
 
 # Invites ---------------------------------------------------------------------------------
@@ -282,13 +272,12 @@ async def create_invite(
         expires_at=utcnow() + timedelta(days=expires_in_days),
     )
     await repository.add(session, invite)
-    await audit.record(
+    await _audit(
         session,
+        context,
         "invite.create",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=Target(type="invite", id=str(invite.id), label=email or "link"),
+        client,
+        Target(type="invite", id=str(invite.id), label=email or "link"),
         details={"role": role.value, "expires_in_days": expires_in_days},
     )
     return CreatedInvite(invite=invite, token=token)
@@ -304,13 +293,12 @@ async def revoke_invite(
     if status != "pending":
         raise Conflict(f"This invite is {status}; only a pending invite can be revoked.")
     invite.revoked_at = utcnow()
-    await audit.record(
+    await _audit(
         session,
+        context,
         "invite.revoke",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=Target(type="invite", id=str(invite.id), label=invite.email or "link"),
+        client,
+        Target(type="invite", id=str(invite.id), label=invite.email or "link"),
     )
 
 
@@ -374,13 +362,12 @@ async def create_api_key(
         created_by_id=context.user.id if context.user else None,
     )
     await repository.add(session, key)
-    await audit.record(
+    await _audit(
         session,
+        context,
         "api_key.create",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=Target(type="api_key", id=str(key.id), label=name),
+        client,
+        Target(type="api_key", id=str(key.id), label=name),
         details={"role": role.value},
     )
     return CreatedApiKey(key=key, secret=secret)
@@ -393,11 +380,10 @@ async def revoke_api_key(
     if key is None:
         raise NotFound("No such API key in this org.")
     key.revoked_at = utcnow()
-    await audit.record(
+    await _audit(
         session,
+        context,
         "api_key.revoke",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=Target(type="api_key", id=str(key.id), label=key.name),
+        client,
+        Target(type="api_key", id=str(key.id), label=key.name),
     )
