@@ -15,7 +15,7 @@ from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
-from infrasync.errors import NotFound, error_response, install_error_handlers
+from infrasync.errors import NotFound, documented, error_response, install_error_handlers
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
 from infrasync.observability.requests import RequestContextMiddleware
@@ -104,9 +104,11 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     # Domain routers go here, above the catch-alls.
-    app.include_router(auth_router.router)
-    app.include_router(orgs_router.router)
-    app.include_router(audit_router.router)
+    # Every API route can meet a body or parameters it cannot use: say so in the schema.
+    input_errors = documented(400, 422)
+    app.include_router(auth_router.router, responses=input_errors)
+    app.include_router(orgs_router.router, responses=input_errors)
+    app.include_router(audit_router.router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

@@ -87,9 +87,16 @@ async def _handle_infrasync_error(_request: Request, error: Exception) -> JSONRe
     return error_response(error.status_code, error.message, error.headers)
 
 
+# FastAPI's own words for a body it cannot decode, and what we say instead.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _handle_http_exception(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return error_response(error.status_code, error.detail, getattr(error, "headers", None))
+    detail = error.detail
+    if error.status_code == 400 and detail == _UNPARSABLE_BODY:
+        detail = "The request body could not be read: send JSON encoded as UTF-8."
+    return error_response(error.status_code, detail, getattr(error, "headers", None))
 
 
 async def _handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -124,6 +131,11 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class ValidationErrorBody(BaseModel):
+    detail: str
+    errors: list[dict[str, Any]]
+
+
 OpenApiResponses = dict[int | str, dict[str, Any]]
 
 _DESCRIPTIONS = {
@@ -132,6 +144,7 @@ _DESCRIPTIONS = {
     403: "Your role does not allow this, or the X-CSRF-Token header is missing or wrong",
     404: "No such thing, or it belongs to an org you are not in",
     409: "The change conflicts with the current state; `detail` says how",
+    422: "The input is not valid; `detail` says what to fix, `errors` lists each problem",
     413: "The request body is too large",
     429: "Too many attempts; wait for the seconds in Retry-After",
 }
@@ -142,7 +155,7 @@ def documented(*codes: int, **descriptions: str) -> OpenApiResponses:
     read them). `descriptions` override the default sentence: `documented(404, e404=…)`."""
     return {
         code: {
-            "model": ErrorBody,
+            "model": ValidationErrorBody if code == 422 else ErrorBody,
             "description": descriptions.get(f"e{code}", _DESCRIPTIONS[code]),
         }
         for code in codes
