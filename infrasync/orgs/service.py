@@ -351,7 +351,9 @@ async def create_api_key(
     session: AsyncSession, context: OrgContext, name: str, role: Role, client: ClientInfo
 ) -> CreatedApiKey:
     if not context.role.at_least(role):
-        raise Forbidden(f"You cannot create a {role.value} key: it is above your own role.")
+        raise Forbidden(
+            f"You cannot create an API key with the {role.value} role: it is above your own role."
+        )
     secret = new_token(API_KEY_PREFIX)
     key = ApiKey(
         org_id=context.org.id,

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from infrasync.frontend import WEB_DIST
+from tests.browser.server import Server
 from tests.live_server import live_server
 
 CHROMIUM_ARGS = [
@@ -50,8 +51,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path) -> Iterator[Server]:
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` first.")
     with live_server(tmp_path, "--no-worker") as base_url:
-        yield base_url
+        yield Server(base_url=base_url, cwd=tmp_path)

@@ -5,11 +5,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.server import Server
+
 pytestmark = pytest.mark.browser
 
 
-def test_home_page_shows_the_product_and_a_live_server(page: Page, server: str) -> None:
-    page.goto(server)
+def test_home_page_shows_the_product_and_a_live_server(page: Page, server: Server) -> None:
+    page.goto(server.base_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Infrasync")
     expect(page.get_by_test_id("server-health")).to_have_text("Server healthy")
     expect(page.get_by_test_id("server-ready")).to_have_text("Database ready")
@@ -18,8 +20,8 @@ def test_home_page_shows_the_product_and_a_live_server(page: Page, server: str) 
     expect(sign_in).to_have_attribute("href", "/auth/github/login")
 
 
-def test_a_deep_link_opens_the_web_app_not_a_server_404(page: Page, server: str) -> None:
-    response = page.goto(f"{server}/orgs/acme/monitors/3")
+def test_a_deep_link_opens_the_web_app_not_a_server_404(page: Page, server: Server) -> None:
+    response = page.goto(server.url("/orgs/acme/monitors/3"))
     assert response is not None
     assert response.status == 200
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
@@ -28,8 +30,8 @@ def test_a_deep_link_opens_the_web_app_not_a_server_404(page: Page, server: str)
     expect(page.get_by_test_id("server-health")).to_have_text("Server healthy")
 
 
-def test_the_sign_in_callback_path_renders_in_the_web_app(page: Page, server: str) -> None:
-    response = page.goto(f"{server}/auth/callback?code=abc&state=def")
+def test_the_sign_in_callback_path_renders_in_the_web_app(page: Page, server: Server) -> None:
+    response = page.goto(server.url("/auth/callback?code=abc&state=def"))
     assert response is not None
     assert response.status == 200
     expect(page.get_by_role("status")).to_have_text("Signing in…")

@@ -1,6 +1,41 @@
-import createClient from "openapi-fetch";
+import createClient, { type Middleware } from "openapi-fetch";
 
 import type { components, paths } from "./schema";
+
+export const CSRF_COOKIE = "infrasync_csrf";
+export const CSRF_HEADER = "X-CSRF-Token";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The value of a cookie the page can read, or null. */
+export function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) {
+      const value = rest.join("=");
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The server accepts a POST, PUT, PATCH or DELETE made with the session cookie only when
+ * it echoes the readable CSRF cookie in a header: another site can make the browser send
+ * the cookie, but it cannot read it.
+ */
+export const csrfMiddleware: Middleware = {
+  onRequest({ request }) {
+    if (SAFE_METHODS.has(request.method.toUpperCase())) return undefined;
+    const token = readCookie(CSRF_COOKIE);
+    if (token) request.headers.set(CSRF_HEADER, token);
+    return request;
+  },
+};
 
 /**
  * Typed client for the Infrasync backend. The web app is served by the backend itself
@@ -14,6 +49,23 @@ export const api = createClient<paths>({
   // (a test's stub, an instrumentation wrapper) is honoured.
   fetch: (request) => globalThis.fetch(request),
 });
+api.use(csrfMiddleware);
 
-export type Health = components["schemas"]["Health"];
-export type Readiness = components["schemas"]["Readiness"];
+type Schemas = components["schemas"];
+export type Health = Schemas["Health"];
+export type Readiness = Schemas["Readiness"];
+export type Me = Schemas["Me"];
+export type Role = Schemas["Role"];
+export type Org = Schemas["OrgOut"];
+export type OrgCreate = Schemas["OrgCreate"];
+export type OrgUpdate = Schemas["OrgUpdate"];
+export type Member = Schemas["MemberOut"];
+export type Invite = Schemas["InviteOut"];
+export type InviteCreate = Schemas["InviteCreate"];
+export type InviteCreated = Schemas["InviteCreated"];
+export type InvitePreview = Schemas["InvitePreview"];
+export type ApiKey = Schemas["ApiKeyOut"];
+export type ApiKeyCreate = Schemas["ApiKeyCreate"];
+export type ApiKeyCreated = Schemas["ApiKeyCreated"];
+export type AuditEvent = Schemas["AuditEventOut"];
+export type AuditPage = Schemas["AuditPage"];

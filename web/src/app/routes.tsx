@@ -1,10 +1,24 @@
-import type { RouteObject } from "react-router";
+import { lazy } from "react";
+import { Navigate, type RouteObject } from "react-router";
 
 import { AuthCallbackPage } from "@/features/auth/AuthCallbackPage";
+import { SignInPage } from "@/features/auth/SignInPage";
 import { HomePage } from "@/features/home/HomePage";
+import { InviteAcceptPage } from "@/features/invites/InviteAcceptPage";
 import { NotFoundPage } from "@/features/not-found/NotFoundPage";
+import { OrgLayout } from "@/features/orgs/OrgLayout";
 
 import { Layout } from "./Layout";
+
+// Each org section is its own chunk, fetched when first opened; OrgLayout shows the org's
+// header and tabs meanwhile (a Suspense boundary around its outlet).
+const MembersPage = lazy(() => import("@/features/members/MembersPage").then((m) => ({ default: m.MembersPage })));
+const InvitesPage = lazy(() => import("@/features/invites/InvitesPage").then((m) => ({ default: m.InvitesPage })));
+const ApiKeysPage = lazy(() => import("@/features/api-keys/ApiKeysPage").then((m) => ({ default: m.ApiKeysPage })));
+const AuditLogPage = lazy(() => import("@/features/audit/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
+const OrgSettingsPage = lazy(() =>
+  import("@/features/orgs/OrgSettingsPage").then((m) => ({ default: m.OrgSettingsPage })),
+);
 
 export const routes: RouteObject[] = [
   {
@@ -12,7 +26,21 @@ export const routes: RouteObject[] = [
     element: <Layout />,
     children: [
       { index: true, element: <HomePage /> },
+      { path: "signin", element: <SignInPage /> },
       { path: "auth/callback", element: <AuthCallbackPage /> },
+      { path: "invites/:token", element: <InviteAcceptPage /> },
+      {
+        path: "orgs/:slug",
+        element: <OrgLayout />,
+        children: [
+          { index: true, element: <Navigate to="members" replace /> },
+          { path: "members", element: <MembersPage /> },
+          { path: "invites", element: <InvitesPage /> },
+          { path: "api-keys", element: <ApiKeysPage /> },
+          { path: "audit", element: <AuditLogPage /> },
+          { path: "settings", element: <OrgSettingsPage /> },
+        ],
+      },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -1,6 +1,6 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
-import { afterEach, vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 
 // A browser resolves a relative URL such as "/health" against the page's address; the
 // Request class that Node lends the jsdom environment does not, so do what the browser does.
@@ -11,6 +11,11 @@ class PageRequest extends NodeRequest {
   }
 }
 globalThis.Request = PageRequest;
+
+beforeEach(() => {
+  // A test that sets up no fake server sees no server at all, never the real network.
+  vi.stubGlobal("fetch", () => Promise.reject(new TypeError("Failed to fetch: no fake server in this test")));
+});
 
 afterEach(() => {
   cleanup();

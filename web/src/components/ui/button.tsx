@@ -11,6 +11,7 @@ const buttonVariants = cva(
       variant: {
         default: "bg-slate-900 text-white shadow-sm hover:bg-slate-800",
         primary: "bg-indigo-600 text-white shadow-sm hover:bg-indigo-700",
+        destructive: "bg-red-600 text-white shadow-sm hover:bg-red-700 focus-visible:ring-red-500",
         outline: "border border-slate-300 bg-white text-slate-900 shadow-sm hover:bg-slate-50",
         ghost: "text-slate-700 hover:bg-slate-100 hover:text-slate-900",
         link: "text-indigo-700 underline-offset-4 hover:underline",

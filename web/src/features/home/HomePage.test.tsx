@@ -2,17 +2,17 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
-import { fakeServer, json, renderApp } from "@/test/render";
+import { fakeServer, json, renderApp, signedOut } from "@/test/render";
 
 const healthy = () => json({ status: "ok", version: "1.2.3" });
 const ready = () => json({ status: "ready", checks: { database: "ok" } });
 
 describe("home page", () => {
   it("introduces the product", async () => {
-    fakeServer({ "/health": healthy, "/ready": ready });
+    fakeServer({ "/api/me": signedOut, "/health": healthy, "/ready": ready });
     renderApp("/");
 
-    expect(screen.getByRole("heading", { level: 1, name: "Infrasync" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { level: 1, name: "Infrasync" })).toBeInTheDocument();
     expect(
       screen.getByText(
         "Keep your team in sync with its GitHub repositories — digests of pull requests, reviews, issues, commits and releases, delivered to Slack, Discord, email and webhooks.",
@@ -22,10 +22,10 @@ describe("home page", () => {
   });
 
   it("shows a healthy server and a ready database", async () => {
-    const fetchMock = fakeServer({ "/health": healthy, "/ready": ready });
+    const fetchMock = fakeServer({ "/api/me": signedOut, "/health": healthy, "/ready": ready });
     renderApp("/");
 
-    const status = screen.getByRole("region", { name: "Server status" });
+    const status = await screen.findByRole("region", { name: "Server status" });
     expect(await within(status).findByText("Server healthy")).toBeInTheDocument();
     expect(await within(status).findByText("Database ready")).toBeInTheDocument();
     expect(screen.getByTestId("server-health")).toHaveTextContent(/^Server healthy$/);
@@ -33,14 +33,15 @@ describe("home page", () => {
     expect(screen.getByText("Infrasync server version 1.2.3")).toBeInTheDocument();
     expect(screen.getByTestId("server-summary")).toHaveTextContent("Operational");
 
-    // Both checks went to the same origin with the session cookie.
+    // The checks (and who is signed in) went to the same origin with the session cookie.
     const requests = fetchMock.mock.calls.map(([input]) => input as Request);
-    expect(requests.map((r) => new URL(r.url).pathname).sort()).toEqual(["/health", "/ready"]);
+    expect(requests.map((r) => new URL(r.url).pathname).sort()).toEqual(["/api/me", "/health", "/ready"]);
     for (const request of requests) expect(request.credentials).toBe("include");
   });
 
   it("shows the failing check's text when the server is not ready", async () => {
     fakeServer({
+      "/api/me": signedOut,
       "/health": healthy,
       "/ready": () =>
         json({ status: "unavailable", checks: { database: "connection refused" }, detail: "database down" }, 503),
@@ -56,6 +57,7 @@ describe("home page", () => {
 
   it("lists only the checks that failed", async () => {
     fakeServer({
+      "/api/me": signedOut,
       "/health": healthy,
       "/ready": () => json({ status: "unavailable", checks: { database: "ok", migrations: "2 pending" } }, 503),
     });
@@ -67,12 +69,13 @@ describe("home page", () => {
 
   it("says the server is unreachable when the request fails", async () => {
     fakeServer({
+      "/api/me": () => Promise.reject(new TypeError("Failed to fetch")),
       "/health": () => Promise.reject(new TypeError("Failed to fetch")),
       "/ready": () => Promise.reject(new TypeError("Failed to fetch")),
     });
     renderApp("/");
 
-    const health = screen.getByTestId("server-health");
+    const health = await screen.findByTestId("server-health");
     expect(await within(health).findByText("Server unreachable")).toBeInTheDocument();
     expect(await within(screen.getByTestId("server-ready")).findByText("Server unreachable")).toBeInTheDocument();
     expect(screen.queryByText("Server healthy")).not.toBeInTheDocument();
@@ -81,15 +84,18 @@ describe("home page", () => {
 
   it("says the server is unreachable when a proxy cannot reach it", async () => {
     const badGateway = () => new Response("", { status: 502 });
-    fakeServer({ "/health": badGateway, "/ready": badGateway });
+    fakeServer({ "/api/me": badGateway, "/health": badGateway, "/ready": badGateway });
     renderApp("/");
 
-    expect(await within(screen.getByTestId("server-health")).findByText("Server unreachable")).toBeInTheDocument();
+    expect(
+      await within(await screen.findByTestId("server-health")).findByText("Server unreachable"),
+    ).toBeInTheDocument();
     expect(await within(screen.getByTestId("server-ready")).findByText("Server unreachable")).toBeInTheDocument();
   });
 
   it("reports other server errors with their status code", async () => {
     fakeServer({
+      "/api/me": signedOut,
       "/health": () => new Response("Internal Server Error", { status: 500 }),
       "/ready": () => new Response("Internal Server Error", { status: 500 }),
     });
@@ -102,13 +108,16 @@ describe("home page", () => {
   it("checks again when asked and shows the recovered server", async () => {
     let up = false;
     fakeServer({
+      "/api/me": signedOut,
       "/health": () => (up ? healthy() : Promise.reject(new TypeError("Failed to fetch"))),
       "/ready": () => (up ? ready() : Promise.reject(new TypeError("Failed to fetch"))),
     });
     const user = userEvent.setup();
     renderApp("/");
 
-    expect(await within(screen.getByTestId("server-health")).findByText("Server unreachable")).toBeInTheDocument();
+    expect(
+      await within(await screen.findByTestId("server-health")).findByText("Server unreachable"),
+    ).toBeInTheDocument();
     up = true;
     await user.click(screen.getByRole("button", { name: "Check again" }));
 
@@ -117,10 +126,10 @@ describe("home page", () => {
   });
 
   it("offers a GitHub sign-in that is a full page link to the backend", async () => {
-    fakeServer({ "/health": healthy, "/ready": ready });
+    fakeServer({ "/api/me": signedOut, "/health": healthy, "/ready": ready });
     const { router } = renderApp("/");
 
-    const signIn = screen.getByRole("link", { name: "Sign in with GitHub" });
+    const signIn = await screen.findByRole("link", { name: "Sign in with GitHub" });
     expect(signIn).toBe(screen.getByTestId("sign-in"));
     expect(signIn).toHaveAttribute("href", "/auth/github/login");
 

@@ -1,12 +1,28 @@
 import { LogIn } from "lucide-react";
 
 import { Button } from "@/components/ui/button";
+import { useMe } from "@/features/auth/queries";
 import { ServerStatusCard } from "@/features/health/ServerStatusCard";
+import { YourOrgs } from "@/features/orgs/YourOrgs";
 
 export const PRODUCT_DESCRIPTION =
   "Keep your team in sync with its GitHub repositories — digests of pull requests, reviews, issues, commits and releases, delivered to Slack, Discord, email and webhooks.";
 
+/** Signed out: what Infrasync is and a way in. Signed in: your orgs. */
 export function HomePage() {
+  const me = useMe();
+  if (me.isPending) {
+    return (
+      <p role="status" className="text-sm text-slate-600">
+        Loading…
+      </p>
+    );
+  }
+  if (me.data) return <YourOrgs aside={<ServerStatusCard />} />;
+  return <Landing />;
+}
+
+function Landing() {
   return (
     <div className="grid gap-10 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
       <title>Infrasync</title>

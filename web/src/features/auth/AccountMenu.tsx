@@ -1,0 +1,52 @@
+import { LogIn, LogOut } from "lucide-react";
+import { useLocation } from "react-router";
+
+import { Button } from "@/components/ui/button";
+
+import { signInHref, useMe, useSignOut } from "./queries";
+import { UserAvatar } from "./UserAvatar";
+
+/** The header's right side: who is signed in and Sign out, or Sign in. */
+export function AccountMenu() {
+  const me = useMe();
+  const signOut = useSignOut();
+  const location = useLocation();
+
+  if (me.isPending) {
+    return <span className="sr-only">Checking who is signed in…</span>;
+  }
+  if (!me.data) {
+    // The sign-in page has its own button; elsewhere come back to where the user was.
+    if (location.pathname === "/signin") return null;
+    const here = `${location.pathname}${location.search}`;
+    return (
+      <Button asChild variant="outline" size="sm">
+        <a href={signInHref(here)}>
+          <LogIn aria-hidden="true" />
+          Sign in
+        </a>
+      </Button>
+    );
+  }
+  const user = me.data;
+  return (
+    <div className="flex items-center gap-3">
+      {signOut.isError && (
+        <span role="alert" className="hidden max-w-xs truncate text-xs text-red-700 sm:inline">
+          Could not sign out: {signOut.error.message}
+        </span>
+      )}
+      <span className="flex items-center gap-2 text-sm font-medium text-slate-800">
+        <UserAvatar login={user.login} avatarUrl={user.avatar_url} />
+        <span data-testid="signed-in-user">
+          <span className="sr-only">Signed in as </span>
+          {user.login}
+        </span>
+      </span>
+      <Button variant="ghost" size="sm" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+        <LogOut aria-hidden="true" />
+        Sign out
+      </Button>
+    </div>
+  );
+}

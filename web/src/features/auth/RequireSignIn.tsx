@@ -1,0 +1,64 @@
+import { LogIn } from "lucide-react";
+import type { ReactNode } from "react";
+import { useLocation } from "react-router";
+
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
+
+import { signInHref, useMe } from "./queries";
+
+/** A sign-in card that brings the user back to `returnTo` afterwards. */
+export function SignInPrompt({
+  title,
+  description,
+  returnTo,
+}: {
+  title: string;
+  description: string;
+  returnTo: string;
+}) {
+  return (
+    <div className="mx-auto w-full max-w-md">
+      <Card>
+        <CardHeader>
+          <h1 className="text-xl font-semibold tracking-tight text-slate-900">{title}</h1>
+          <CardDescription>{description}</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {/* A full page load: the backend runs the sign-in. */}
+          <Button asChild variant="primary" size="lg">
+            <a href={signInHref(returnTo)}>
+              <LogIn aria-hidden="true" />
+              Sign in with GitHub
+            </a>
+          </Button>
+        </CardContent>
+      </Card>
+    </div>
+  );
+}
+
+/** Renders `children` for a signed-in user; otherwise asks them to sign in and come back here. */
+export function RequireSignIn({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) {
+    return (
+      <p role="status" className="text-sm text-slate-600">
+        Loading…
+      </p>
+    );
+  }
+  if (me.data) return children;
+  return (
+    <div className="flex flex-col gap-6">
+      {me.isError && <ErrorMessage error={me.error} className="mx-auto max-w-md" />}
+      <SignInPrompt
+        title="Sign in to continue"
+        description="This page belongs to an org. Sign in with GitHub to see it."
+        returnTo={`${location.pathname}${location.search}`}
+      />
+    </div>
+  );
+}

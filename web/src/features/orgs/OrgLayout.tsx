@@ -1,0 +1,124 @@
+import { Building2 } from "lucide-react";
+import { type ReactNode, Suspense } from "react";
+import { Link, NavLink, Outlet, useOutletContext, useParams } from "react-router";
+
+import type { Org, Role } from "@/api/client";
+import { ApiError } from "@/api/errors";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Button } from "@/components/ui/button";
+import { RequireSignIn } from "@/features/auth/RequireSignIn";
+import { atLeast, ROLE_LABELS } from "@/lib/roles";
+import { cn } from "@/lib/utils";
+
+import { useOrg } from "./queries";
+
+export interface OrgOutletContext {
+  org: Org;
+}
+
+/** The org a page under `/orgs/:slug` belongs to, with my role in it. */
+export function useCurrentOrg(): Org {
+  return useOutletContext<OrgOutletContext>().org;
+}
+
+const TABS: { to: string; label: string; needs: Role }[] = [
+  { to: "members", label: "Members", needs: "viewer" },
+  { to: "invites", label: "Invites", needs: "admin" },
+  { to: "api-keys", label: "API keys", needs: "admin" },
+  { to: "audit", label: "Audit log", needs: "admin" },
+  { to: "settings", label: "Settings", needs: "viewer" },
+];
+
+export function OrgLayout() {
+  return (
+    <RequireSignIn>
+      <OrgShell />
+    </RequireSignIn>
+  );
+}
+
+function OrgShell() {
+  const { slug = "" } = useParams();
+  const org = useOrg(slug);
+
+  if (org.isPending) {
+    return (
+      <p role="status" className="text-sm text-slate-600">
+        Loading the org…
+      </p>
+    );
+  }
+  if (org.isError) {
+    const missing = org.error instanceof ApiError && org.error.status === 404;
+    return (
+      <section aria-labelledby="org-error-title" className="mx-auto flex max-w-lg flex-col items-start gap-4 py-8">
+        <title>Org not found · Infrasync</title>
+        <h1 id="org-error-title" className="text-3xl font-bold tracking-tight text-slate-900">
+          {missing ? "Org not found" : "Could not open this org"}
+        </h1>
+        <ErrorMessage error={org.error} />
+        <Button asChild variant="outline">
+          <Link to="/">Back to your orgs</Link>
+        </Button>
+      </section>
+    );
+  }
+
+  const current = org.data;
+  const tabs = TABS.filter((tab) => atLeast(current.role, tab.needs));
+  return (
+    <div className="flex flex-col gap-6">
+      <title>{`${current.name} · Infrasync`}</title>
+      <div className="flex flex-wrap items-center gap-3">
+        <Building2 aria-hidden="true" className="size-7 text-slate-500" />
+        <div className="flex min-w-0 flex-col">
+          <h1 className="truncate text-3xl font-bold tracking-tight text-slate-900">{current.name}</h1>
+          <p className="text-sm text-slate-600">
+            {current.slug} · you are <span data-testid="my-role">{ROLE_LABELS[current.role].toLowerCase()}</span>
+          </p>
+        </div>
+      </div>
+      <nav aria-label="Org sections" className="-mx-4 overflow-x-auto border-b border-slate-200 px-4 sm:mx-0 sm:px-0">
+        <ul className="flex gap-1">
+          {tabs.map((tab) => (
+            <li key={tab.to}>
+              <NavLink
+                to={tab.to}
+                className={({ isActive }) =>
+                  cn(
+                    "-mb-px inline-flex h-10 items-center whitespace-nowrap border-b-2 px-3 text-sm font-medium outline-none transition-colors focus-visible:ring-2 focus-visible:ring-indigo-500",
+                    isActive
+                      ? "border-indigo-600 text-indigo-700"
+                      : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",
+                  )
+                }
+              >
+                {tab.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Suspense
+        fallback={
+          <p role="status" className="text-sm text-slate-600">
+            Loading…
+          </p>
+        }
+      >
+        <Outlet context={{ org: current } satisfies OrgOutletContext} />
+      </Suspense>
+    </div>
+  );
+}
+
+/** Shown in place of a section the current role cannot use (the server would refuse it too). */
+export function NeedsRole({ org, needs, children }: { org: Org; needs: Role; children: ReactNode }) {
+  if (atLeast(org.role, needs)) return children;
+  return (
+    <ErrorMessage
+      message={`This needs the ${needs} role or higher in ${org.name}; you are ${org.role}.`}
+      className="max-w-xl"
+    />
+  );
+}

@@ -1,0 +1,94 @@
+import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, type Org, type OrgCreate, type OrgUpdate } from "@/api/client";
+import { unwrap } from "@/api/errors";
+
+/**
+ * Query keys. Everything about one org lives under `["org", slug]`, so a change in an org
+ * can mark all of it stale at once (its audit log included).
+ */
+export const orgKeys = {
+  list: ["org-list"] as const,
+  org: (slug: string) => ["org", slug] as const,
+  members: (slug: string) => ["org", slug, "members"] as const,
+  invites: (slug: string) => ["org", slug, "invites"] as const,
+  apiKeys: (slug: string) => ["org", slug, "api-keys"] as const,
+  audit: (slug: string, action: string) => ["org", slug, "audit", action] as const,
+};
+
+/** My orgs, soft-deleted ones included (owners can restore those). */
+export const orgListQuery = queryOptions({
+  queryKey: orgKeys.list,
+  queryFn: () => unwrap(api.GET("/api/orgs", { params: { query: { include_deleted: true } } })),
+});
+
+export function orgQuery(slug: string) {
+  return queryOptions({
+    queryKey: orgKeys.org(slug),
+    queryFn: () => unwrap(api.GET("/api/orgs/{org}", { params: { path: { org: slug } } })),
+  });
+}
+
+export function useOrg(slug: string) {
+  return useQuery(orgQuery(slug));
+}
+
+export function useCreateOrg() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: OrgCreate) => unwrap(api.POST("/api/orgs", { body })),
+    onSuccess: (org) => {
+      queryClient.setQueryData(orgKeys.org(org.slug), org);
+      void queryClient.invalidateQueries({ queryKey: orgKeys.list });
+    },
+  });
+}
+
+export function useUpdateOrg(slug: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: OrgUpdate) => unwrap(api.PATCH("/api/orgs/{org}", { params: { path: { org: slug } }, body })),
+    onSuccess: (org) => {
+      if (org.slug !== slug) queryClient.removeQueries({ queryKey: orgKeys.org(slug) });
+      queryClient.setQueryData(orgKeys.org(org.slug), org);
+      void queryClient.invalidateQueries({ queryKey: orgKeys.org(org.slug) });
+      void queryClient.invalidateQueries({ queryKey: orgKeys.list });
+    },
+  });
+}
+
+/** Changes that take the org away from me (delete, leave): forget it and refresh my list. */
+function useOrgGone() {
+  const queryClient = useQueryClient();
+  return (slug: string) => {
+    queryClient.removeQueries({ queryKey: orgKeys.org(slug) });
+    void queryClient.invalidateQueries({ queryKey: orgKeys.list });
+  };
+}
+
+export function useDeleteOrg(slug: string) {
+  const gone = useOrgGone();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/orgs/{org}", { params: { path: { org: slug } } })),
+    onSuccess: () => gone(slug),
+  });
+}
+
+export function useLeaveOrg(slug: string) {
+  const gone = useOrgGone();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/orgs/{org}/leave", { params: { path: { org: slug } } })),
+    onSuccess: () => gone(slug),
+  });
+}
+
+export function useRestoreOrg() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (slug: string) => unwrap(api.POST("/api/orgs/{org}/restore", { params: { path: { org: slug } } })),
+    onSuccess: (org: Org) => {
+      queryClient.setQueryData(orgKeys.org(org.slug), org);
+      void queryClient.invalidateQueries({ queryKey: orgKeys.list });
+    },
+  });
+}

@@ -1,0 +1,80 @@
+import type { ApiKey, AuditEvent, Invite, Me, Member, Org } from "@/api/client";
+
+import { json } from "./render";
+
+export const ME: Me = {
+  id: "00000000-0000-4000-8000-000000000001",
+  login: "mona",
+  name: "Mona Lisa",
+  email: "mona@example.com",
+  avatar_url: "https://avatars.example.test/u/1",
+  is_admin: false,
+  created_at: "2025-01-02T03:04:05Z",
+};
+
+export const signedIn = () => json(ME);
+
+export function anOrg(overrides: Partial<Org> = {}): Org {
+  return {
+    id: "00000000-0000-4000-8000-0000000000a1",
+    name: "Acme",
+    slug: "acme",
+    role: "owner",
+    created_at: "2025-01-02T03:04:05Z",
+    deleted_at: null,
+    ...overrides,
+  };
+}
+
+export function aMember(overrides: Partial<Member> = {}): Member {
+  return {
+    user_id: ME.id,
+    login: ME.login,
+    name: ME.name,
+    email: ME.email,
+    avatar_url: null,
+    role: "owner",
+    joined_at: "2025-01-02T03:04:05Z",
+    ...overrides,
+  };
+}
+
+export function anInvite(overrides: Partial<Invite> = {}): Invite {
+  return {
+    id: "00000000-0000-4000-8000-0000000000c1",
+    role: "member",
+    email: null,
+    invited_by: ME.login,
+    status: "pending",
+    created_at: "2025-01-02T03:04:05Z",
+    expires_at: "2025-01-09T03:04:05Z",
+    ...overrides,
+  };
+}
+
+export function anApiKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: "00000000-0000-4000-8000-0000000000d1",
+    name: "CI",
+    role: "viewer",
+    hint: "isk_AbCd",
+    created_by: ME.login,
+    created_at: "2025-01-02T03:04:05Z",
+    last_used_at: null,
+    ...overrides,
+  };
+}
+
+export function anAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: "00000000-0000-4000-8000-0000000000e1",
+    action: "org.create",
+    actor: { type: "user", id: ME.id, label: ME.login },
+    target: { type: "org", id: "00000000-0000-4000-8000-0000000000a1", label: "Acme" },
+    details: { name: "Acme" },
+    ip: "127.0.0.1",
+    user_agent: "Mozilla/5.0",
+    created_at: "2025-01-02T03:04:05Z",
+    ...overrides,
+  };
+}
