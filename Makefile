@@ -13,8 +13,10 @@ PORT ?= 8000
 	chromium openapi migration clean
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
+## (local git sources are allowed, so the demo org's monitor can read this repository)
 run: install web
-	$(BIN)/infrasync serve --host $(HOST) --port $(PORT)
+	INFRASYNC_ALLOW_LOCAL_SOURCES=$${INFRASYNC_ALLOW_LOCAL_SOURCES:-true} \
+		$(BIN)/infrasync serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type checks, Python tests (SQLite, and Postgres when
 ## INFRASYNC_TEST_DATABASE_URL is set), web app tests and browser tests

@@ -15,7 +15,9 @@ from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
+from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented, error_response, install_error_handlers
+from infrasync.monitors import router as monitors_router
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
 from infrasync.observability.requests import RequestContextMiddleware
@@ -109,6 +111,8 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     app.include_router(auth_router.router, responses=input_errors)
     app.include_router(orgs_router.router, responses=input_errors)
     app.include_router(audit_router.router, responses=input_errors)
+    app.include_router(monitors_router.router, responses=input_errors)
+    app.include_router(digests_router.router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

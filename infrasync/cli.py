@@ -78,11 +78,18 @@ def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]
     return asyncio.run(run())
 
 
-def _login_link_url(settings: Settings, email: str | None) -> str:
+def _login_link_url(settings: Settings, email: str | None, *, demo: bool = False) -> str:
+    from pathlib import Path
+
     from infrasync.auth import service as auth_service
+    from infrasync.monitors.demo import ensure_demo
 
     async def create(session: AsyncSession) -> str:
         user = await auth_service.user_for_login_link(session, email)
+        if demo:
+            made = await ensure_demo(session, settings, user, Path.cwd())
+            if made:
+                stderr.print(f"infrasync: {made}")
         return await auth_service.create_login_link(session, user)
 
     token = _in_database(settings, create)
@@ -133,7 +140,7 @@ def serve(
     _migrate(settings)
     if not settings.github_sign_in_enabled:
         # As Jupyter prints its token: with no GitHub app there is no other way in.
-        url = _login_link_url(settings, None)
+        url = _login_link_url(settings, None, demo=True)
         stderr.print(
             "No GitHub app is configured (INFRASYNC_GITHUB_CLIENT_ID/SECRET). Sign in as "
             f"the first admin with this one-time link (expires in 15 minutes):\n  {url}"
@@ -172,12 +179,16 @@ def migrate() -> None:
     stderr.print(f"Database {redacted(settings.effective_database_url)} is up to date.")
 
 
+DIGEST_FORMATS = ("markdown", "json", "slack")
+DIGEST_WRITERS = ("auto", "builtin", "llm")
+
+
 @app.command()
 def digest(
     source: Annotated[
         str, typer.Argument(help="owner/repo on GitHub, or a path to a local git repository.")
     ],
-    since: Annotated[str, typer.Option(help="Window start: 7d, 24h or a date.")] = "7d",
+    since: Annotated[str, typer.Option(help="Window start: 7d, 24h, 2w or a date.")] = "7d",
     until: Annotated[str | None, typer.Option(help="Window end (a date); default now.")] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="markdown, json or slack.")
@@ -185,7 +196,19 @@ def digest(
     writer: Annotated[str, typer.Option(help="auto, builtin or llm.")] = "auto",
 ) -> None:
     """Print one digest to stdout; progress goes to stderr."""
-    not_yet("Making a digest")
+    from infrasync.digests.cli import DigestFailed, make_digest
+
+    if output_format not in DIGEST_FORMATS:
+        raise CliFailure(f"--format must be one of {', '.join(DIGEST_FORMATS)}.", EXIT_BAD_INPUT)
+    if writer not in DIGEST_WRITERS:
+        raise CliFailure(f"--writer must be one of {', '.join(DIGEST_WRITERS)}.", EXIT_BAD_INPUT)
+    try:
+        output = make_digest(_settings(), source, since, until, output_format, writer, stderr)
+    except ValueError as error:
+        raise CliFailure(str(error), EXIT_BAD_INPUT) from None
+    except DigestFailed as error:
+        raise CliFailure(str(error)) from None
+    typer.echo(output)
 
 
 @admin_app.command("login-link")
@@ -209,7 +232,17 @@ def purge() -> None:
 @admin_app.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt stored secrets under the first key of INFRASYNC_ENCRYPTION_KEYS."""
-    not_yet("Key rotation")
+    from infrasync.github.credentials import rotate_encryption
+    from infrasync.kit.crypto import DecryptionFailed, SecretBox
+
+    settings = _settings()
+    _migrate(settings)
+    box = SecretBox.from_keys(settings.fernet_keys)
+    try:
+        count = _in_database(settings, lambda session: rotate_encryption(session, box))
+    except DecryptionFailed as error:
+        raise CliFailure(str(error)) from None
+    stderr.print(f"Re-encrypted {count} stored secret(s) under the first encryption key.")
 
 
 def main() -> None:

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=30, ge=1)
     log_format: Literal["console", "json"] | None = None
     ssm_prefix: OptionalStr = None
+    # Monitors may read local git repositories on the server's disk only when allowed.
+    allow_local_sources: bool = False
 
     # Derived values. Everything else reads these rather than re-deriving them.
 

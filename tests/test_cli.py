@@ -45,7 +45,6 @@ def test_each_command_has_help(tmp_path: Path, command: list[str]) -> None:
     [
         ["worker"],
         ["tick"],
-        ["digest", "acme/app"],
         ["admin", "purge"],
     ],
     ids=" ".join,

@@ -4,9 +4,13 @@ from infrasync.kit.db import Base
 from infrasync.models.api_key import ApiKey
 from infrasync.models.audit_event import AuditEvent
 from infrasync.models.auth_session import AuthSession
+from infrasync.models.digest import DigestRecord
+from infrasync.models.github_credential import GitHubCredential
+from infrasync.models.github_rest_cache import GitHubRestCacheEntry
 from infrasync.models.invite import Invite
 from infrasync.models.login_link import LoginLink
 from infrasync.models.membership import Membership, Role
+from infrasync.models.monitor import Monitor
 from infrasync.models.oauth_state import OAuthState
 from infrasync.models.org import Org
 from infrasync.models.rate_limit import RateLimitWindow
@@ -17,9 +21,13 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "DigestRecord",
+    "GitHubCredential",
+    "GitHubRestCacheEntry",
     "Invite",
     "LoginLink",
     "Membership",
+    "Monitor",
     "OAuthState",
     "Org",
     "RateLimitWindow",

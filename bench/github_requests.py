@@ -1,0 +1,149 @@
+"""Requests and rate-limit points per repository digest, against the fake GitHub (which
+counts points by GitHub's documented formula).
+
+    .venv/bin/python -m bench.github_requests
+
+One line per scenario: a week of 50, 150 or 500 pull requests, issues and commits in
+each repository (plus reviews, labels, releases, tags, older history and open pull
+requests from before the week), for 1 and for 100 repositories on one token; then an
+unchanged re-check. "activity" requests read the week; "first-time" requests ask about
+people the week's own data does not settle. Targets: one request for a week of at most
+100 items (activity), 100 repositories in at most 15 requests, and an unchanged REST
+re-check at 0 points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
+from infrasync.github.client import GitHubClient
+from infrasync.github.etags import MemoryEtagCache
+from infrasync.github.ratelimit import RateLimitLedger
+from infrasync.github.repositories import check_repository
+from infrasync.observability.logging import configure_logging
+from infrasync.sources.model import Activity, Window
+from tests.fakes.github_api import FakeGitHubAPI
+from tests.fakes.github_world import generate_repo
+from tests.fakes.http_server import serve_in_thread
+
+WEEK = Window(since=datetime(2026, 11, 16, tzinfo=UTC), until=datetime(2026, 11, 23, tzinfo=UTC))
+SCENARIOS = [(1, 50), (1, 150), (1, 500), (100, 50), (100, 150), (100, 500)]
+# Each generated repository has three newcomers in its week; "regulars" has none, as most
+# weeks of most repositories.
+REGULARS = [(1, 50), (100, 50)]
+
+
+@dataclass
+class Figures:
+    repos: int
+    per_kind: int
+    newcomers: bool
+    activity_requests: int
+    first_time_requests: int
+    points: int
+    seconds: float
+
+    @property
+    def requests(self) -> int:
+        return self.activity_requests + self.first_time_requests
+
+    def line(self) -> str:
+        per_repo = self.points / self.repos
+        who = "with newcomers" if self.newcomers else "regulars only"
+        return (
+            f"{self.repos:>3} repo(s) x {self.per_kind:>3} items/kind, {who}: "
+            f"{self.requests:>3} requests ({self.activity_requests} activity + "
+            f"{self.first_time_requests} first-time), {self.points:>5} points "
+            f"({per_repo:.1f}/repo-digest, {self.requests / self.repos:.2f} requests/repo-digest)"
+            f"{_verdict(self)}  [{self.seconds:.1f}s]"
+        )
+
+
+def _verdict(figures: Figures) -> str:
+    if figures.per_kind <= 100 and figures.repos == 1:
+        met = figures.activity_requests == 1 and (figures.newcomers or figures.requests == 1)
+        return "  target 1 request: " + ("met" if met else "MISSED")
+    if figures.per_kind <= 100 and figures.repos == 100:
+        return "  target <= 15 requests: " + ("met" if figures.requests <= 15 else "MISSED")
+    return ""
+
+
+def _world(repos: int, per_kind: int, newcomers: bool = True) -> tuple[FakeGitHubAPI, str]:
+    fake = FakeGitHubAPI()
+    token = fake.add_token("ghp_" + secrets.token_hex(18))
+    for n in range(repos):
+        generate_repo(
+            fake.world,
+            "acme",
+            f"svc{n}",
+            WEEK.since,
+            WEEK.until,
+            per_kind,
+            seed=n,
+            older=40,
+            newcomers=None if newcomers else 0,
+        )
+    return fake, token
+
+
+async def digest_round(repos: int, per_kind: int, newcomers: bool = True) -> Figures:
+    fake, token = _world(repos, per_kind, newcomers)
+    with serve_in_thread(fake.app()) as url:
+        fake.base_url = url
+        client = GitHubClient(token, api_url=url, ledger=RateLimitLedger())
+        started = time.perf_counter()
+        requests = [ActivityRequest(RepoRef("acme", f"svc{n}"), WEEK) for n in range(repos)]
+        outcomes = await fetch_activity(client, requests)
+        seconds = time.perf_counter() - started
+        await client.aclose()
+    assert all(isinstance(outcome, Activity) for outcome in outcomes)
+    probes = sum(1 for query in fake.queries if "search(" in query)
+    return Figures(
+        repos=repos,
+        per_kind=per_kind,
+        newcomers=newcomers,
+        activity_requests=fake.count("POST /graphql") - probes,
+        first_time_requests=probes,
+        points=fake.points_used(),
+        seconds=seconds,
+    )
+
+
+async def recheck(repos: int) -> str:
+    fake, token = _world(repos, 1)
+    with serve_in_thread(fake.app()) as url:
+        fake.base_url = url
+        client = GitHubClient(token, api_url=url, ledger=RateLimitLedger(), etags=MemoryEtagCache())
+        for n in range(repos):
+            await check_repository(client, RepoRef("acme", f"svc{n}"))
+        fake.reset_counts()
+        for n in range(repos):
+            info = await check_repository(client, RepoRef("acme", f"svc{n}"))
+            assert info.unchanged
+        await client.aclose()
+    points = fake.points_used()
+    return (
+        f"{repos:>3} repo(s) unchanged REST re-check: {fake.count():>3} requests, "
+        f"{points} points  target 0 points: {'met' if points == 0 else 'MISSED'}"
+    )
+
+
+async def main() -> None:
+    configure_logging("console", logging.WARNING)
+    print("GitHub requests and rate-limit points per digest (fake GitHub, GitHub's formula)")
+    for repos, per_kind in SCENARIOS:
+        print((await digest_round(repos, per_kind)).line(), flush=True)
+    for repos, per_kind in REGULARS:
+        print((await digest_round(repos, per_kind, newcomers=False)).line(), flush=True)
+    for repos in (1, 100):
+        print(await recheck(repos), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

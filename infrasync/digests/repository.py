@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.kit.pagination import decode_cursor, encode_cursor
+from infrasync.models import DigestRecord
+
+
+async def add(session: AsyncSession, row: DigestRecord) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def for_period(
+    session: AsyncSession, monitor_id: uuid.UUID, since: datetime, until: datetime
+) -> DigestRecord | None:
+    return await session.scalar(
+        select(DigestRecord).where(
+            DigestRecord.monitor_id == monitor_id,
+            DigestRecord.period_since == since,
+            DigestRecord.period_until == until,
+        )
+    )
+
+
+async def digest_in_org(
+    session: AsyncSession, org_id: uuid.UUID, digest_id: uuid.UUID
+) -> DigestRecord | None:
+    return await session.scalar(
+        select(DigestRecord).where(DigestRecord.org_id == org_id, DigestRecord.id == digest_id)
+    )
+
+
+async def page(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    monitor_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[DigestRecord], str | None]:
+    query = select(DigestRecord).where(DigestRecord.org_id == org_id)
+    if monitor_id is not None:
+        query = query.where(DigestRecord.monitor_id == monitor_id)
+    if since is not None:
+        query = query.where(DigestRecord.period_until > since)
+    if until is not None:
+        query = query.where(DigestRecord.period_since < until)
+    if cursor is not None:
+        created_at, row_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                DigestRecord.created_at < created_at,
+                and_(DigestRecord.created_at == created_at, DigestRecord.id < row_id),
+            )
+        )
+    query = query.order_by(DigestRecord.created_at.desc(), DigestRecord.id.desc()).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(last.created_at, last.id)

@@ -1,0 +1,154 @@
+"""`/api/orgs/{org}/digests` (read, viewers and up) and running a monitor now (members)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+
+from infrasync.deps import AppSettings, DbSession, MemberOrg, ViewerOrg
+from infrasync.digests import repository
+from infrasync.digests.document import Digest
+from infrasync.digests.schemas import (
+    DigestDetail,
+    DigestOut,
+    DigestPage,
+    DigestSummary,
+    PeriodOut,
+    RenderedForms,
+    RunDigest,
+)
+from infrasync.digests.service import RunFailed, Trigger, make_digest
+from infrasync.digests.window import parse_window
+from infrasync.errors import BadRequest, NotFound, documented
+from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from infrasync.kit.time import utcnow
+from infrasync.models import DigestRecord
+from infrasync.monitors import service as monitor_service
+from infrasync.renderers import discord, email, slack
+
+router = APIRouter(prefix="/api/orgs/{org}", tags=["digests"])
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A time without a zone is read as UTC, as the digest periods are."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def summary(record: DigestRecord) -> DigestSummary:
+    return DigestSummary(
+        id=record.id,
+        monitor_id=record.monitor_id,
+        period=PeriodOut(since=record.period_since, until=record.period_until),
+        writer=record.writer,
+        trigger=record.trigger,
+        triggered_by=record.triggered_by_label,
+        created_at=record.created_at,
+    )
+
+
+def full(record: DigestRecord) -> DigestOut:
+    return DigestOut(
+        **summary(record).model_dump(),
+        repository=record.repository,
+        writer_note=record.writer_note,
+        text=record.text,
+        metrics=record.metrics,
+        items=record.items,
+    )
+
+
+def document(record: DigestRecord) -> Digest:
+    return Digest.model_validate(
+        {
+            "repository": record.repository,
+            "period": {"since": record.period_since, "until": record.period_until},
+            "writer": record.writer,
+            "writer_note": record.writer_note,
+            "text": record.text,
+            "metrics": record.metrics,
+            "items": record.items,
+        }
+    )
+
+
+@router.post(
+    "/monitors/{monitor_id}/digests",
+    response_model=DigestOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=documented(
+        400,
+        401,
+        403,
+        404,
+        409,
+        e409="A digest of that period exists, or the run failed; `detail` says which",
+    ),
+)
+async def run_monitor_now(
+    monitor_id: uuid.UUID,
+    context: MemberOrg,
+    session: DbSession,
+    settings: AppSettings,
+    body: RunDigest | None = None,
+) -> DigestOut | JSONResponse:
+    """Make a digest now, for the last 7 days unless `since`/`until` say otherwise."""
+    monitor = await monitor_service.get(session, context, monitor_id)
+    request = body or RunDigest()
+    try:
+        window = parse_window(request.since, request.until, utcnow().replace(microsecond=0))
+    except ValueError as error:
+        raise BadRequest(f"{error}.") from None
+    trigger = Trigger(kind="api" if context.principal.api_key else "manual", actor=context.actor)
+    try:
+        record = await make_digest(session, settings, monitor, window, trigger)
+    except RunFailed as failure:
+        # Answered, not raised: the monitor keeps the failure for everyone to see.
+        return JSONResponse({"detail": f"The digest could not be made: {failure}"}, status_code=409)
+    return full(record)
+
+
+@router.get("/digests", response_model=DigestPage, responses=documented(400, 401, 403, 404))
+async def list_digests(
+    context: ViewerOrg,
+    session: DbSession,
+    monitor_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DigestPage:
+    """The org's digests, newest first; filter by monitor and by overlap with a period."""
+    since, until = as_utc(since), as_utc(until)
+    records, next_cursor = await repository.page(
+        session,
+        context.org.id,
+        monitor_id=monitor_id,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+    return DigestPage(items=[summary(r) for r in records], next_cursor=next_cursor)
+
+
+@router.get(
+    "/digests/{digest_id}", response_model=DigestDetail, responses=documented(401, 403, 404)
+)
+async def get_digest(digest_id: uuid.UUID, context: ViewerOrg, session: DbSession) -> DigestDetail:
+    """One digest with its text, metrics, items and the forms each channel receives."""
+    record = await repository.digest_in_org(session, context.org.id, digest_id)
+    if record is None:
+        raise NotFound("No such digest in this org.")
+    made = document(record)
+    rendered = RenderedForms(
+        html=email.safe_html(made.text),
+        slack=slack.messages(made),
+        discord=discord.messages(made),
+    )
+    return DigestDetail(**full(record).model_dump(), rendered=rendered)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class RunDigest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: Annotated[str, StringConstraints(max_length=40)] = Field(
+        default="7d", description="Window start: 7d, 24h, 2w or a date"
+    )
+    until: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="Window end (a date); now when left out"
+    )
+
+
+class PeriodOut(BaseModel):
+    since: datetime
+    until: datetime
+
+
+class DigestSummary(BaseModel):
+    id: uuid.UUID
+    monitor_id: uuid.UUID
+    period: PeriodOut
+    writer: str
+    trigger: str
+    triggered_by: str | None
+    created_at: datetime
+
+
+class DigestOut(DigestSummary):
+    repository: dict[str, Any]
+    writer_note: str | None
+    text: str
+    metrics: dict[str, Any]
+    items: dict[str, Any]
+
+
+class RenderedForms(BaseModel):
+    html: str = Field(description="Sanitised HTML, safe to insert into a page")
+    slack: list[dict[str, Any]]
+    discord: list[dict[str, Any]]
+
+
+class DigestDetail(DigestOut):
+    rendered: RenderedForms
+
+
+class DigestPage(BaseModel):
+    items: list[DigestSummary]
+    next_cursor: str | None

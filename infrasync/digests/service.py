@@ -1,0 +1,138 @@
+"""Making a monitor's digest for a period and keeping it (one per monitor and period)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.audit.service import Actor
+from infrasync.config import Settings
+from infrasync.digests import repository
+from infrasync.digests.compose import WriterChoice, compose
+from infrasync.digests.document import Digest
+from infrasync.digests.window import previous_window
+from infrasync.errors import Conflict
+from infrasync.github.client import GitHubClient
+from infrasync.github.credentials import mark_token_rejected, reveal_token
+from infrasync.github.errors import GitHubError, GitHubTokenRejected
+from infrasync.kit.crypto import DecryptionFailed, SecretBox
+from infrasync.kit.time import utcnow
+from infrasync.models import DigestRecord, Monitor
+from infrasync.monitors import repository as monitor_repository
+from infrasync.sources.bots import BotPolicy
+from infrasync.sources.github import GitHubSource
+from infrasync.sources.local_git import LocalGitError, LocalGitSource
+from infrasync.sources.model import Activity, Window
+from infrasync.sources.service import LocalSpec, ensure_monitor_source_allowed, parse_source
+
+log = structlog.get_logger(__name__)
+
+
+class RunFailed(Exception):
+    """The digest could not be made; the monitor shows the reason until the next run."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str  # manual, api or schedule
+    actor: Actor
+
+
+async def _github_activities(
+    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
+) -> tuple[Activity, Activity]:
+    found = (
+        await monitor_repository.credential_with_owner(session, monitor.credential_id)
+        if monitor.credential_id
+        else None
+    )
+    if found is None or found[0].rejected_at is not None:
+        raise RunFailed(
+            "No usable GitHub token: choose a member who has connected GitHub for this monitor."
+        )
+    credential = found[0]
+    try:
+        token = reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
+    except DecryptionFailed as error:
+        raise RunFailed(str(error)) from None
+    spec = parse_source(monitor.source)
+    assert not isinstance(spec, LocalSpec)
+    async with GitHubClient.from_settings(settings, token) as client:
+        source = GitHubSource(client, spec.repo, bots)
+        try:
+            return await source.activity(window), await source.activity(previous_window(window))
+        except GitHubTokenRejected as error:
+            await mark_token_rejected(session, credential)
+            raise RunFailed(str(error)) from None
+
+
+async def _activities(
+    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window
+) -> tuple[Activity, Activity]:
+    bots = BotPolicy.with_extra(monitor.extra_bots)
+    try:
+        if monitor.source_kind == "git":
+            ensure_monitor_source_allowed(settings, LocalSpec(Path(monitor.source)))
+            local = LocalGitSource(monitor.source, bots)
+            return await local.activity(window), await local.activity(previous_window(window))
+        return await _github_activities(session, settings, monitor, window, bots)
+    except (LocalGitError, GitHubError) as error:
+        raise RunFailed(str(error)) from None
+
+
+def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:
+    return DigestRecord(
+        org_id=monitor.org_id,
+        monitor_id=monitor.id,
+        period_since=digest.period.since,
+        period_until=digest.period.until,
+        repository=digest.repository.model_dump(mode="json"),
+        writer=digest.writer,
+        writer_note=digest.writer_note,
+        text=digest.text,
+        metrics=digest.metrics.as_json(),
+        items=digest.items.model_dump(mode="json"),
+        trigger=trigger.kind,
+        triggered_by_user_id=trigger.actor.user_id,
+        triggered_by_label=trigger.actor.label,
+    )
+
+
+async def make_digest(
+    session: AsyncSession,
+    settings: Settings,
+    monitor: Monitor,
+    window: Window,
+    trigger: Trigger,
+) -> DigestRecord:
+    """Makes and stores the digest of `window`. Raises Conflict when that period already
+    has one, RunFailed (after noting it on the monitor) when it cannot be made."""
+    if await repository.for_period(session, monitor.id, window.since, window.until):
+        raise Conflict("This monitor already has a digest for exactly that period.")
+    monitor.last_run_at = utcnow()
+    try:
+        current, previous = await _activities(session, settings, monitor, window)
+    except RunFailed as failure:
+        monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
+        log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
+        raise
+    digest = await compose(
+        current,
+        previous,
+        settings,
+        writer=_writer(monitor.writer),
+        include_bots=monitor.include_bots,
+        stale_after=timedelta(days=monitor.stale_days),
+    )
+    record = _record(monitor, digest, trigger)
+    await repository.add(session, record)
+    monitor.last_run_status, monitor.last_run_error = "ok", None
+    return record
+
+
+def _writer(choice: str) -> WriterChoice:
+    return "llm" if choice == "llm" else "builtin" if choice == "builtin" else "auto"

@@ -1,0 +1,60 @@
+"""The demo of SPEC §1: on a fresh install with no GitHub app, the first admin finds an
+org whose monitor reads a local git repository (the one `make run` runs in), with a
+digest already made — the product working, offline, within minutes of the clone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.audit.service import Actor
+from infrasync.config import Settings
+from infrasync.deps import OrgContext, Principal
+from infrasync.digests.service import RunFailed, Trigger, make_digest
+from infrasync.digests.window import parse_window
+from infrasync.kit.client_info import NO_CLIENT
+from infrasync.kit.time import utcnow
+from infrasync.models import Role, User
+from infrasync.monitors import service as monitor_service
+from infrasync.monitors.schemas import MonitorCreate
+from infrasync.orgs import repository as org_repository
+from infrasync.orgs import service as org_service
+
+DEMO_ORG_NAME = "Demo"
+
+
+def git_work_tree(start: Path) -> Path | None:
+    """The repository `start` is in, or None."""
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+async def ensure_demo(
+    session: AsyncSession, settings: Settings, admin: User, directory: Path
+) -> str | None:
+    """Creates the demo once (when the admin has no org yet); says what it made."""
+    if await org_repository.orgs_of_user(session, admin.id, include_deleted=True):
+        return None
+    org = await org_service.create_org(session, admin, DEMO_ORG_NAME, None, NO_CLIENT)
+    repository = git_work_tree(directory.resolve())
+    if repository is None or not settings.allow_local_sources:
+        return f"Created the org {org.slug!r}; add a monitor to it to make a digest."
+    context = OrgContext(org=org, role=Role.OWNER, principal=Principal(user=admin))
+    monitor = await monitor_service.create(
+        session, context, settings, MonitorCreate(source=str(repository)), NO_CLIENT
+    )
+    window = parse_window("7d", None, utcnow().replace(microsecond=0))
+    try:
+        await make_digest(
+            session,
+            settings,
+            monitor,
+            window,
+            Trigger(kind="manual", actor=Actor.system("demo")),
+        )
+    except RunFailed as failure:
+        return f"Created the org {org.slug!r} with a monitor on {repository}: {failure}"
+    return f"Created the org {org.slug!r} with a monitor on {repository} and its first digest."

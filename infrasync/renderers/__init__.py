@@ -1,0 +1,1 @@
+"""One digest, rendered for each channel: Markdown, Slack, Discord, email, JSON."""

@@ -1,0 +1,80 @@
+"""Discord webhook messages from a digest, within Discord's limits: at most 10 embeds a
+message and 6,000 characters across them, a description at most 4,096, a title 256,
+`content` 2,000. A long digest becomes several messages, in order, split between items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrasync.digests.document import Digest
+from infrasync.renderers.outline import flatten_table, outline, unescape
+
+MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000
+MAX_DESCRIPTION = 4096
+MAX_TITLE = 256
+MAX_CONTENT = 2000
+ELLIPSIS = "…"
+COLOR = 0x4F46E5
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _descriptions(lines: list[str]) -> list[str]:
+    texts: list[str] = []
+    current = ""
+    for line in (shorten(line, MAX_DESCRIPTION) for line in lines):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > MAX_DESCRIPTION:
+            texts.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        texts.append(current)
+    return texts
+
+
+def embeds(digest: Digest) -> list[dict[str, Any]]:
+    shape = outline(digest.text, digest.repository.name)
+    result = []
+    for section in shape.sections:
+        title = unescape(section.title) if section.title else None
+        for index, description in enumerate(_descriptions(flatten_table(section.lines))):
+            embed: dict[str, Any] = {"description": description, "color": COLOR}
+            if title:
+                shown = title if index == 0 else f"{title} (continued)"
+                embed["title"] = shorten(shown, MAX_TITLE)
+            result.append(embed)
+    if digest.writer_note:
+        result.append({"description": shorten(digest.writer_note, MAX_DESCRIPTION)})
+    return result
+
+
+def _size(embed: dict[str, Any]) -> int:
+    return len(embed.get("title", "")) + len(embed.get("description", ""))
+
+
+def messages(digest: Digest) -> list[dict[str, Any]]:
+    """The webhook payloads to post, in order."""
+    title = shorten(unescape(outline(digest.text, digest.repository.name).title), MAX_CONTENT)
+    batches: list[list[dict[str, Any]]] = [[]]
+    for embed in embeds(digest):
+        batch = batches[-1]
+        too_many = len(batch) >= MAX_EMBEDS
+        too_big = sum(_size(e) for e in batch) + _size(embed) > MAX_EMBED_TOTAL
+        if batch and (too_many or too_big):
+            batches.append([])
+        batches[-1].append(embed)
+    payloads = []
+    for number, batch in enumerate(batches, start=1):
+        part = f" ({number}/{len(batches)})" if len(batches) > 1 else ""
+        payloads.append(
+            {
+                "content": shorten(f"**{title}**{part}", MAX_CONTENT),
+                "embeds": batch,
+                "allowed_mentions": {"parse": []},  # a title saying @everyone pings no one
+            }
+        )
+    return payloads

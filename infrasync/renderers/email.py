@@ -1,0 +1,72 @@
+"""Email from a digest: an HTML part in which every value is escaped and every link is
+http(s), and a plain-text part. The Markdown is rendered with raw HTML switched off and
+the result is sanitised again with nh3 (Ammonia), so a title such as
+`<script>…</script>` or a `javascript:` link arrives as harmless text."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+
+from infrasync.digests.document import Digest
+from infrasync.renderers.outline import outline, unescape
+
+ALLOWED_TAGS = {
+    "a",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "code",
+    "h1",
+    "h2",
+    "h3",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "hr",
+    "blockquote",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "th": {"style"}, "td": {"style"}}
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    html: str
+    text: str
+
+
+def safe_html(markdown: str) -> str:
+    rendered = _markdown.render(markdown)
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render(digest: Digest) -> Email:
+    subject = " ".join(unescape(outline(digest.text, digest.repository.name).title).split())
+    body = safe_html(digest.text)
+    note = f"<p><em>{html.escape(digest.writer_note)}</em></p>" if digest.writer_note else ""
+    document = (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head>"
+        '<body style="font-family: system-ui, sans-serif; line-height: 1.5; max-width: 40rem">'
+        f"{body}{note}</body></html>"
+    )
+    text = unescape(digest.text) + (f"\n\n{digest.writer_note}\n" if digest.writer_note else "")
+    return Email(subject=subject[:200], html=document, text=text)

@@ -1,0 +1,34 @@
+"""GitHub as a source of activity: one repository, or many on one token at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
+from infrasync.github.client import GitHubClient
+from infrasync.sources.bots import DEFAULT_POLICY, BotPolicy
+from infrasync.sources.model import Activity, ActivityFailure, ActivityOutcome, Window
+
+
+class GitHubSource:
+    def __init__(self, client: GitHubClient, repo: RepoRef, bots: BotPolicy = DEFAULT_POLICY):
+        self.client = client
+        self.repo = repo
+        self.bots = bots
+
+    async def activity(self, window: Window) -> Activity:
+        """Raises the GitHubError that stopped it (see `GitHubError.permanent`)."""
+        (outcome,) = await fetch_activity(
+            self.client, [ActivityRequest(self.repo, window, self.bots)]
+        )
+        if isinstance(outcome, ActivityFailure):
+            raise outcome.error
+        return outcome
+
+
+async def github_activities(
+    client: GitHubClient, requests: Sequence[ActivityRequest]
+) -> list[ActivityOutcome]:
+    """Many repositories that share `client`'s token, batched into as few queries as
+    possible; one repository's failure is its own."""
+    return await fetch_activity(client, requests)

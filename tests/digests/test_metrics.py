@@ -1,0 +1,322 @@
+"""Metrics schema 1 against values computed by hand from one small, fully known week.
+
+The week is 2026-11-02 00:00 UTC to 2026-11-09 00:00 UTC. Every expected number below says
+which fixture items make it up, so a reader can check it against docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from infrasync.digests.metrics import (
+    MetricsV1,
+    compute_metrics,
+    median,
+    p90,
+)
+from infrasync.sources.model import (
+    Activity,
+    Commit,
+    Contributor,
+    Issue,
+    Person,
+    PullRequest,
+    Release,
+    Review,
+    ReviewState,
+    SourceInfo,
+    Window,
+    contributors_in,
+)
+
+SINCE = datetime(2026, 11, 2, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 9, tzinfo=UTC)
+WEEK = Window(since=SINCE, until=UNTIL)
+SOURCE = SourceInfo(kind="github", name="acme/app", url="https://github.com/acme/app")
+
+ada = Person(login="ada", name="Ada")
+bob = Person(login="bob", name="Bob")
+cy = Person(login="cy", name="Cy")
+dependabot = Person(login="dependabot[bot]", is_bot=True)
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    """A moment of November 2026."""
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+
+def commit(sha: str, author: Person, when: datetime, parents: int = 1) -> Commit:
+    return Commit(
+        sha=sha,
+        message=f"change {sha}",
+        author=author,
+        authored_at=when,
+        committed_at=when,
+        parents=parents,
+    )
+
+
+def pull(number: int, author: Person, created: datetime, **fields: object) -> PullRequest:
+    defaults: dict[str, object] = {
+        "title": f"PR {number}",
+        "url": f"https://github.com/acme/app/pull/{number}",
+        "state": "open",
+        "is_draft": False,
+        "updated_at": created,
+    }
+    defaults.update(fields)
+    return PullRequest.model_validate(
+        {"number": number, "author": author, "created_at": created, **defaults}
+    )
+
+
+def review(author: Person, when: datetime, state: ReviewState = "commented") -> Review:
+    return Review(author=author, state=state, submitted_at=when)
+
+
+COMMITS = (
+    commit("c1", ada, at(2)),
+    commit("c2", ada, at(3)),
+    commit("c3", bob, at(4)),
+    commit("m1", bob, at(4, 13), parents=2),  # a merge: not counted
+    commit("c4", dependabot, at(5)),  # a bot's commit counts as a commit, not a person
+    commit("c0", cy, at(1)),  # before the window
+)
+
+PULLS = (
+    # #1 by ada: created Nov 1 09:00, merged Nov 3 09:00 (48 h); bob reviewed Nov 2 09:00.
+    pull(
+        1,
+        ada,
+        at(1, 9),
+        state="merged",
+        merged_at=at(3, 9),
+        closed_at=at(3, 9),
+        reviews=(review(ada, at(1, 10)), review(bob, at(2, 9), "approved")),
+    ),
+    # #2 by bob: created Nov 4 12:00, merged Nov 5 00:00 (12 h); cy reviewed Nov 4 18:00.
+    pull(
+        2,
+        bob,
+        at(4, 12),
+        state="merged",
+        merged_at=at(5, 0),
+        closed_at=at(5, 0),
+        reviews=(review(cy, at(4, 18)),),
+    ),
+    # #3 by dependabot: created Nov 6 12:00, merged Nov 6 14:00 (2 h), no review.
+    pull(3, dependabot, at(6, 12), state="merged", merged_at=at(6, 14), closed_at=at(6, 14)),
+    # #4 by cy: created Nov 3, closed without merge Nov 7.
+    pull(4, cy, at(3), state="closed", closed_at=at(7)),
+    # #5 by ada: created Oct 20, open, only its author commented: stale at the end.
+    pull(
+        5, ada, datetime(2026, 10, 20, tzinfo=UTC), updated_at=at(2), reviews=(review(ada, at(2)),)
+    ),
+    # #6 by bob: created Nov 4, open, a draft: never stale.
+    pull(6, bob, at(4), is_draft=True),
+    # #7 by cy: created Nov 7, open, too young to be stale (< 3 days before the end).
+    pull(7, cy, at(7)),
+    # #8 by bob: created Oct 25, started as a draft, ready Nov 5 12:00, reviewed by ada
+    # Nov 6 00:00 (12 h after ready), still open: reviewed, so not stale.
+    pull(
+        8,
+        bob,
+        datetime(2026, 10, 25, tzinfo=UTC),
+        started_as_draft=True,
+        ready_for_review_at=at(5, 12),
+        updated_at=at(6, 0),
+        reviews=(review(ada, at(6, 0), "changes_requested"),),
+    ),
+    # #9 by ada: created Nov 8, closed Nov 9 01:00 — after the window: open at its end.
+    pull(9, ada, at(8), state="closed", closed_at=at(9, 1)),
+)
+
+ISSUES = (
+    Issue(
+        number=20,
+        title="Crash",
+        url="https://github.com/acme/app/issues/20",
+        author=cy,
+        state="closed",
+        created_at=at(2),
+        updated_at=at(4),
+        closed_at=at(4),
+    ),
+    Issue(
+        number=21,
+        title="Idea",
+        url="https://github.com/acme/app/issues/21",
+        author=bob,
+        state="open",
+        created_at=at(6),
+        updated_at=at(6),
+    ),
+    Issue(
+        number=15,
+        title="Old",
+        url="https://github.com/acme/app/issues/15",
+        author=ada,
+        state="closed",
+        created_at=datetime(2026, 9, 1, tzinfo=UTC),
+        updated_at=at(8),
+        closed_at=at(8),
+    ),
+)
+
+RELEASES = (
+    Release(tag_name="v1.0", created_at=at(3), published_at=at(3)),
+    Release(tag_name="v1.1-rc1", created_at=at(6), published_at=at(6), is_prerelease=True),
+    Release(tag_name="v2.0", created_at=at(7), published_at=None, is_draft=True),
+    Release(tag_name="v0.9", created_at=at(1), published_at=at(1)),
+)
+
+
+_KNOWN_FIRST_TIMES: dict[str, bool | None] = {
+    "login:ada": False,
+    "login:bob": False,
+    "login:cy": True,
+    "login:dependabot[bot]": True,
+}
+
+
+def week(
+    first_time: dict[str, bool | None] | None = None,
+    *,
+    commits: tuple[Commit, ...] = COMMITS,
+    pull_requests: tuple[PullRequest, ...] | None = PULLS,
+    issues: tuple[Issue, ...] | None = ISSUES,
+    releases: tuple[Release, ...] = RELEASES,
+) -> Activity:
+    contributors = contributors_in(
+        WEEK, commits, pull_requests, issues, first_time or _KNOWN_FIRST_TIMES
+    )
+    return Activity(
+        source=SOURCE,
+        window=WEEK,
+        fetched_at=UNTIL,
+        commits=commits,
+        pull_requests=pull_requests,
+        issues=issues,
+        releases=releases,
+        tags=(),
+        contributors=contributors,
+    )
+
+
+def test_a_known_week_gives_the_hand_computed_figures() -> None:
+    metrics = compute_metrics(week())
+    assert metrics.as_json() == {
+        "schema": 1,
+        "commits": 4,  # c1, c2, c3, c4 (m1 is a merge, c0 is before the window)
+        "authors": 2,  # ada, bob (dependabot is a bot)
+        "prs_opened": 6,  # #2, #3, #4, #6, #7, #9 (drafts and bots' included)
+        "prs_merged": 3,  # #1, #2, #3
+        "prs_closed_unmerged": 1,  # #4 (#9 closes after the window)
+        "prs_open_at_end": 5,  # #5, #6, #7, #8, #9
+        "prs_stale": 1,  # #5 (#6 draft, #7 too young, #8 reviewed, #9 too young)
+        "issues_opened": 2,  # #20, #21
+        "issues_closed": 2,  # #20, #15
+        "releases": 2,  # v1.0 and the pre-release v1.1-rc1 (v2.0 is a draft, v0.9 before)
+        "contributors": 3,  # ada, bob, cy (dependabot is a bot)
+        "first_time_contributors": 1,  # cy
+        # Merged in the window: #3 2 h, #2 12 h, #1 48 h → median 12, p90 rank ceil(2.7)=3.
+        "time_to_merge_hours": {"median": 12.0, "p90": 48.0},
+        # First reviews in the window: #1 24 h, #2 6 h, #8 12 h from ready → median 12.
+        "time_to_first_review_hours": {"median": 12.0},
+        "previous": None,
+    }
+
+
+def test_bots_count_as_people_when_the_monitor_says_so() -> None:
+    metrics = compute_metrics(week(), include_bots=True)
+    assert metrics.authors == 3  # ada, bob, dependabot
+    assert metrics.contributors == 4
+    assert metrics.first_time_contributors == 2  # cy, dependabot
+    assert metrics.commits == compute_metrics(week()).commits  # commits are not people
+
+
+def test_a_local_git_source_knows_no_pull_requests_or_issues() -> None:
+    local = week(pull_requests=None, issues=None)
+    metrics = compute_metrics(local).as_json()
+    for key in (
+        "prs_opened",
+        "prs_merged",
+        "prs_closed_unmerged",
+        "prs_open_at_end",
+        "prs_stale",
+        "issues_opened",
+        "issues_closed",
+        "time_to_merge_hours",
+        "time_to_first_review_hours",
+    ):
+        assert metrics[key] is None, key  # unknowable is null, never 0
+    assert metrics["commits"] == 4
+    assert metrics["contributors"] == 2  # ada and bob by their commits; cy had only PRs
+
+
+def test_an_empty_week_has_zero_counts_and_no_times() -> None:
+    metrics = compute_metrics(week(commits=(), pull_requests=(), issues=(), releases=()))
+    assert (metrics.commits, metrics.prs_merged, metrics.issues_opened) == (0, 0, 0)
+    assert metrics.time_to_merge_hours is not None
+    assert metrics.time_to_merge_hours.median is None
+    assert metrics.time_to_merge_hours.p90 is None
+
+
+def test_first_time_contributors_are_unknown_when_anyone_is_unknown() -> None:
+    metrics = compute_metrics(week(first_time={"login:ada": False, "login:bob": None}))
+    assert metrics.first_time_contributors is None
+
+
+def test_the_stale_threshold_is_a_setting() -> None:
+    # With one day, #7 (created Nov 7, two days before the end) is stale too.
+    assert compute_metrics(week(), stale_after=timedelta(days=1)).prs_stale == 2
+
+
+def test_the_previous_window_rides_along() -> None:
+    previous_window = Window(since=SINCE - timedelta(days=7), until=SINCE)
+    previous = Activity(
+        source=SOURCE,
+        window=previous_window,
+        fetched_at=UNTIL,
+        commits=(commit("c0", cy, at(1)), commit("c-1", cy, datetime(2026, 10, 28, tzinfo=UTC))),
+        pull_requests=PULLS,
+        issues=ISSUES,
+        releases=RELEASES,
+        tags=(),
+        contributors=(Contributor(person=cy, first_time=False, commits=2),),
+    )
+    metrics = compute_metrics(week(), previous)
+    assert metrics.previous is not None
+    assert metrics.previous.commits == 2
+    assert metrics.previous.prs_merged == 0
+    assert metrics.previous.releases == 1  # v0.9
+    assert metrics.commits - metrics.previous.commits == 2
+    earlier = metrics.as_json()["previous"]
+    assert isinstance(earlier, dict)
+    assert "previous" not in earlier  # one level only
+
+
+def test_the_schema_key_and_version() -> None:
+    document = compute_metrics(week()).as_json()
+    assert document["schema"] == 1
+    assert MetricsV1.model_validate(document) == compute_metrics(week())
+
+
+@pytest.mark.parametrize(
+    ("values", "expected_median", "expected_p90"),
+    [
+        ([5.0], 5.0, 5.0),
+        ([1.0, 2.0], 1.5, 2.0),
+        ([4.0, 1.0, 3.0, 2.0], 2.5, 4.0),
+        ([float(n) for n in range(1, 11)], 5.5, 9.0),  # rank ceil(9.0) = 9
+        ([float(n) for n in range(1, 12)], 6.0, 10.0),  # rank ceil(9.9) = 10
+        ([], None, None),
+    ],
+)
+def test_median_and_nearest_rank_p90(
+    values: list[float], expected_median: float | None, expected_p90: float | None
+) -> None:
+    assert median(values) == expected_median
+    assert p90(values) == expected_p90

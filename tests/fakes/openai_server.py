@@ -1,0 +1,77 @@
+"""A local OpenAI-compatible chat completions endpoint with scripted answers.
+
+Speaks the real wire format (`POST /v1/chat/completions`, the `chat.completion` object)
+so the `openai` SDK talks to it as to any hosted model. Each request takes the next
+scripted step: an answer, an HTTP error, or a delay longer than the client's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+@dataclass(frozen=True)
+class Answer:
+    content: str
+
+
+@dataclass(frozen=True)
+class Fail:
+    status: int
+    message: str = "The server had an error while processing your request."
+
+
+@dataclass(frozen=True)
+class Stall:
+    seconds: float
+
+
+Step = Answer | Fail | Stall
+
+
+@dataclass
+class FakeOpenAI:
+    script: list[Step] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/v1/chat/completions", self.complete, methods=["POST"])])
+
+    async def complete(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        self.requests.append(body)
+        self.authorizations.append(request.headers.get("authorization", ""))
+        step = self.script.pop(0) if self.script else Fail(500, "no scripted answer left")
+        if isinstance(step, Stall):
+            await asyncio.sleep(step.seconds)
+            step = Answer("too late")
+        if isinstance(step, Fail):
+            return JSONResponse(
+                {"error": {"message": step.message, "type": "server_error", "code": None}},
+                status_code=step.status,
+            )
+        return JSONResponse(
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "test-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": step.content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+            }
+        )

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.github.credentials import store_github_token
+from infrasync.kit.crypto import SecretBox
+from tests.conftest import Personas, SignIn
+from tests.digests.test_digest_cli import git
+
+ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"allow_local_sources": True, "encryption_keys": ENCRYPTION_KEY}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "project"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    for number, when in enumerate(["2026-11-03T10:00:00Z", "2026-11-04T10:00:00Z"]):
+        (path / f"f{number}").write_text(str(number))
+        git(path, "add", ".", when=when)
+        git(path, "commit", "-q", "-m", f"Step {number}", when=when)
+    return path
+
+
+async def _monitor(http: httpx.AsyncClient, source: str, **fields: object) -> dict[str, object]:
+    response = await http.post("/api/orgs/acme/monitors", json={"source": source, **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def test_members_create_and_everyone_reads_monitors(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    member = await sign_in(personas.member)
+    created = await _monitor(member, str(repo), writer="builtin", extra_bots=["ci-bot", "ci-bot"])
+    assert created["source_kind"] == "git"
+    assert created["name"] == "project"
+    assert created["extra_bots"] == ["ci-bot"]
+    viewer = await sign_in(personas.viewer)
+    listed = (await viewer.get("/api/orgs/acme/monitors")).json()
+    assert [m["id"] for m in listed] == [created["id"]]
+    refused = await viewer.post("/api/orgs/acme/monitors", json={"source": "acme/app"})
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "complaint"),
+    [
+        ({"source": "not a repo"}, 400, "is neither owner/repo nor a path"),
+        ({"source": "relative/dir/x"}, 400, "absolute path"),
+        ({"source": "acme/app", "writer": "gpt"}, 422, "body.writer"),
+        ({"source": "acme/app", "stale_days": 0}, 422, "body.stale_days"),
+        ({"source": "acme/app", "sections": ["gossip"]}, 422, "body.sections"),
+        ({"source": "acme/app", "paused": "yes"}, 422, "body.paused"),
+    ],
+)
+async def test_bad_monitor_input_is_a_clear_4xx(
+    sign_in: SignIn, personas: Personas, body: dict[str, object], status: int, complaint: str
+) -> None:
+    member = await sign_in(personas.member)
+    response = await member.post("/api/orgs/acme/monitors", json=body)
+    assert response.status_code == status
+    assert complaint in response.json()["detail"]
+    assert (await member.get("/api/orgs/acme/monitors")).json() == []
+
+
+async def test_local_paths_need_the_operator(
+    sign_in: SignIn, personas: Personas, app: FastAPI, repo: Path
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"allow_local_sources": False})
+    member = await sign_in(personas.member)
+    response = await member.post("/api/orgs/acme/monitors", json={"source": str(repo)})
+    assert response.status_code == 403
+    assert "INFRASYNC_ALLOW_LOCAL_SOURCES" in response.json()["detail"]
+
+
+async def test_a_token_of_someone_outside_the_org_is_refused(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    await store_github_token(
+        session,
+        SecretBox.from_keys([ENCRYPTION_KEY]),
+        token="ghp_outsiderToken1234",
+        scopes="read:user",
+        user_id=personas.outsider.id,
+    )
+    await session.commit()
+    member = await sign_in(personas.member)
+    response = await member.post(
+        "/api/orgs/acme/monitors",
+        json={"source": "acme/app", "credential_user_id": str(personas.outsider.id)},
+    )
+    assert response.status_code == 400
+    assert "must be a member of this org" in response.json()["detail"]
+
+
+async def test_a_monitor_shows_whose_token_never_the_token(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    await store_github_token(
+        session,
+        SecretBox.from_keys([ENCRYPTION_KEY]),
+        token="ghp_memberSecretToken9876",
+        scopes="read:user",
+        user_id=personas.member.id,
+    )
+    await session.commit()
+    member = await sign_in(personas.member)
+    response = await member.post("/api/orgs/acme/monitors", json={"source": "acme/app"})
+    assert response.status_code == 201
+    assert "ghp_memberSecretToken9876" not in response.text
+    credential = response.json()["credential"]
+    assert credential["login"] == personas.member.login
+    assert credential["token_hint"].endswith("9876")
+
+
+async def test_run_now_makes_a_stored_digest_once_per_period(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo), writer="builtin")
+    run = f"/api/orgs/acme/monitors/{monitor['id']}/digests"
+    period = {"since": "2026-11-02", "until": "2026-11-09"}
+    made = await member.post(run, json=period)
+    assert made.status_code == 201, made.text
+    digest = made.json()
+    assert digest["metrics"]["commits"] == 2
+    assert digest["metrics"]["schema"] == 1
+    assert digest["writer"] == "builtin"
+    assert digest["trigger"] == "manual"
+    assert digest["triggered_by"] == personas.member.login
+    assert "Step 1" in digest["text"]
+
+    again = await member.post(run, json=period)
+    assert again.status_code == 409
+    assert "already has a digest" in again.json()["detail"]
+
+    viewer = await sign_in(personas.viewer)
+    listed = await viewer.get("/api/orgs/acme/digests", params={"monitor_id": str(monitor["id"])})
+    page = listed.json()
+    assert [d["id"] for d in page["items"]] == [digest["id"]]
+    detail = (await viewer.get(f"/api/orgs/acme/digests/{digest['id']}")).json()
+    assert detail["rendered"]["slack"][0]["blocks"][0]["type"] == "header"
+    assert "<script" not in detail["rendered"]["html"]
+    shown = (await viewer.get(f"/api/orgs/acme/monitors/{monitor['id']}")).json()
+    assert shown["last_run_status"] == "ok"
+    assert (await viewer.post(run, json={})).status_code == 403
+
+
+async def test_a_failed_run_is_shown_on_the_monitor(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo))
+    shutil.rmtree(repo / ".git")  # the repository is gone from the server's disk
+    response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("The digest could not be made:")
+    shown = (await member.get(f"/api/orgs/acme/monitors/{monitor['id']}")).json()
+    assert shown["last_run_status"] == "error"
+    assert shown["last_run_error"]
+
+
+async def test_a_github_monitor_without_a_token_says_so(
+    sign_in: SignIn, personas: Personas
+) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, "acme/app")
+    response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    assert response.status_code == 409
+    assert "No usable GitHub token" in response.json()["detail"]
+
+
+async def test_bad_run_windows_are_400(sign_in: SignIn, personas: Personas, repo: Path) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo))
+    response = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={"since": "whenever"}
+    )
+    assert response.status_code == 400
+    assert "--since 'whenever' is not a date" in response.json()["detail"]
+
+
+async def test_update_and_delete(sign_in: SignIn, personas: Personas, repo: Path) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo))
+    path = f"/api/orgs/acme/monitors/{monitor['id']}"
+    updated = await member.patch(path, json={"paused": True, "sections": ["shipped"]})
+    assert updated.status_code == 200
+    assert (updated.json()["paused"], updated.json()["sections"]) == (True, ["shipped"])
+    assert (await member.patch(path, json={"paused": None})).status_code == 400
+    assert (await member.delete(path)).status_code == 204
+    assert (await member.get(path)).status_code == 404

@@ -1,0 +1,158 @@
+"""A local git repository yields the same activity model: commits, authors, first-timers,
+tags as releases — and no pull requests or issues (unknown, not zero)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from infrasync.sources.bots import BotPolicy
+from infrasync.sources.local_git import LocalGitError, LocalGitSource
+from infrasync.sources.model import Window
+
+WEEK = Window(since=datetime(2026, 11, 16, tzinfo=UTC), until=datetime(2026, 11, 23, tzinfo=UTC))
+ALICE = ("Alice Old", "alice@example.com")
+BOB = ("Bob New", "bob@example.com")
+RENOVATE = ("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com")
+
+
+class Repo:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir()
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, when: str | None = None, who: tuple[str, str] = ALICE) -> str:
+        name, email = who
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.path),
+        }
+        if when is not None:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when
+        done = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def commit(self, message: str, when: str, who: tuple[str, str] = ALICE) -> str:
+        self.git("commit", "-q", "--allow-empty", "-m", message, when=when, who=who)
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """Alice committed long before the week; in the week Bob arrives, Alice merges his
+    branch, renovate bumps a dependency, and two tags are made (one annotated)."""
+    repo = Repo(tmp_path / "project")
+    repo.commit("Start", "2026-10-01T09:00:00+00:00")
+    repo.git("tag", "v0.1.0")
+    repo.commit("Before the week", "2026-11-15T23:59:59+00:00")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("Bob's first change", "2026-11-17T10:00:00+02:00", who=BOB)
+    repo.git("checkout", "-q", "main")
+    repo.commit("Alice in the week", "2026-11-16T00:00:00+00:00")
+    repo.git(
+        "merge", "-q", "--no-ff", "-m", "Merge feature", "feature", when="2026-11-18T12:00:00+00:00"
+    )
+    repo.commit("Bump dependency", "2026-11-19T08:00:00+00:00", who=RENOVATE)
+    repo.git("tag", "v1.0.0")
+    repo.git("tag", "-a", "v1.1.0-rc1", "-m", "candidate", when="2026-11-20T15:30:00+00:00")
+    repo.commit("After the week", "2026-11-23T00:00:00+00:00")
+    return repo
+
+
+async def test_commits_of_the_week_with_merges_marked(repo: Repo) -> None:
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    messages = {c.message: c for c in activity.commits}
+    # [since, until): the second the week starts is in, the second it ends is out.
+    assert set(messages) == {
+        "Alice in the week",
+        "Bob's first change",
+        "Merge feature",
+        "Bump dependency",
+    }
+    assert messages["Merge feature"].is_merge
+    bob = messages["Bob's first change"]
+    assert bob.committed_at == datetime(2026, 11, 17, 8, 0, tzinfo=UTC)  # read as UTC
+    assert bob.author.email == "bob@example.com"
+    assert activity.source.kind == "git"
+    assert activity.source.default_branch == "main"
+
+
+async def test_pull_requests_and_issues_are_unknown_not_zero(repo: Repo) -> None:
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    assert activity.pull_requests is None
+    assert activity.issues is None
+
+
+async def test_contributors_first_timers_and_bots(repo: Repo) -> None:
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    people = {c.person.email: c for c in activity.contributors}
+    assert set(people) == {ALICE[1], BOB[1], RENOVATE[1]}  # merges alone make no one
+    assert people[BOB[1]].first_time is True
+    assert people[ALICE[1]].first_time is False
+    assert people[RENOVATE[1]].person.is_bot
+    assert not people[BOB[1]].person.is_bot
+    custom = await LocalGitSource(repo.path, BotPolicy.with_extra(["bob@example.com"])).activity(
+        WEEK
+    )
+    assert {c.person.email for c in custom.contributors if c.person.is_bot} == {BOB[1], RENOVATE[1]}
+
+
+async def test_tags_are_the_releases(repo: Repo) -> None:
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    assert [(t.name, t.tagged_at) for t in activity.tags] == [
+        ("v1.0.0", datetime(2026, 11, 19, 8, 0, tzinfo=UTC)),  # the tagged commit's date
+        ("v1.1.0-rc1", datetime(2026, 11, 20, 15, 30, tzinfo=UTC)),  # the tagger's date
+    ]
+    assert [(r.tag_name, r.published_at, r.from_tag) for r in activity.releases] == [
+        ("v1.0.0", datetime(2026, 11, 19, 8, 0, tzinfo=UTC), True),
+        ("v1.1.0-rc1", datetime(2026, 11, 20, 15, 30, tzinfo=UTC), True),
+    ]
+
+
+async def test_a_bare_clone_reads_the_same(repo: Repo, tmp_path: Path) -> None:
+    bare = tmp_path / "project.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    plain = await LocalGitSource(repo.path).activity(WEEK)
+    cloned = await LocalGitSource(bare).activity(WEEK)
+    assert {c.sha for c in cloned.commits} == {c.sha for c in plain.commits}
+    assert cloned.contributors == plain.contributors
+    assert [t.name for t in cloned.tags] == [t.name for t in plain.tags]
+
+
+async def test_a_shallow_clone_cannot_tell_first_timers(repo: Repo, tmp_path: Path) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "3", f"file://{repo.path}", str(shallow)], check=True
+    )
+    activity = await LocalGitSource(shallow).activity(WEEK)
+    assert {c.first_time for c in activity.contributors} == {None}
+
+
+async def test_an_empty_repository_has_an_empty_week(tmp_path: Path) -> None:
+    empty = Repo(tmp_path / "empty")
+    activity = await LocalGitSource(empty.path).activity(WEEK)
+    assert activity.commits == ()
+    assert activity.contributors == ()
+
+
+async def test_a_directory_that_is_not_a_repository_says_so(tmp_path: Path) -> None:
+    with pytest.raises(LocalGitError, match="not a git repository"):
+        await LocalGitSource(tmp_path).activity(WEEK)
+    with pytest.raises(LocalGitError, match="is not a directory"):
+        await LocalGitSource(tmp_path / "missing").activity(WEEK)
