@@ -1,6 +1,6 @@
-"""GitHub's OAuth web flow, for sign-in only: exchange a code for a token, read who the
-user is and their primary verified email. The token is used for those two reads and then
-dropped — signing in stores no GitHub credential.
+"""GitHub's OAuth web flow: exchange a code for a token, read who the user is and their
+primary verified email. Signing in uses the token for those two reads and drops it;
+"connect GitHub" (a separate, explicit step) keeps it, encrypted, to read repositories.
 
 Kept apart from the activity client (infrasync/github): it talks to `GITHUB_URL` (the
 web host) as well as the API, needs no caching or rate-limit budget, and must not
@@ -38,12 +38,14 @@ class GitHubIdentity:
     avatar_url: str | None
 
 
-def authorize_url(settings: Settings, state: str, redirect_uri: str) -> str:
+def authorize_url(
+    settings: Settings, state: str, redirect_uri: str, scopes: str = SIGN_IN_SCOPES
+) -> str:
     query = urlencode(
         {
             "client_id": settings.github_client_id or "",
             "redirect_uri": redirect_uri,
-            "scope": SIGN_IN_SCOPES,
+            "scope": scopes,
             "state": state,
             "allow_signup": "true",
         }
@@ -51,9 +53,15 @@ def authorize_url(settings: Settings, state: str, redirect_uri: str) -> str:
     return f"{settings.github_url}/login/oauth/authorize?{query}"
 
 
+@dataclass(frozen=True)
+class GrantedToken:
+    token: str
+    scopes: str  # as GitHub granted them, comma-separated
+
+
 async def _exchange_code(
     client: httpx.AsyncClient, settings: Settings, code: str, redirect_uri: str
-) -> str:
+) -> GrantedToken:
     secret = settings.github_client_secret
     response = await client.post(
         f"{settings.github_url}/login/oauth/access_token",
@@ -74,7 +82,8 @@ async def _exchange_code(
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
         raise GitHubUnavailable("token exchange returned no access_token")
-    return token
+    scopes = body.get("scope")
+    return GrantedToken(token=token, scopes=scopes if isinstance(scopes, str) else "")
 
 
 async def _get_json(client: httpx.AsyncClient, url: str, token: str) -> Any:
@@ -103,9 +112,19 @@ def _primary_verified_email(emails: Any) -> str | None:
 
 async def identify(settings: Settings, code: str, redirect_uri: str) -> GitHubIdentity:
     """Who signed in: raises CodeRejected or GitHubUnavailable, never leaks the token."""
+    identity, _granted = await identify_and_keep_token(settings, code, redirect_uri)
+    return identity
+
+
+async def identify_and_keep_token(
+    settings: Settings, code: str, redirect_uri: str
+) -> tuple[GitHubIdentity, GrantedToken]:
+    """Who granted access, and the token they granted (for "connect GitHub", whose token
+    Infrasync then keeps, encrypted, to read repositories)."""
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client:
-            token = await _exchange_code(client, settings, code, redirect_uri)
+            granted = await _exchange_code(client, settings, code, redirect_uri)
+            token = granted.token
             user = await _get_json(client, f"{settings.github_api_url}/user", token)
             emails = await _get_json(client, f"{settings.github_api_url}/user/emails", token)
     except httpx.HTTPError as error:
@@ -114,10 +133,11 @@ async def identify(settings: Settings, code: str, redirect_uri: str) -> GitHubId
         raise GitHubUnavailable(f"unreadable answer: {type(error).__name__}") from None
     if not isinstance(user, dict) or not isinstance(user.get("id"), int):
         raise GitHubUnavailable("/user returned no numeric id")
-    return GitHubIdentity(
+    identity = GitHubIdentity(
         github_id=user["id"],
         login=str(user.get("login") or f"github-{user['id']}"),
         name=user.get("name") if isinstance(user.get("name"), str) else None,
         email=_primary_verified_email(emails),
         avatar_url=user.get("avatar_url") if isinstance(user.get("avatar_url"), str) else None,
     )
+    return identity, granted

@@ -13,20 +13,27 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.audit import service as audit
+from infrasync.audit.service import Actor
 from infrasync.auth import service
 from infrasync.auth.cookies import OAUTH_STATE_COOKIE, SESSION_COOKIE, CookiePolicy
 from infrasync.auth.github_identity import (
+    SIGN_IN_SCOPES,
     CodeRejected,
+    GitHubIdentity,
     GitHubUnavailable,
+    GrantedToken,
     authorize_url,
-    identify,
+    identify_and_keep_token,
 )
 from infrasync.auth.schemas import Me
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
 from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, check_csrf
 from infrasync.errors import OpenApiResponses, documented
+from infrasync.github.credentials import private_access_scopes, store_github_token
 from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.crypto import SecretBox
 from infrasync.kit.rate_limit import Limit
 from infrasync.kit.tokens import equal
 from infrasync.models import User
@@ -117,7 +124,7 @@ async def github_callback(
         # No cookie, or another browser's state: this browser did not start this sign-in.
         return _refused(settings, "bad_state")
     try:
-        return_to = await service.consume_oauth_state(session, state)
+        claimed = await service.consume_oauth_state(session, state)
     except SignInRefused as refused:
         return _refused(settings, refused.code)
     if error is not None:
@@ -125,7 +132,11 @@ async def github_callback(
     if not code:
         return _refused(settings, "github_error")
     try:
-        identity = await identify(settings, code, _callback_url(settings))
+        identity, granted = await identify_and_keep_token(settings, code, _callback_url(settings))
+        if claimed.purpose in (service.CONNECT, service.CONNECT_PRIVATE):
+            return await _finish_connect(
+                request, session, settings, client, identity, granted, claimed.return_to
+            )
         user = await service.upsert_github_user(session, identity)
     except CodeRejected:
         return _refused(settings, "code_rejected")
@@ -134,7 +145,77 @@ async def github_callback(
         return _refused(settings, "github_unavailable")
     except SignInRefused as refused:
         return _refused(settings, refused.code)
-    return await _finish_sign_in(session, settings, client, user, "github", return_to)
+    return await _finish_sign_in(session, settings, client, user, "github", claimed.return_to)
+
+
+async def _signed_in_user(request: Request, session: AsyncSession, settings: Settings) -> User:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    token = service.token_from_cookie(settings.effective_secret_key, cookie) if cookie else None
+    resolved = await service.resolve_session(session, token) if token else None
+    if resolved is None:
+        raise SignInRefused("connect_needs_sign_in")
+    return resolved[1]
+
+
+async def _finish_connect(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    client: ClientInfo,
+    identity: GitHubIdentity,
+    granted: GrantedToken,
+    return_to: str | None,
+) -> RedirectResponse:
+    """Keeps the granted token (encrypted) as the signed-in user's GitHub credential."""
+    user = await _signed_in_user(request, session, settings)
+    stored = await store_github_token(
+        session,
+        SecretBox.from_keys(settings.fernet_keys),
+        token=granted.token,
+        scopes=granted.scopes,
+        user_id=user.id,
+        github_login=identity.login,
+        github_user_id=identity.github_id,
+    )
+    actor = Actor.of_user(user)
+    details = {"github_login": identity.login, "scopes": stored.credential.scopes}
+    await audit.record(session, "github.connect", actor=actor, client=client, details=details)
+    if stored.private_access_granted:
+        await audit.record(
+            session, "github.private_access_grant", actor=actor, client=client, details=details
+        )
+    response = _redirect(settings.effective_frontend_url + (return_to or "/"))
+    CookiePolicy.from_settings(settings).clear_oauth_state(response)
+    return response
+
+
+@router.get(
+    "/auth/github/connect",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=REDIRECT,
+    dependencies=SignInRateLimit,
+)
+async def github_connect(
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    private: bool = False,
+    return_to: str | None = None,
+) -> RedirectResponse:
+    """Connect your GitHub account so monitors can read repositories with your token.
+    `private=true` also asks for the `repo` scope (private repositories), an explicit
+    consent recorded in the audit log."""
+    del user  # the callback checks the same browser's session again
+    if not settings.github_sign_in_enabled:
+        return _refused(settings, "github_not_configured")
+    purpose = service.CONNECT_PRIVATE if private else service.CONNECT
+    scopes = private_access_scopes(SIGN_IN_SCOPES) if private else SIGN_IN_SCOPES
+    state = await service.create_oauth_state(session, return_to, purpose)
+    response = _redirect(authorize_url(settings, state, _callback_url(settings), scopes))
+    ttl = int(service.OAUTH_STATE_TTL.total_seconds())
+    CookiePolicy.from_settings(settings).set_oauth_state(response, state, ttl)
+    return response
 
 
 @router.get(

@@ -105,12 +105,27 @@ def safe_return_path(candidate: str | None) -> str | None:
     return None
 
 
-async def create_oauth_state(session: AsyncSession, return_to: str | None) -> str:
+# What an OAuth round trip is for: signing in, or connecting GitHub to read repositories.
+SIGN_IN = "sign_in"
+CONNECT = "connect"
+CONNECT_PRIVATE = "connect_private"
+
+
+@dataclass(frozen=True)
+class ClaimedState:
+    purpose: str
+    return_to: str | None
+
+
+async def create_oauth_state(
+    session: AsyncSession, return_to: str | None, purpose: str = SIGN_IN
+) -> str:
     state = new_token()
     await repository.add(
         session,
         OAuthState(
             state_hash=hash_token(state),
+            purpose=purpose,
             return_to=safe_return_path(return_to),
             expires_at=utcnow() + OAUTH_STATE_TTL,
         ),
@@ -118,17 +133,17 @@ async def create_oauth_state(session: AsyncSession, return_to: str | None) -> st
     return state
 
 
-async def consume_oauth_state(session: AsyncSession, state: str) -> str | None:
-    """Uses up a state; returns where to send the browser afterwards. Raises
-    SignInRefused with `state_reused` or `state_expired` or `bad_state`."""
+async def consume_oauth_state(session: AsyncSession, state: str) -> ClaimedState:
+    """Uses up a state; says what it was for and where to send the browser afterwards.
+    Raises SignInRefused with `state_reused` or `state_expired` or `bad_state`."""
     state_hash = hash_token(state)
     row = await repository.oauth_state(session, state_hash)
     if row is None:
         raise SignInRefused("bad_state")
-    return_to = row.return_to
+    claimed = ClaimedState(purpose=row.purpose, return_to=row.return_to)
     if not await repository.claim_oauth_state(session, state_hash, utcnow()):
         raise SignInRefused("state_reused" if row.used_at is not None else "state_expired")
-    return return_to
+    return claimed
 
 
 async def upsert_github_user(session: AsyncSession, identity: GitHubIdentity) -> User:

@@ -75,7 +75,9 @@ class FakeGitHub:
     deny_access: bool = False
     fail_token_exchange_with: int | None = None
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
+    code_scopes: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    token_scopes: dict[str, str] = field(default_factory=dict)
     accounts: dict[int, GitHubAccount] = field(default_factory=dict)
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
@@ -109,6 +111,8 @@ class FakeGitHub:
         code = secrets.token_hex(10)
         self.accounts[self.account.id] = self.account
         self.codes[code] = (self.account.id, redirect_uri)
+        # GitHub grants what was asked for and reports it comma-separated.
+        self.code_scopes[code] = ",".join(params.get("scope", "").split())
         query = {"code": code, "state": params["state"]}
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
@@ -127,6 +131,7 @@ class FakeGitHub:
                     "error_description": "The client_id and/or client_secret passed are incorrect.",
                 }
             )
+        scope = self.code_scopes.pop(str(form.get("code")), "")
         issued = self.codes.pop(str(form.get("code")), None)
         if issued is None or issued[1] != form.get("redirect_uri"):
             return JSONResponse(
@@ -138,9 +143,8 @@ class FakeGitHub:
             )
         token = "gho_" + secrets.token_hex(18)
         self.tokens[token] = issued[0]
-        return JSONResponse(
-            {"access_token": token, "token_type": "bearer", "scope": "read:user,user:email"}
-        )
+        self.token_scopes[token] = scope
+        return JSONResponse({"access_token": token, "token_type": "bearer", "scope": scope})
 
     def _account_for(self, request: Request) -> GitHubAccount | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
