@@ -1,0 +1,76 @@
+"""Running a GitHub monitor through the API, against the fake GitHub (GraphQL + REST
+replaying real shapes), with a member's connected token."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.github.credentials import store_github_token
+from infrasync.kit.crypto import SecretBox
+from tests.conftest import Personas, SignIn
+from tests.fakes.github_api import FakeGitHubAPI
+from tests.fakes.github_world import FakeWorld, generate_repo
+from tests.fakes.http_server import serve_in_thread
+
+KEY = Fernet.generate_key().decode()
+SINCE = datetime(2026, 11, 16, tzinfo=UTC)
+UNTIL = datetime(2026, 11, 23, tzinfo=UTC)
+TOKEN = "ghp_" + secrets.token_hex(18)  # made per run; no fixture holds a secret
+
+
+@pytest.fixture
+def github_api() -> Iterator[FakeGitHubAPI]:
+    world = FakeWorld()
+    generate_repo(world, "acme", "app", SINCE, UNTIL, per_kind=20)
+    fake = FakeGitHubAPI(world=world)
+    fake.add_token(TOKEN)
+    with serve_in_thread(fake.app()) as base_url:
+        fake.base_url = base_url
+        yield fake
+
+
+@pytest.fixture
+def settings_overrides(github_api: FakeGitHubAPI) -> dict[str, object]:
+    return {"github_api_url": github_api.base_url, "encryption_keys": KEY}
+
+
+async def test_a_github_monitor_makes_a_digest_with_a_members_token(
+    sign_in: SignIn, personas: Personas, session: AsyncSession, github_api: FakeGitHubAPI
+) -> None:
+    await store_github_token(
+        session,
+        SecretBox.from_keys([KEY]),
+        token=TOKEN,
+        scopes="read:user,user:email",
+        user_id=personas.member.id,
+        github_login="member-of-acme",
+    )
+    await session.commit()
+    member = await sign_in(personas.member)
+    monitor = (await member.post("/api/orgs/acme/monitors", json={"source": "acme/app"})).json()
+    assert monitor["credential"]["login"] == personas.member.login
+
+    made = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        json={"since": "2026-11-16", "until": "2026-11-23"},
+    )
+    assert made.status_code == 201, made.text
+    digest = made.json()
+    metrics, items = digest["metrics"], digest["items"]
+    assert metrics["prs_merged"] == len(items["merged"]) > 0
+    assert metrics["issues_opened"] == len(items["issues_opened"]) > 0
+    assert metrics["previous"] is not None
+    assert digest["repository"]["name"] == "acme/app"
+    assert TOKEN not in made.text
+    # Every cited pull request links to the (fake) GitHub it came from.
+    assert all(
+        p["url"].startswith("https://github.com/acme/app/pull/")
+        or p["url"].startswith(github_api.base_url)
+        for p in items["merged"]
+    )
