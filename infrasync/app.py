@@ -17,6 +17,7 @@ from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented, error_response, install_error_handlers
+from infrasync.github.metrics import register_github_metrics
 from infrasync.monitors import router as monitors_router
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
@@ -101,6 +102,8 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.http_metrics = HttpMetrics()
+    # GitHub's rate-limit budget per token (by hash), as this process has seen it.
+    register_github_metrics(app.state.http_metrics.registry)
 
     install_error_handlers(app)
     app.include_router(health.router)

@@ -193,7 +193,7 @@ async def _finish_connect(
     "/auth/github/connect",
     status_code=302,
     response_class=RedirectResponse,
-    responses=REDIRECT,
+    responses={**REDIRECT, **documented(401)},
     dependencies=SignInRateLimit,
 )
 async def github_connect(

@@ -35,13 +35,15 @@ def git_work_tree(start: Path) -> Path | None:
 async def ensure_demo(
     session: AsyncSession, settings: Settings, admin: User, directory: Path
 ) -> str | None:
-    """Creates the demo once (when the admin has no org yet); says what it made."""
+    """Creates the demo once (when the admin has no org yet, the server runs in a git
+    repository and local sources are allowed, as `make run` allows them); says what it
+    made. Anywhere else there is nothing to demonstrate offline, so nothing is made."""
+    repository = git_work_tree(directory.resolve())
+    if repository is None or not settings.allow_local_sources:
+        return None
     if await org_repository.orgs_of_user(session, admin.id, include_deleted=True):
         return None
     org = await org_service.create_org(session, admin, DEMO_ORG_NAME, None, NO_CLIENT)
-    repository = git_work_tree(directory.resolve())
-    if repository is None or not settings.allow_local_sources:
-        return f"Created the org {org.slug!r}; add a monitor to it to make a digest."
     context = OrgContext(org=org, role=Role.OWNER, principal=Principal(user=admin))
     monitor = await monitor_service.create(
         session, context, settings, MonitorCreate(source=str(repository)), NO_CLIENT

@@ -18,12 +18,18 @@ class GitHubSource:
 
     async def activity(self, window: Window) -> Activity:
         """Raises the GitHubError that stopped it (see `GitHubError.permanent`)."""
-        (outcome,) = await fetch_activity(
-            self.client, [ActivityRequest(self.repo, window, self.bots)]
-        )
-        if isinstance(outcome, ActivityFailure):
-            raise outcome.error
-        return outcome
+        (activity,) = await self.activities([window])
+        return activity
+
+    async def activities(self, windows: Sequence[Window]) -> list[Activity]:
+        """Several windows (this period and the previous one) in the same queries: about
+        the cost of one."""
+        requests = [ActivityRequest(self.repo, window, self.bots) for window in windows]
+        outcomes = await fetch_activity(self.client, requests)
+        for outcome in outcomes:
+            if isinstance(outcome, ActivityFailure):
+                raise outcome.error
+        return [outcome for outcome in outcomes if isinstance(outcome, Activity)]
 
 
 async def github_activities(

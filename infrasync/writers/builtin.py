@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from infrasync.digests.document import (
     CommitItem,
@@ -147,8 +148,15 @@ def numbers_table(metrics: MetricsV1) -> list[str]:
     return rows
 
 
+def display_name(repository: Repository) -> str:
+    """`owner/repo`, or a local repository's folder name rather than its whole path."""
+    if repository.kind == "git":
+        return PurePath(repository.name).name or repository.name
+    return repository.name
+
+
 def write(repository: Repository, period: Period, metrics: MetricsV1, items: DigestItems) -> str:
-    title = f"# {escape(repository.name)} — {period_label(period)}"
+    title = f"# {escape(display_name(repository))} — {period_label(period)}"
     if items.is_empty and metrics.commits == 0:
         return "\n".join(
             [title, "", "A quiet period: no commits, pull requests, issues or releases.", ""]

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from infrasync.frontend import WEB_DIST
-from tests.browser.server import Server
+from tests.browser.server import Server, make_git_repository
 from tests.live_server import live_server
 
 CHROMIUM_ARGS = [
@@ -56,3 +56,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
         pytest.fail("The web app is not built: run `make web` first.")
     with live_server(tmp_path, "--no-worker") as base_url:
         yield Server(base_url=base_url, cwd=tmp_path)
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[Server]:
+    """A server that runs in a small git repository with local sources allowed, so it makes
+    the demo on first start: an org `demo` with a monitor on that repository and a digest."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("The web app is not built: run `make web` first.")
+    repository = make_git_repository(tmp_path / "repo")
+    with live_server(repository, "--no-worker", INFRASYNC_ALLOW_LOCAL_SOURCES="true") as base_url:
+        yield Server(base_url=base_url, cwd=repository)

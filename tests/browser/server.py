@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +43,27 @@ class Server:
         match = LOGIN_LINK.search(done.stdout)
         assert match is not None, done.stdout
         return match.group(0)
+
+
+DEMO_COMMITS = ("Add the widget parser", "Fix the off-by-one in the widget parser")
+
+
+def make_git_repository(path: Path, subjects: tuple[str, ...] = DEMO_COMMITS) -> Path:
+    """A small git repository at `path` with one commit per subject, made now."""
+    path.mkdir(parents=True, exist_ok=True)
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", *args],
+            cwd=path,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    git("init", "--quiet", "--initial-branch=main")
+    for number, subject in enumerate(subjects):
+        (path / f"change-{number}.txt").write_text(f"{subject}\n", encoding="utf-8")
+        git("add", ".")
+        git("commit", "--quiet", "-m", subject)
+    return path

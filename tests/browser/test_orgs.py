@@ -142,7 +142,7 @@ def test_an_invitee_signs_in_and_joins(page: Page, browser: Browser, server: Ser
         expect(guest).to_have_url(server.url("/orgs/acme/members"))
         expect(guest.get_by_test_id("my-role")).to_have_text("member")
         sections = guest.get_by_role("navigation", name="Org sections").get_by_role("link")
-        expect(sections).to_have_text(["Members", "Settings"])
+        expect(sections).to_have_text(["Members", "Monitors", "Digests", "Settings"])
 
         # The same link works once.
         guest.goto(invite_url)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from infrasync.writers.builtin import escape
 from tests.live_server import run_cli
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +68,7 @@ def test_a_local_digest_in_markdown(small_repo: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert text.startswith(f"# {escape(str(small_repo))} — Nov 2 to Nov 8, 2026")
+    assert text.startswith("# small — Nov 2 to Nov 8, 2026")  # the folder, not the path
     assert "**3 commits; 1 release; 2 contributors.**" in text
     assert "Change \\<b\\>3\\</b\\> by dependabot\\[bot\\]" in text
     assert "- `v1.0` — Nov 5" in text

@@ -245,6 +245,18 @@ async def test_many_repositories_on_one_token_share_few_requests(
         assert {c.sha for c in activity.commits} == commits
 
 
+async def test_this_week_and_the_last_come_in_the_same_queries(
+    github: GitHubClient, fake_github: FakeGitHubAPI
+) -> None:
+    generate_repo(fake_github.world, "acme", "app", WEEK.since, WEEK.until, 30)
+    last_week = Window(since=WEEK.since - timedelta(days=7), until=WEEK.since)
+    source = GitHubSource(github, RepoRef("acme", "app"))
+    this, last = await source.activities([WEEK, last_week])
+    assert (this.window, last.window) == (WEEK, last_week)
+    assert all(last_week.contains(c.committed_at) for c in last.commits)
+    assert fake_github.count(GRAPHQL) == 2  # one for both weeks, one about newcomers
+
+
 async def test_a_missing_repository_fails_alone(
     github: GitHubClient, fake_github: FakeGitHubAPI
 ) -> None:

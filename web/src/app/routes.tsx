@@ -16,6 +16,9 @@ const MembersPage = lazy(() => import("@/features/members/MembersPage").then((m)
 const InvitesPage = lazy(() => import("@/features/invites/InvitesPage").then((m) => ({ default: m.InvitesPage })));
 const ApiKeysPage = lazy(() => import("@/features/api-keys/ApiKeysPage").then((m) => ({ default: m.ApiKeysPage })));
 const AuditLogPage = lazy(() => import("@/features/audit/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
+const MonitorsPage = lazy(() => import("@/features/monitors/MonitorsPage").then((m) => ({ default: m.MonitorsPage })));
+const DigestsPage = lazy(() => import("@/features/digests/DigestsPage").then((m) => ({ default: m.DigestsPage })));
+const DigestPage = lazy(() => import("@/features/digests/DigestPage").then((m) => ({ default: m.DigestPage })));
 const OrgSettingsPage = lazy(() =>
   import("@/features/orgs/OrgSettingsPage").then((m) => ({ default: m.OrgSettingsPage })),
 );
@@ -34,6 +37,9 @@ export const routes: RouteObject[] = [
         element: <OrgLayout />,
         children: [
           { index: true, element: <Navigate to="members" replace /> },
+          { path: "monitors", element: <MonitorsPage /> },
+          { path: "digests", element: <DigestsPage /> },
+          { path: "digests/:digestId", element: <DigestPage /> },
           { path: "members", element: <MembersPage /> },
           { path: "invites", element: <InvitesPage /> },
           { path: "api-keys", element: <ApiKeysPage /> },

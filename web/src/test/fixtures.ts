@@ -1,4 +1,4 @@
-import type { ApiKey, AuditEvent, Invite, Me, Member, Org } from "@/api/client";
+import type { ApiKey, AuditEvent, DigestDetail, DigestSummary, Invite, Me, Member, Monitor, Org } from "@/api/client";
 
 import { json } from "./render";
 
@@ -75,6 +75,54 @@ export function anAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
     ip: "127.0.0.1",
     user_agent: "Mozilla/5.0",
     created_at: "2025-01-02T03:04:05Z",
+    ...overrides,
+  };
+}
+
+export function aMonitor(overrides: Partial<Monitor> = {}): Monitor {
+  return {
+    id: "00000000-0000-4000-8000-0000000000f1",
+    name: "widgets",
+    source: "acme/widgets",
+    source_kind: "github",
+    credential: { user_id: ME.id, login: ME.login, token_hint: "gho_AbCd", private_access: true, usable: true },
+    sections: [],
+    extra_bots: [],
+    include_bots: false,
+    skip_empty: false,
+    writer: "auto",
+    stale_days: 3,
+    paused: false,
+    last_run_at: null,
+    last_run_status: null,
+    last_run_error: null,
+    created_at: "2025-01-02T03:04:05Z",
+    ...overrides,
+  };
+}
+
+export function aDigestSummary(overrides: Partial<DigestSummary> = {}): DigestSummary {
+  return {
+    id: "00000000-0000-4000-8000-0000000000b1",
+    monitor_id: "00000000-0000-4000-8000-0000000000f1",
+    period: { since: "2025-01-06T00:00:00Z", until: "2025-01-13T00:00:00Z" },
+    writer: "builtin",
+    trigger: "manual",
+    triggered_by: ME.login,
+    created_at: "2025-01-13T00:05:00Z",
+    ...overrides,
+  };
+}
+
+export function aDigest(overrides: Partial<DigestDetail> = {}): DigestDetail {
+  return {
+    ...aDigestSummary(),
+    repository: { name: "widgets" },
+    writer_note: null,
+    text: "# widgets\n",
+    metrics: {},
+    items: {},
+    rendered: { html: "<h1>widgets</h1>", slack: [], discord: [] },
     ...overrides,
   };
 }

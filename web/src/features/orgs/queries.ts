@@ -14,6 +14,9 @@ export const orgKeys = {
   invites: (slug: string) => ["org", slug, "invites"] as const,
   apiKeys: (slug: string) => ["org", slug, "api-keys"] as const,
   audit: (slug: string, action: string) => ["org", slug, "audit", action] as const,
+  monitors: (slug: string) => ["org", slug, "monitors"] as const,
+  digests: (slug: string) => ["org", slug, "digests"] as const,
+  digest: (slug: string, id: string) => ["org", slug, "digest", id] as const,
 };
 
 /** My orgs, soft-deleted ones included (owners can restore those). */

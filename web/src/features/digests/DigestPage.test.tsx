@@ -1,0 +1,230 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import type { DigestDetail } from "@/api/client";
+import { aDigest, aDigestSummary, aMember, aMonitor, anOrg, signedIn } from "@/test/fixtures";
+import { fakeServer, type Handler, json, renderApp } from "@/test/render";
+
+import { sanitizeDigestHtml } from "./sanitize";
+
+const DIGEST_ID = "00000000-0000-4000-8000-0000000000b1";
+
+function server(digest: DigestDetail, extra: Record<string, Handler> = {}) {
+  return fakeServer({
+    "/api/me": signedIn,
+    "/api/orgs/acme": () => json(anOrg({ role: "viewer" })),
+    "/api/orgs/acme/members": () => json([aMember({ role: "viewer" })]),
+    "/api/orgs/acme/monitors": () => json([aMonitor()]),
+    [`/api/orgs/acme/digests/${digest.id}`]: () => json(digest),
+    ...extra,
+  });
+}
+
+const LOCAL_METRICS = {
+  schema: 1,
+  commits: 12,
+  authors: 3,
+  prs_opened: null,
+  prs_merged: null,
+  prs_closed_unmerged: null,
+  prs_open_at_end: null,
+  prs_stale: null,
+  issues_opened: null,
+  issues_closed: null,
+  releases: 0,
+  contributors: 3,
+  first_time_contributors: null,
+  time_to_merge_hours: null,
+  time_to_first_review_hours: null,
+  previous: {
+    commits: 7,
+    authors: 2,
+    prs_opened: null,
+    prs_merged: null,
+    prs_closed_unmerged: null,
+    prs_open_at_end: null,
+    prs_stale: null,
+    issues_opened: null,
+    issues_closed: null,
+    releases: 1,
+    contributors: 2,
+    first_time_contributors: null,
+    time_to_merge_hours: null,
+    time_to_first_review_hours: null,
+  },
+};
+
+function metricRow(label: string) {
+  const row = screen.getAllByTestId("metric-row").find((r) => within(r).queryByRole("rowheader", { name: label }));
+  if (!row) throw new Error(`no metric row ${label}`);
+  return within(row)
+    .getAllByRole("cell")
+    .map((cell) => cell.textContent);
+}
+
+describe("A digest", () => {
+  it("shows the text, the metrics with — for what the source cannot know, and the writer", async () => {
+    server(
+      aDigest({
+        id: DIGEST_ID,
+        metrics: LOCAL_METRICS,
+        writer: "builtin",
+        writer_note: "The LLM writer did not write this digest: no model is configured.",
+        rendered: {
+          html: '<h1>widgets — this week</h1><ul><li>Fix the <strong>parser</strong> (<a href="https://example.com/c/1">abc123</a>)</li></ul>',
+          slack: [],
+          discord: [],
+        },
+      }),
+    );
+    renderApp(`/orgs/acme/digests/${DIGEST_ID}`);
+
+    const body = await screen.findByTestId("digest-body");
+    expect(within(body).getByRole("heading", { level: 1 })).toHaveTextContent("widgets — this week");
+    const link = within(body).getByRole("link", { name: "abc123" });
+    expect(link).toHaveAttribute("href", "https://example.com/c/1");
+    expect(link).toHaveAttribute("target", "_blank");
+    expect(link).toHaveAttribute("rel", "noopener noreferrer");
+
+    expect(metricRow("Commits")).toEqual(["12", "7"]);
+    expect(metricRow("Releases")).toEqual(["0", "1"]);
+    expect(metricRow("Pull requests merged")).toEqual(["—", "—"]);
+    expect(metricRow("Time to merge, median")).toEqual(["—", "—"]);
+    expect(metricRow("First-time contributors")).toEqual(["—", "—"]);
+
+    expect(screen.getByTestId("digest-writer")).toHaveTextContent(
+      "Written by the builtin writer because the LLM writer did not write this digest: no model is configured.",
+    );
+    expect(await screen.findByRole("heading", { level: 2, name: /Digest of widgets/ })).toBeInTheDocument();
+  });
+
+  it("shows hours and a missing previous period as —", async () => {
+    server(
+      aDigest({
+        id: DIGEST_ID,
+        metrics: { ...LOCAL_METRICS, prs_merged: 4, time_to_merge_hours: { median: 5.25, p90: null }, previous: null },
+      }),
+    );
+    renderApp(`/orgs/acme/digests/${DIGEST_ID}`);
+
+    await screen.findByTestId("digest-body");
+    expect(metricRow("Pull requests merged")).toEqual(["4", "—"]);
+    expect(metricRow("Time to merge, median")[0]).toMatch(/^5[.,]3 h$/);
+    expect(metricRow("Time to merge, 90th percentile")).toEqual(["—", "—"]);
+    expect(metricRow("Commits")).toEqual(["12", "—"]);
+  });
+
+  it("sanitises the HTML again: no script, no img, no on* attribute, no javascript: link", async () => {
+    const hostile = [
+      "<h1>Week</h1>",
+      "<script>window.__pwned = true</script>",
+      '<img src="x" onerror="window.__pwned = true">',
+      '<p onclick="window.__pwned = true">Click <a href="javascript:alert(1)">me</a></p>',
+      '<a href="JaVaScRiPt:alert(2)" onmouseover="alert(3)">two</a>',
+      '<a href="data:text/html,<script>alert(4)</script>">three</a>',
+      '<svg><script>alert(5)</script></svg><iframe src="https://evil.test"></iframe>',
+      '<p style="color:red" class="x" id="y">styled</p>',
+    ].join("");
+    server(aDigest({ id: DIGEST_ID, rendered: { html: hostile, slack: [], discord: [] } }));
+    renderApp(`/orgs/acme/digests/${DIGEST_ID}`);
+
+    const body = await screen.findByTestId("digest-body");
+    expect(within(body).getByRole("heading", { level: 1 })).toHaveTextContent("Week");
+    expect(body.querySelectorAll("script, img, svg, iframe, style")).toHaveLength(0);
+    for (const element of body.querySelectorAll("*")) {
+      for (const attribute of element.getAttributeNames()) {
+        expect(attribute.startsWith("on"), `${element.tagName} has ${attribute}`).toBe(false);
+        expect(["style", "class", "id", "src"]).not.toContain(attribute);
+      }
+    }
+    for (const anchor of body.querySelectorAll("a")) {
+      const href = anchor.getAttribute("href");
+      if (href !== null) expect(href).toMatch(/^https?:\/\//);
+    }
+    expect(body.innerHTML.toLowerCase()).not.toContain("javascript:");
+    expect(body).toHaveTextContent("Click me");
+    expect((window as { __pwned?: boolean }).__pwned).toBeUndefined();
+  });
+
+  it("keeps only the tags a digest needs", () => {
+    const clean = sanitizeDigestHtml(
+      "<h2>A</h2><table><thead><tr><th>x</th></tr></thead><tbody><tr><td><code>y</code></td></tr></tbody></table><hr><br><em>z</em><div>d</div><h4>h</h4><form><input></form>",
+    );
+    expect(clean).toBe(
+      "<h2>A</h2><table><thead><tr><th>x</th></tr></thead><tbody><tr><td><code>y</code></td></tr></tbody></table><hr><br><em>z</em>dh",
+    );
+  });
+
+  it("says so when the digest does not exist", async () => {
+    server(aDigest({ id: DIGEST_ID }), {
+      "/api/orgs/acme/digests/00000000-0000-4000-8000-000000000000": () => json({ detail: "No such digest." }, 404),
+    });
+    renderApp("/orgs/acme/digests/00000000-0000-4000-8000-000000000000");
+
+    expect(await screen.findByRole("heading", { level: 2, name: "Digest not found" })).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("No such digest.");
+  });
+});
+
+describe("The digests list", () => {
+  it("lists digests newest first with their monitor and writer, and loads more", async () => {
+    const first = aDigestSummary({ id: "00000000-0000-4000-8000-0000000000b2", writer: "llm" });
+    const second = aDigestSummary({
+      id: "00000000-0000-4000-8000-0000000000b3",
+      monitor_id: "00000000-0000-4000-8000-0000000000ff",
+      period: { since: "2024-12-30T00:00:00Z", until: "2025-01-06T00:00:00Z" },
+    });
+    const cursors: (string | null)[] = [];
+    fakeServer({
+      "/api/me": signedIn,
+      "/api/orgs/acme": () => json(anOrg({ role: "viewer" })),
+      "/api/orgs/acme/monitors": () => json([aMonitor()]),
+      "/api/orgs/acme/digests": (request) => {
+        const cursor = new URL(request.url).searchParams.get("cursor");
+        cursors.push(cursor);
+        return cursor === null
+          ? json({ items: [first], next_cursor: "page-2" })
+          : json({ items: [second], next_cursor: null });
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/digests");
+
+    const rows = await screen.findAllByTestId("digest-row");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toHaveTextContent("widgets");
+    expect(rows[0]).toHaveTextContent("LLM writer");
+    expect(within(rows[0]).getByRole("link")).toHaveAttribute("href", `/orgs/acme/digests/${first.id}`);
+
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    const more = await screen.findAllByTestId("digest-row");
+    expect(more).toHaveLength(2);
+    expect(more[1]).toHaveTextContent("A deleted monitor");
+    expect(more[1]).toHaveTextContent("Builtin writer");
+    expect(cursors).toEqual([null, "page-2"]);
+    expect(screen.queryByRole("button", { name: "Load more" })).not.toBeInTheDocument();
+  });
+});
+
+describe("The digests of one monitor", () => {
+  it("asks for that monitor's digests only and can show them all", async () => {
+    const monitorIds: (string | null)[] = [];
+    fakeServer({
+      "/api/me": signedIn,
+      "/api/orgs/acme": () => json(anOrg({ role: "viewer" })),
+      "/api/orgs/acme/monitors": () => json([aMonitor()]),
+      "/api/orgs/acme/digests": (request) => {
+        monitorIds.push(new URL(request.url).searchParams.get("monitor_id"));
+        return json({ items: [aDigestSummary()], next_cursor: null });
+      },
+    });
+    const user = userEvent.setup();
+    renderApp(`/orgs/acme/digests?monitor=${aMonitor().id}`);
+
+    await waitFor(() => expect(screen.getByTestId("digest-filter")).toHaveTextContent("Only the digests of widgets."));
+    await user.click(screen.getByRole("link", { name: "Show all" }));
+    await waitFor(() => expect(monitorIds).toEqual([aMonitor().id, null]));
+    expect(screen.queryByTestId("digest-filter")).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,293 @@
+import { useQuery } from "@tanstack/react-query";
+import { FolderGit2, GitBranch, Pause, Play, Plus, Zap } from "lucide-react";
+import { type FormEvent, useId, useState } from "react";
+import { Link, useNavigate } from "react-router";
+
+import type { Monitor, MonitorCreate, Org } from "@/api/client";
+import { ConfirmButton } from "@/components/ConfirmButton";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Input, Select } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useCurrentOrg } from "@/features/orgs/OrgLayout";
+import { formatDateTime } from "@/lib/format";
+import { atLeast } from "@/lib/roles";
+
+import {
+  monitorsQuery,
+  type NewMonitor,
+  useCreateMonitor,
+  useDeleteMonitor,
+  useRunDigest,
+  useUpdateMonitor,
+} from "./queries";
+
+type Writer = MonitorCreate["writer"];
+
+const WRITER_CHOICES: { value: NonNullable<Writer>; label: string }[] = [
+  { value: "auto", label: "Automatic (the LLM when one is set up)" },
+  { value: "builtin", label: "Builtin writer" },
+  { value: "llm", label: "LLM writer" },
+];
+
+export function MonitorsPage() {
+  const org = useCurrentOrg();
+  const canWrite = atLeast(org.role, "member");
+  return (
+    <div className={canWrite ? "grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:items-start" : "flex flex-col"}>
+      <MonitorList org={org} canWrite={canWrite} />
+      {canWrite && <CreateMonitorForm org={org} />}
+    </div>
+  );
+}
+
+function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
+  const monitors = useQuery(monitorsQuery(org.slug));
+  const update = useUpdateMonitor(org.slug);
+  const remove = useDeleteMonitor(org.slug);
+  const run = useRunDigest(org.slug);
+  const navigate = useNavigate();
+
+  const runNow = (monitor: Monitor) =>
+    run.mutate({ id: monitor.id }, { onSuccess: (digest) => void navigate(`/orgs/${org.slug}/digests/${digest.id}`) });
+
+  return (
+    <section aria-labelledby="monitors-title" className="flex flex-col gap-4">
+      <div className="flex flex-col gap-1">
+        <h2 id="monitors-title" className="text-xl font-semibold text-slate-900">
+          Monitors
+        </h2>
+        <p className="text-sm text-slate-600">
+          Each monitor reads one repository&apos;s activity and writes its digests.
+        </p>
+      </div>
+      {update.isError && <ErrorMessage error={update.error} />}
+      {remove.isError && <ErrorMessage error={remove.error} />}
+      {monitors.isPending && (
+        <p role="status" className="text-sm text-slate-600">
+          Loading monitors…
+        </p>
+      )}
+      {monitors.isError && <ErrorMessage error={monitors.error} />}
+      {monitors.data && monitors.data.length === 0 && (
+        <p className="rounded-xl border border-dashed border-slate-300 bg-white px-5 py-8 text-center text-sm text-slate-600">
+          No monitors yet.{canWrite ? " Add one to get a digest of a repository." : ""}
+        </p>
+      )}
+      {monitors.data && monitors.data.length > 0 && (
+        <ul aria-label={`Monitors of ${org.name}`} className="flex flex-col gap-3">
+          {monitors.data.map((monitor) => (
+            <li
+              key={monitor.id}
+              data-testid="monitor-row"
+              aria-label={monitor.name}
+              className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
+            >
+              <div className="flex flex-wrap items-start justify-between gap-3">
+                <div className="flex min-w-0 flex-col gap-1">
+                  <div className="flex flex-wrap items-center gap-2">
+                    <span className="font-medium text-slate-900" data-testid="monitor-name">
+                      {monitor.name}
+                    </span>
+                    <Badge variant="outline" data-testid="monitor-kind">
+                      {monitor.source_kind === "github" ? (
+                        <GitBranch aria-hidden="true" />
+                      ) : (
+                        <FolderGit2 aria-hidden="true" />
+                      )}
+                      {monitor.source_kind === "github" ? "GitHub" : "Local git"}
+                    </Badge>
+                    <RunStatus monitor={monitor} />
+                    {monitor.paused && <Badge variant="secondary">Paused</Badge>}
+                  </div>
+                  <code className="break-all text-xs text-slate-600" data-testid="monitor-source">
+                    {monitor.source}
+                  </code>
+                  <p className="text-xs text-slate-600" data-testid="monitor-credential">
+                    {describeCredential(monitor)}
+                  </p>
+                  {monitor.last_run_status === "error" && monitor.last_run_error && (
+                    <p className="text-xs text-red-800" data-testid="monitor-last-error">
+                      {monitor.last_run_error}
+                    </p>
+                  )}
+                </div>
+                {canWrite && (
+                  <div className="flex flex-wrap items-center justify-end gap-2">
+                    <Button
+                      type="button"
+                      variant="primary"
+                      size="sm"
+                      aria-label={`Run ${monitor.name} now`}
+                      disabled={run.isPending}
+                      onClick={() => runNow(monitor)}
+                    >
+                      <Zap aria-hidden="true" />
+                      {run.isPending && run.variables?.id === monitor.id ? "Running…" : "Run now"}
+                    </Button>
+                    <Button
+                      type="button"
+                      variant="outline"
+                      size="sm"
+                      aria-label={`${monitor.paused ? "Resume" : "Pause"} ${monitor.name}`}
+                      disabled={update.isPending && update.variables?.id === monitor.id}
+                      onClick={() => update.mutate({ id: monitor.id, body: { paused: !monitor.paused } })}
+                    >
+                      {monitor.paused ? <Play aria-hidden="true" /> : <Pause aria-hidden="true" />}
+                      {monitor.paused ? "Resume" : "Pause"}
+                    </Button>
+                    <ConfirmButton
+                      label="Delete"
+                      ariaLabel={`Delete ${monitor.name}`}
+                      question={`Delete ${monitor.name}? Its digests go with it.`}
+                      confirmLabel="Delete"
+                      pending={remove.isPending && remove.variables === monitor.id}
+                      onConfirm={() => remove.mutate(monitor.id)}
+                    />
+                  </div>
+                )}
+              </div>
+              {run.isError && run.variables?.id === monitor.id && <ErrorMessage error={run.error} />}
+              <Link
+                to={`/orgs/${org.slug}/digests?monitor=${monitor.id}`}
+                className="w-fit text-xs font-medium text-indigo-700 underline-offset-4 hover:underline"
+              >
+                Digests
+                <span className="sr-only"> of {monitor.name}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function RunStatus({ monitor }: { monitor: Monitor }) {
+  const when = monitor.last_run_at ? ` ${formatDateTime(monitor.last_run_at)}` : "";
+  if (monitor.last_run_status === "ok") {
+    return (
+      <Badge variant="success" data-testid="monitor-status">
+        Last run OK{when && ` ·${when}`}
+      </Badge>
+    );
+  }
+  if (monitor.last_run_status === "error") {
+    return (
+      <Badge variant="destructive" data-testid="monitor-status">
+        Last run failed{when && ` ·${when}`}
+      </Badge>
+    );
+  }
+  return (
+    <Badge variant="secondary" data-testid="monitor-status">
+      Not run yet
+    </Badge>
+  );
+}
+
+/** Whose GitHub token the monitor reads with; never the token itself. */
+export function describeCredential(monitor: Monitor): string {
+  const credential = monitor.credential;
+  if (!credential) {
+    return monitor.source_kind === "git"
+      ? "A local repository: no GitHub token needed."
+      : "No GitHub token: it reads public data only, with a low rate limit.";
+  }
+  const whose = credential.login ? `${credential.login}'s` : "A former member's";
+  const usable = credential.usable ? "" : " It no longer works: its owner must sign in with GitHub again.";
+  return `Reads with ${whose} GitHub token (${credential.token_hint}…).${usable}`;
+}
+
+function CreateMonitorForm({ org }: { org: Org }) {
+  const id = useId();
+  const create = useCreateMonitor(org.slug);
+  const [source, setSource] = useState("");
+  const [name, setName] = useState("");
+  const [writer, setWriter] = useState<NonNullable<Writer>>("auto");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const trimmed = source.trim();
+    const local = trimmed === "" ? "Give the repository to watch, as owner/repo or an absolute local path." : null;
+    setProblem(local);
+    setCreated(null);
+    if (local) return;
+    const body: NewMonitor = { source: trimmed, writer };
+    if (name.trim()) body.name = name.trim();
+    create.mutate(body, {
+      onSuccess: (monitor) => {
+        setCreated(`Added ${monitor.name}.`);
+        setSource("");
+        setName("");
+      },
+    });
+  };
+
+  return (
+    <Card role="region" aria-labelledby={`${id}-title`}>
+      <CardHeader>
+        <CardTitle id={`${id}-title`}>Add a monitor</CardTitle>
+        <CardDescription>A GitHub repository, or a local git repository if the server allows it.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form onSubmit={submit} noValidate className="flex flex-col gap-4" aria-label="Add a monitor">
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={`${id}-source`}>Repository</Label>
+            <Input
+              id={`${id}-source`}
+              value={source}
+              maxLength={500}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="owner/repo"
+              onChange={(event) => setSource(event.target.value)}
+            />
+          </div>
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={`${id}-name`}>Name (optional)</Label>
+            <Input
+              id={`${id}-name`}
+              value={name}
+              maxLength={100}
+              autoComplete="off"
+              placeholder="The repository's name"
+              onChange={(event) => setName(event.target.value)}
+            />
+          </div>
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={`${id}-writer`}>Writer</Label>
+            <Select
+              id={`${id}-writer`}
+              value={writer}
+              onChange={(event) => setWriter(event.target.value as NonNullable<Writer>)}
+            >
+              {WRITER_CHOICES.map((choice) => (
+                <option key={choice.value} value={choice.value}>
+                  {choice.label}
+                </option>
+              ))}
+            </Select>
+          </div>
+          {problem && <ErrorMessage message={problem} />}
+          {!problem && create.isError && <ErrorMessage error={create.error} />}
+          {created && (
+            <p role="status" className="text-sm text-emerald-800">
+              {created}
+            </p>
+          )}
+          <div>
+            <Button type="submit" variant="primary" disabled={create.isPending}>
+              <Plus aria-hidden="true" />
+              {create.isPending ? "Adding…" : "Add monitor"}
+            </Button>
+          </div>
+        </form>
+      </CardContent>
+    </Card>
+  );
+}
