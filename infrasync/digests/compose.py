@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Literal
 
@@ -23,6 +24,7 @@ async def compose(
     include_bots: bool = False,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     llm_timeout_s: float = llm.REQUEST_TIMEOUT_S,
+    sections: Collection[str] = builtin.ALL_SECTIONS,
 ) -> Digest:
     """A digest of `activity`'s window. The LLM writer is used when chosen (or, with
     `auto`, when a model is configured); if it fails for any reason the builtin writer
@@ -54,7 +56,7 @@ async def compose(
         period=period,
         writer="builtin",
         writer_note=note,
-        text=builtin.write(repository, period, metrics, items),
+        text=builtin.write(repository, period, metrics, items, sections),
         metrics=metrics,
         items=items,
     )

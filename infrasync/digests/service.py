@@ -129,6 +129,7 @@ async def make_digest(
         writer=_writer(monitor.writer),
         include_bots=monitor.include_bots,
         stale_after=timedelta(days=monitor.stale_days),
+        sections=frozenset(monitor.sections),
     )
     record = _record(monitor, digest, trigger)
     await repository.add(session, record)

@@ -8,7 +8,7 @@ no address, names its short sha instead).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
@@ -148,6 +148,53 @@ def numbers_table(metrics: MetricsV1) -> list[str]:
     return rows
 
 
+def _issue_lines(items: DigestItems) -> list[str]:
+    return [
+        *(["Opened:", ""] if items.issues_opened else []),
+        *(_issue_line(i) for i in items.issues_opened),
+        *([""] if items.issues_opened and items.issues_closed else []),
+        *(["Closed:", ""] if items.issues_closed else []),
+        *(_issue_line(i) for i in items.issues_closed),
+    ]
+
+
+def _sections(metrics: MetricsV1, items: DigestItems) -> list[tuple[str, str, Iterable[str]]]:
+    """(section key, heading, lines) in reading order."""
+    shipped: Iterable[str] = (
+        _pull_line(p, f"merged {day(p.merged_at)}") for p in items.merged if p.merged_at
+    )
+    if metrics.prs_opened is None:  # a local repository: its commits are what shipped
+        shipped = (_commit_line(c) for c in items.commits)
+    return [
+        ("shipped", "Shipped" if metrics.prs_opened is not None else "Commits", shipped),
+        (
+            "in_review",
+            "In review",
+            (
+                _pull_line(p, f"opened {day(p.created_at)}")
+                for p in items.in_review
+                if p not in items.stale
+            ),
+        ),
+        (
+            "needs_attention",
+            "Needs attention",
+            (_pull_line(p, f"open since {day(p.created_at)}, no review yet") for p in items.stale),
+        ),
+        ("issues", "Issues", _issue_lines(items)),
+        ("releases", "Releases", (_release_line(r) for r in items.releases)),
+        (
+            "new_contributors",
+            "New contributors",
+            (
+                f"- [{escape(c.name)}]({c.url})" if c.url else f"- {escape(c.name)}"
+                for c in items.new_contributors
+            ),
+        ),
+        ("numbers", "Numbers", numbers_table(metrics)),
+    ]
+
+
 def display_name(repository: Repository) -> str:
     """`owner/repo`, or a local repository's folder name rather than its whole path."""
     if repository.kind == "git":
@@ -155,46 +202,26 @@ def display_name(repository: Repository) -> str:
     return repository.name
 
 
-def write(repository: Repository, period: Period, metrics: MetricsV1, items: DigestItems) -> str:
+ALL_SECTIONS = frozenset(
+    {"shipped", "in_review", "needs_attention", "issues", "releases", "new_contributors", "numbers"}
+)
+
+
+def write(
+    repository: Repository,
+    period: Period,
+    metrics: MetricsV1,
+    items: DigestItems,
+    sections: Collection[str] = ALL_SECTIONS,
+) -> str:
+    """The digest in Markdown, with only the `sections` a monitor chose."""
     title = f"# {escape(display_name(repository))} — {period_label(period)}"
     if items.is_empty and metrics.commits == 0:
         return "\n".join(
             [title, "", "A quiet period: no commits, pull requests, issues or releases.", ""]
         )
     lines = [title, "", f"**{headline(metrics)}**", ""]
-    lines += _section(
-        "Shipped",
-        (_pull_line(p, f"merged {day(p.merged_at)}") for p in items.merged if p.merged_at),
-    )
-    if metrics.prs_opened is None:
-        lines += _section("Commits", (_commit_line(c) for c in items.commits))
-    lines += _section(
-        "In review",
-        (
-            _pull_line(p, f"opened {day(p.created_at)}")
-            for p in items.in_review
-            if p not in items.stale
-        ),
-    )
-    lines += _section(
-        "Needs attention",
-        (_pull_line(p, f"open since {day(p.created_at)}, no review yet") for p in items.stale),
-    )
-    issue_lines = [
-        *(["Opened:", ""] if items.issues_opened else []),
-        *(_issue_line(i) for i in items.issues_opened),
-        *([""] if items.issues_opened and items.issues_closed else []),
-        *(["Closed:", ""] if items.issues_closed else []),
-        *(_issue_line(i) for i in items.issues_closed),
-    ]
-    lines += _section("Issues", issue_lines)
-    lines += _section("Releases", (_release_line(r) for r in items.releases))
-    lines += _section(
-        "New contributors",
-        (
-            f"- [{escape(c.name)}]({c.url})" if c.url else f"- {escape(c.name)}"
-            for c in items.new_contributors
-        ),
-    )
-    lines += _section("Numbers", numbers_table(metrics))
+    for key, heading, body in _sections(metrics, items):
+        if key in sections:
+            lines += _section(heading, body)
     return "\n".join(lines)

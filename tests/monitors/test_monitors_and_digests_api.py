@@ -204,3 +204,16 @@ async def test_update_and_delete(sign_in: SignIn, personas: Personas, repo: Path
     assert (await member.patch(path, json={"paused": None})).status_code == 400
     assert (await member.delete(path)).status_code == 204
     assert (await member.get(path)).status_code == 404
+
+
+async def test_a_monitors_sections_shape_its_digests(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo), writer="builtin", sections=["numbers"])
+    made = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        json={"since": "2026-11-02", "until": "2026-11-09"},
+    )
+    headings = [line for line in made.json()["text"].splitlines() if line.startswith("## ")]
+    assert headings == ["## Numbers"]

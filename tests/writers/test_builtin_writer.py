@@ -99,3 +99,16 @@ def test_titles_cannot_inject_markdown_links_or_html() -> None:
 def test_escape_keeps_text_readable() -> None:
     assert escape("a_b *c* [d]") == "a\\_b \\*c\\* \\[d\\]"
     assert escape("multi\nline   title") == "multi line title"
+
+
+def test_only_the_chosen_sections_are_written() -> None:
+    activity = week()
+    text = write(
+        repository_of(activity),
+        period_of(activity),
+        compute_metrics(activity),
+        build_items(activity),
+        sections={"shipped", "numbers"},
+    )
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## Shipped", "## Numbers"]
