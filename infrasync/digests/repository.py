@@ -7,7 +7,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.kit.pagination import decode_cursor, encode_cursor
-from infrasync.models import DigestRecord
+from infrasync.models import DigestRecord, Monitor
 
 
 async def add(session: AsyncSession, row: DigestRecord) -> None:
@@ -66,3 +66,15 @@ async def page(
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(last.created_at, last.id)
+
+
+async def monitor_names(session: AsyncSession, monitor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of live monitors among `monitor_ids` (a deleted monitor has none)."""
+    if not monitor_ids:
+        return {}
+    rows = await session.execute(
+        select(Monitor.id, Monitor.name).where(
+            Monitor.id.in_(monitor_ids), Monitor.deleted_at.is_(None)
+        )
+    )
+    return dict(rows.tuples().all())

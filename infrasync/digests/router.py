@@ -40,10 +40,11 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def summary(record: DigestRecord) -> DigestSummary:
+def summary(record: DigestRecord, monitor_name: str | None) -> DigestSummary:
     return DigestSummary(
         id=record.id,
         monitor_id=record.monitor_id,
+        monitor_name=monitor_name,
         period=PeriodOut(since=record.period_since, until=record.period_until),
         writer=record.writer,
         trigger=record.trigger,
@@ -52,9 +53,9 @@ def summary(record: DigestRecord) -> DigestSummary:
     )
 
 
-def full(record: DigestRecord) -> DigestOut:
+def full(record: DigestRecord, monitor_name: str | None) -> DigestOut:
     return DigestOut(
-        **summary(record).model_dump(),
+        **summary(record, monitor_name).model_dump(),
         repository=record.repository,
         writer_note=record.writer_note,
         text=record.text,
@@ -110,7 +111,7 @@ async def run_monitor_now(
     except RunFailed as failure:
         # Answered, not raised: the monitor keeps the failure for everyone to see.
         return JSONResponse({"detail": f"The digest could not be made: {failure}"}, status_code=409)
-    return full(record)
+    return full(record, monitor.name)
 
 
 @router.get("/digests", response_model=DigestPage, responses=documented(400, 401, 403, 404))
@@ -134,7 +135,10 @@ async def list_digests(
         limit=limit,
         cursor=cursor,
     )
-    return DigestPage(items=[summary(r) for r in records], next_cursor=next_cursor)
+    names = await repository.monitor_names(session, {r.monitor_id for r in records})
+    return DigestPage(
+        items=[summary(r, names.get(r.monitor_id)) for r in records], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -151,4 +155,6 @@ async def get_digest(digest_id: uuid.UUID, context: ViewerOrg, session: DbSessio
         slack=slack.messages(made),
         discord=discord.messages(made),
     )
-    return DigestDetail(**full(record).model_dump(), rendered=rendered)
+    names = await repository.monitor_names(session, {record.monitor_id})
+    detail = full(record, names.get(record.monitor_id)).model_dump()
+    return DigestDetail(**detail, rendered=rendered)

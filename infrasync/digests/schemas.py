@@ -26,6 +26,7 @@ class PeriodOut(BaseModel):
 class DigestSummary(BaseModel):
     id: uuid.UUID
     monitor_id: uuid.UUID
+    monitor_name: str | None = Field(description="None once the monitor is deleted")
     period: PeriodOut
     writer: str
     trigger: str

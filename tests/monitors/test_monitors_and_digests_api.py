@@ -152,6 +152,7 @@ async def test_run_now_makes_a_stored_digest_once_per_period(
     listed = await viewer.get("/api/orgs/acme/digests", params={"monitor_id": str(monitor["id"])})
     page = listed.json()
     assert [d["id"] for d in page["items"]] == [digest["id"]]
+    assert page["items"][0]["monitor_name"] == "project"
     detail = (await viewer.get(f"/api/orgs/acme/digests/{digest['id']}")).json()
     assert detail["rendered"]["slack"][0]["blocks"][0]["type"] == "header"
     assert "<script" not in detail["rendered"]["html"]

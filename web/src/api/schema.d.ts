@@ -723,6 +723,11 @@ export interface components {
              * Format: uuid
              */
             monitor_id: string;
+            /**
+             * Monitor Name
+             * @description None once the monitor is deleted
+             */
+            monitor_name: string | null;
             period: components["schemas"]["PeriodOut"];
             /** Writer */
             writer: string;
@@ -765,6 +770,11 @@ export interface components {
              * Format: uuid
              */
             monitor_id: string;
+            /**
+             * Monitor Name
+             * @description None once the monitor is deleted
+             */
+            monitor_name: string | null;
             period: components["schemas"]["PeriodOut"];
             /** Writer */
             writer: string;
@@ -813,6 +823,11 @@ export interface components {
              * Format: uuid
              */
             monitor_id: string;
+            /**
+             * Monitor Name
+             * @description None once the monitor is deleted
+             */
+            monitor_name: string | null;
             period: components["schemas"]["PeriodOut"];
             /** Writer */
             writer: string;

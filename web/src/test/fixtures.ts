@@ -105,6 +105,7 @@ export function aDigestSummary(overrides: Partial<DigestSummary> = {}): DigestSu
   return {
     id: "00000000-0000-4000-8000-0000000000b1",
     monitor_id: "00000000-0000-4000-8000-0000000000f1",
+    monitor_name: null,
     period: { since: "2025-01-06T00:00:00Z", until: "2025-01-13T00:00:00Z" },
     writer: "builtin",
     trigger: "manual",
