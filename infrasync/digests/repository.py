@@ -77,4 +77,4 @@ async def monitor_names(session: AsyncSession, monitor_ids: set[uuid.UUID]) -> d
             Monitor.id.in_(monitor_ids), Monitor.deleted_at.is_(None)
         )
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows.all()}
