@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.kit.pagination import decode_cursor, encode_cursor
+from infrasync.kit.pagination import keyset_page
 from infrasync.models import AuditEvent
 
 
@@ -30,17 +30,4 @@ async def page(
         query = query.where(AuditEvent.actor_user_id == user_id)
     if action is not None:
         query = query.where(AuditEvent.action == action)
-    if cursor is not None:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                AuditEvent.created_at < created_at,
-                and_(AuditEvent.created_at == created_at, AuditEvent.id < row_id),
-            )
-        )
-    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).scalars())
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
+    return await keyset_page(session, query, AuditEvent, limit=limit, cursor=cursor)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.kit.pagination import decode_cursor, encode_cursor
+from infrasync.kit.pagination import keyset_page
 from infrasync.models import DigestRecord, Monitor
 
 
@@ -52,20 +52,7 @@ async def page(
         query = query.where(DigestRecord.period_until > since)
     if until is not None:
         query = query.where(DigestRecord.period_since < until)
-    if cursor is not None:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                DigestRecord.created_at < created_at,
-                and_(DigestRecord.created_at == created_at, DigestRecord.id < row_id),
-            )
-        )
-    query = query.order_by(DigestRecord.created_at.desc(), DigestRecord.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(query)).all())
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
+    return await keyset_page(session, query, DigestRecord, limit=limit, cursor=cursor)
 
 
 async def monitor_names(session: AsyncSession, monitor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -7,33 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from infrasync.digests.document import Digest
-from infrasync.renderers.outline import flatten_table, outline, unescape
+from infrasync.renderers.outline import flatten_table, outline, pack_lines, shorten, unescape
 
 MAX_EMBEDS = 10
 MAX_EMBED_TOTAL = 6000
 MAX_DESCRIPTION = 4096
 MAX_TITLE = 256
 MAX_CONTENT = 2000
-ELLIPSIS = "…"
 COLOR = 0x4F46E5
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-
-
-def _descriptions(lines: list[str]) -> list[str]:
-    texts: list[str] = []
-    current = ""
-    for line in (shorten(line, MAX_DESCRIPTION) for line in lines):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > MAX_DESCRIPTION:
-            texts.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        texts.append(current)
-    return texts
 
 
 def embeds(digest: Digest) -> list[dict[str, Any]]:
@@ -41,7 +22,9 @@ def embeds(digest: Digest) -> list[dict[str, Any]]:
     result = []
     for section in shape.sections:
         title = unescape(section.title) if section.title else None
-        for index, description in enumerate(_descriptions(flatten_table(section.lines))):
+        for index, description in enumerate(
+            pack_lines(flatten_table(section.lines), MAX_DESCRIPTION)
+        ):
             embed: dict[str, Any] = {"description": description, "color": COLOR}
             if title:
                 shown = title if index == 0 else f"{title} (continued)"

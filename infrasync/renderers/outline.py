@@ -92,3 +92,26 @@ def flatten_table(lines: list[str]) -> list[str]:
                 text += f" (previous: {values[1]})"
             flat.append(text)
     return flat
+
+
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def pack_lines(lines: list[str], limit: int) -> list[str]:
+    """Lines joined into texts of at most `limit` characters, never splitting a line
+    (one so long it cannot fit alone is shortened, with an ellipsis)."""
+    texts: list[str] = []
+    current = ""
+    for line in (shorten(line, limit) for line in lines):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            texts.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        texts.append(current)
+    return texts

@@ -10,24 +10,21 @@ from infrasync.digests.document import Digest
 from infrasync.renderers.outline import (
     flatten_table,
     outline,
+    pack_lines,
     replace_bold,
     replace_links,
+    shorten,
     unescape,
 )
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
-ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
     """Slack's three control characters in mrkdwn text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
 def mrkdwn(line: str) -> str:
@@ -49,22 +46,6 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _packed(lines: list[str]) -> list[str]:
-    """Lines joined into texts of at most MAX_SECTION_TEXT characters, never splitting
-    a line (one so long it cannot fit alone is shortened, with an ellipsis)."""
-    texts: list[str] = []
-    current = ""
-    for line in (shorten(line, MAX_SECTION_TEXT) for line in lines):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > MAX_SECTION_TEXT:
-            texts.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        texts.append(current)
-    return texts
-
-
 def blocks(digest: Digest) -> list[dict[str, Any]]:
     shape = outline(digest.text, digest.repository.name)
     result: list[dict[str, Any]] = [
@@ -77,7 +58,7 @@ def blocks(digest: Digest) -> list[dict[str, Any]]:
         lines = [mrkdwn(line) for line in flatten_table(section.lines)]
         if section.title:
             lines.insert(0, f"*{escape(unescape(section.title))}*")
-        result.extend(_section(text) for text in _packed(lines))
+        result.extend(_section(text) for text in pack_lines(lines, MAX_SECTION_TEXT))
     if digest.writer_note:
         result.append(
             {
