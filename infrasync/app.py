@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infrasync import __version__, frontend
+from infrasync import __version__, frontend, server_info
 from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
 from infrasync.config import Settings
@@ -111,10 +111,12 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     # Domain routers go here, above the catch-alls.
     # Every API route can meet a body or parameters it cannot use: say so in the schema.
     input_errors = documented(400, 422)
+    app.include_router(server_info.router)
     app.include_router(auth_router.router, responses=input_errors)
     app.include_router(orgs_router.router, responses=input_errors)
     app.include_router(audit_router.router, responses=input_errors)
     app.include_router(monitors_router.router, responses=input_errors)
+    app.include_router(monitors_router.tokens_router, responses=input_errors)
     app.include_router(digests_router.router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))

@@ -31,7 +31,9 @@ from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
 from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, check_csrf
 from infrasync.errors import OpenApiResponses, documented
+from infrasync.github import repository as github_repository
 from infrasync.github.credentials import private_access_scopes, store_github_token
+from infrasync.github.schemas import credential_out
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
 from infrasync.kit.rate_limit import Limit
@@ -261,9 +263,11 @@ async def logout(
 
 
 @router.get("/api/me", response_model=Me, responses=documented(401))
-async def me(user: CurrentUser) -> Me:
-    """Who is signed in."""
+async def me(user: CurrentUser, session: DbSession) -> Me:
+    """Who is signed in, and whether they have connected GitHub for monitors."""
+    credential = await github_repository.credential_of(session, user_id=user.id, org_id=None)
     return Me(
+        github=credential_out(credential, user) if credential else None,
         id=user.id,
         login=user.login,
         name=user.name,

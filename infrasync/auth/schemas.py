@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from infrasync.github.schemas import CredentialOut
 
 
 class Me(BaseModel):
@@ -14,3 +16,6 @@ class Me(BaseModel):
     avatar_url: str | None
     is_admin: bool
     created_at: datetime
+    github: CredentialOut | None = Field(
+        description="Your GitHub connection for monitors; None until you connect GitHub."
+    )

@@ -41,7 +41,8 @@ async def _activities(
     if isinstance(spec, LocalSpec):
         local = LocalGitSource(spec.path)
         with console.status(f"Reading git history of {spec.path}…"):
-            return await local.activity(window), await local.activity(earlier)
+            current, previous = await local.activities([window, earlier])
+            return current, previous
     if settings.github_token is None:
         raise ValueError(
             f"reading {spec} needs a GitHub token: set INFRASYNC_GITHUB_TOKEN "
@@ -50,7 +51,8 @@ async def _activities(
     async with GitHubClient.from_settings(settings, settings.github_token) as client:
         remote = GitHubSource(client, spec.repo)
         with console.status(f"Fetching {spec} from GitHub…"):
-            return await remote.activity(window), await remote.activity(earlier)
+            current, previous = await remote.activities([window, earlier])
+            return current, previous
 
 
 async def _make(

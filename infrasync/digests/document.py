@@ -122,6 +122,8 @@ class Repository(_Item):
     kind: Literal["github", "git"]
     name: str
     url: str | None
+    # The default branch's head commit the digest was made from.
+    revision: str | None = None
 
 
 class Digest(_Item):
@@ -297,7 +299,8 @@ def _profile_url(activity: Activity, person: Person) -> str | None:
 
 
 def repository_of(activity: Activity) -> Repository:
-    return Repository(kind=activity.source.kind, name=activity.source.name, url=activity.source.url)
+    source = activity.source
+    return Repository(kind=source.kind, name=source.name, url=source.url, revision=source.revision)
 
 
 def period_of(activity: Activity) -> Period:

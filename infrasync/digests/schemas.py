@@ -6,6 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from infrasync.digests.document import DigestItems, Repository
+from infrasync.digests.metrics import MetricsV1
+
 
 class RunDigest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -35,11 +38,11 @@ class DigestSummary(BaseModel):
 
 
 class DigestOut(DigestSummary):
-    repository: dict[str, Any]
+    repository: Repository
     writer_note: str | None
     text: str
-    metrics: dict[str, Any]
-    items: dict[str, Any]
+    metrics: MetricsV1 = Field(description="Schema 1, as docs/metrics.md defines each figure")
+    items: DigestItems
 
 
 class RenderedForms(BaseModel):

@@ -80,7 +80,8 @@ async def _activities(
         if monitor.source_kind == "git":
             ensure_monitor_source_allowed(settings, LocalSpec(Path(monitor.source)))
             local = LocalGitSource(monitor.source, bots)
-            return await local.activity(window), await local.activity(previous_window(window))
+            current, previous = await local.activities([window, previous_window(window)])
+            return current, previous
         return await _github_activities(session, settings, monitor, window, bots)
     except (LocalGitError, GitHubError) as error:
         raise RunFailed(str(error)) from None
@@ -93,6 +94,7 @@ def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:
         period_since=digest.period.since,
         period_until=digest.period.until,
         repository=digest.repository.model_dump(mode="json"),
+        source_revision=digest.repository.revision,
         writer=digest.writer,
         writer_note=digest.writer_note,
         text=digest.text,

@@ -190,6 +190,8 @@ def _absorb_repo(
         "url": data.get("url"),
         "isPrivate": data.get("isPrivate"),
         "defaultBranch": default_branch.get("name"),
+        # The head as the first page saw it: later pages may see a newer push.
+        "revision": state.meta.get("revision") or (default_branch.get("target") or {}).get("oid"),
     }
     for kind in part.pages:
         connection = _connection(data, kind)
@@ -334,6 +336,7 @@ def _activity(state: _RepoState) -> ActivityOutcome:
             name=name,
             url=state.meta.get("url"),
             default_branch=state.meta.get("defaultBranch"),
+            revision=state.meta.get("revision"),
             requested_name=requested if requested.lower() != name.lower() else None,
             is_private=state.meta.get("isPrivate"),
         ),

@@ -258,10 +258,11 @@ def _add_repo(builder: _Builder, i: int, part: RepoPart) -> None:
             f"earlier: history(first: {PAGE_SIZE}, until: {before}) {{ ...EarlierCommits }}"
         )
     if histories:
-        target = f"target {{ __typename ... on Commit {{ {' '.join(histories)} }} }}"
+        target = f"target {{ __typename oid ... on Commit {{ {' '.join(histories)} }} }}"
         fields.append(f"defaultBranchRef {{ name {target} }}")
     else:
-        fields.append("defaultBranchRef { name }")
+        # The head's oid is the digest's source revision.
+        fields.append("defaultBranchRef { name target { oid } }")
     if "pulls" in pages:
         fields.append(
             f"pullRequests(first: {PAGE_SIZE}, after: {after('pulls')}, "

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.models.github_credential import GitHubCredential
+from infrasync.models import GitHubCredential, Membership, User
 
 
 async def credential_of(
@@ -36,3 +36,17 @@ async def credentials_after(
 async def delete_credential(session: AsyncSession, credential: GitHubCredential) -> None:
     await session.delete(credential)
     await session.flush()
+
+
+async def member_credentials(
+    session: AsyncSession, org_id: uuid.UUID
+) -> Sequence[tuple[GitHubCredential, User]]:
+    """The GitHub connections of an org's members, by login."""
+    rows = await session.execute(
+        select(GitHubCredential, User)
+        .join(User, User.id == GitHubCredential.user_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org_id)
+        .order_by(User.login)
+    )
+    return [(credential, user) for credential, user in rows.all()]

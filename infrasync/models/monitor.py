@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infrasync.kit.db import Base, JSONDocument, RecordMixin
@@ -28,6 +28,9 @@ class Monitor(RecordMixin, Base):
     extra_bots: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     include_bots: Mapped[bool] = mapped_column(default=False)
     skip_empty: Mapped[bool] = mapped_column(default=False)
+    # Opt-in: PR descriptions go into the AI writer's facts. Off, the model sees only
+    # metadata (numbers, titles, labels, authors, computed figures).
+    include_pr_descriptions: Mapped[bool] = mapped_column(default=False, server_default=false())
     writer: Mapped[str] = mapped_column(String(16), default="auto")
     stale_days: Mapped[int] = mapped_column(default=3)
     paused: Mapped[bool] = mapped_column(default=False)

@@ -9,11 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.deps import AppSettings, Client, DbSession, MemberOrg, ViewerOrg
 from infrasync.errors import documented
+from infrasync.github import repository as github_repository
+from infrasync.github.schemas import CredentialOut, credential_out
 from infrasync.models import Monitor
 from infrasync.monitors import repository, service
-from infrasync.monitors.schemas import CredentialOut, MonitorCreate, MonitorOut, MonitorUpdate
+from infrasync.monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate
 
 router = APIRouter(prefix="/api/orgs/{org}/monitors", tags=["monitors"])
+tokens_router = APIRouter(prefix="/api/orgs/{org}/github-tokens", tags=["monitors"])
 READ = documented(401, 403, 404)
 WRITE = documented(400, 401, 403, 404)
 
@@ -22,15 +25,7 @@ async def monitor_out(session: AsyncSession, monitor: Monitor) -> MonitorOut:
     credential = None
     if monitor.credential_id is not None:
         found = await repository.credential_with_owner(session, monitor.credential_id)
-        if found is not None:
-            row, owner = found
-            credential = CredentialOut(
-                user_id=owner.id if owner else None,
-                login=owner.login if owner else row.github_login,
-                token_hint=row.token_hint,
-                private_access=row.private_access,
-                usable=row.rejected_at is None,
-            )
+        credential = credential_out(*found) if found else None
     return MonitorOut(
         id=monitor.id,
         name=monitor.name,
@@ -41,6 +36,7 @@ async def monitor_out(session: AsyncSession, monitor: Monitor) -> MonitorOut:
         extra_bots=monitor.extra_bots,
         include_bots=monitor.include_bots,
         skip_empty=monitor.skip_empty,
+        include_pr_descriptions=monitor.include_pr_descriptions,
         writer=monitor.writer,
         stale_days=monitor.stale_days,
         paused=monitor.paused,
@@ -95,3 +91,11 @@ async def delete_monitor(
     monitor_id: uuid.UUID, context: MemberOrg, session: DbSession, client: Client
 ) -> None:
     await service.delete(session, context, monitor_id, client)
+
+
+@tokens_router.get("", response_model=list[CredentialOut], responses=READ)
+async def list_github_tokens(context: ViewerOrg, session: DbSession) -> list[CredentialOut]:
+    """The members who have connected GitHub: whose token a monitor can read with (the
+    token itself is never shown)."""
+    rows = await github_repository.member_credentials(session, context.org.id)
+    return [credential_out(credential, owner) for credential, owner in rows]

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from infrasync.github.schemas import CredentialOut
+
 Section = Literal[
     "shipped",
     "in_review",
@@ -44,7 +46,13 @@ class MonitorCreate(_Input):
     sections: list[Section] = Field(default_factory=lambda: list(ALL_SECTIONS))
     extra_bots: list[BotName] = Field(default_factory=list, max_length=50)
     include_bots: StrictBool = False
-    skip_empty: StrictBool = False
+    skip_empty: StrictBool = Field(
+        default=False, description="Make no scheduled digest for a period with no activity."
+    )
+    include_pr_descriptions: StrictBool = Field(
+        default=False,
+        description="Let the AI writer see PR descriptions; off, it sees metadata only.",
+    )
     writer: WriterChoice = "auto"
     stale_days: StrictInt = Field(default=3, ge=1, le=30)
     paused: StrictBool = False
@@ -57,19 +65,10 @@ class MonitorUpdate(_Input):
     extra_bots: list[BotName] | None = Field(default=None, max_length=50)
     include_bots: StrictBool | None = None
     skip_empty: StrictBool | None = None
+    include_pr_descriptions: StrictBool | None = None
     writer: WriterChoice | None = None
     stale_days: StrictInt | None = Field(default=None, ge=1, le=30)
     paused: StrictBool | None = None
-
-
-class CredentialOut(BaseModel):
-    """Whose GitHub token a monitor reads with — never the token."""
-
-    user_id: uuid.UUID | None
-    login: str | None
-    token_hint: str
-    private_access: bool
-    usable: bool
 
 
 class MonitorOut(BaseModel):
@@ -82,6 +81,7 @@ class MonitorOut(BaseModel):
     extra_bots: list[str]
     include_bots: bool
     skip_empty: bool
+    include_pr_descriptions: bool
     writer: str
     stale_days: int
     paused: bool

@@ -82,6 +82,7 @@ async def create(
         extra_bots=list(dict.fromkeys(body.extra_bots)),
         include_bots=body.include_bots,
         skip_empty=body.skip_empty,
+        include_pr_descriptions=body.include_pr_descriptions,
         writer=body.writer,
         stale_days=body.stale_days,
         paused=body.paused,

@@ -10,9 +10,10 @@ the server's disk, so monitors may use it only when the operator allows it
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from infrasync.kit.time import utcnow
@@ -27,14 +28,15 @@ from infrasync.sources.model import (
     Window,
     contributors_in,
     parse_github_time,
+    person_key,
 )
 
 _UNIT = "\x1f"
 _RECORD = "\x1e"
 # Mailmap-aware author (%aN %aE) and committer (%cN %cE): a person who committed under
-# two spellings counts once, as `git shortlog` would count them.
-_COMMIT_FORMAT = _UNIT.join(["%H", "%P", "%aN", "%aE", "%aI", "%cN", "%cE", "%cI", "%s"]) + _RECORD
-_PEOPLE_FORMAT = _UNIT.join(["%aN", "%aE", "%ct"]) + _RECORD
+# two spellings counts once, as `git shortlog` would count them. Unix times (%at %ct)
+# parse several times faster than ISO dates, and a full walk parses thousands.
+_COMMIT_FORMAT = _UNIT.join(["%H", "%P", "%aN", "%aE", "%at", "%cN", "%cE", "%ct", "%s"]) + _RECORD
 _TAG_FORMAT = "%1f".join(
     [
         "%(refname:strip=2)",
@@ -48,6 +50,10 @@ _TAG_FORMAT = "%1f".join(
         "%(taggeremail:trim)",
     ]
 )
+# How many commits older than every window the walk reads before it stops. git walks
+# newest committer date first, so an in-window commit behind older ones only comes from
+# clock skew; `git log --since` stops at the first older commit, we read this many more.
+SKEW_ALLOWANCE = 300
 
 
 class LocalGitError(Exception):
@@ -56,10 +62,87 @@ class LocalGitError(Exception):
     permanent = True
 
 
-@dataclass(frozen=True)
-class _Earlier:
-    people: frozenset[str]  # Person.key of everyone with a non-merge commit before
-    complete: bool  # False for a shallow clone: older history is missing
+class _History:
+    """What one `git log` walk of the default branch tells about several windows: their
+    commits, and who had committed before each (for first-time contributors).
+
+    The walk ends early once it has read `SKEW_ALLOWANCE` commits older than every window
+    and has found an earlier commit by every author in them; a newcomer makes it read the
+    whole history, which is the only way to know that they are new.
+    """
+
+    def __init__(self, windows: Sequence[Window], bots: BotPolicy) -> None:
+        self.windows = windows
+        self.bots = bots
+        self.earliest = min(w.since for w in windows).timestamp()
+        self.latest = max(w.until for w in windows).timestamp()
+        self.commits: list[Commit] = []
+        self.head: str | None = None
+        # Person key -> committer time of their oldest non-merge commit read so far.
+        self.first_seen: dict[str, float] = {}
+        self.older_read = 0
+        # One Person per spelling: repositories have far fewer people than commits.
+        self.people: dict[tuple[str, str], Person] = {}
+
+    def take(self, record: list[str]) -> None:
+        sha, parents, a_name, a_email, a_time, c_name, c_email, c_time, subject = record
+        self.head = self.head or sha
+        committed = int(c_time)
+        merge = len(parents.split()) > 1
+        if not merge:
+            key = person_key(None, a_name, a_email)
+            self.first_seen[key] = min(committed, self.first_seen.get(key, committed))
+        if committed < self.earliest:
+            self.older_read += 1
+        elif committed < self.latest:
+            # Built without validation: every field is typed by the parse above, and a
+            # walk builds thousands (validation doubled the digest's time).
+            self.commits.append(
+                Commit.model_construct(
+                    sha=sha,
+                    message=subject,
+                    author=self._person(a_name, a_email),
+                    committer=self._person(c_name, c_email),
+                    authored_at=datetime.fromtimestamp(int(a_time), UTC),
+                    committed_at=datetime.fromtimestamp(committed, UTC),
+                    parents=len(parents.split()),
+                )
+            )
+
+    def enough(self) -> bool:
+        if self.older_read < SKEW_ALLOWANCE:
+            return False
+        return all(
+            self.first_seen[commit.author.key] < window.since.timestamp()
+            for window in self.windows
+            for commit in self.commits
+            if not commit.is_merge and window.contains(commit.committed_at)
+        )
+
+    def first_time(self, window: Window, complete: bool) -> dict[str, bool | None]:
+        """Person key -> a first contribution in `window`? None when a shallow clone
+        hides the history that would tell."""
+        since = window.since.timestamp()
+        return {
+            commit.author.key: (
+                False
+                if self.first_seen[commit.author.key] < since
+                else (True if complete else None)
+            )
+            for commit in self.commits
+            if not commit.is_merge and window.contains(commit.committed_at)
+        }
+
+    def _person(self, name: str, email: str) -> Person:
+        person = self.people.get((name, email))
+        if person is None:
+            person = Person(
+                name=name or None,
+                email=email or None,
+                is_bot=self.bots.is_bot(name=name, email=email),
+            )
+            self.people[name, email] = person
+        return person
 
 
 class LocalGitSource:
@@ -71,21 +154,41 @@ class LocalGitSource:
         self.git = git
 
     async def activity(self, window: Window) -> Activity:
+        return (await self.activities([window]))[0]
+
+    async def activities(self, windows: Sequence[Window]) -> list[Activity]:
+        """The activity of each window, from one walk of the history (a digest reads its
+        window and the one before it)."""
         if not self.path.is_dir():
             raise LocalGitError(f"{self.path} is not a directory.")
-        await self._run("rev-parse", "--git-dir")
-        branch = (await self._run("symbolic-ref", "-q", "--short", "HEAD", check=False)).strip()
-        has_commits = bool(
-            (await self._run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)).strip()
+        # Side by side, so a digest takes about as long as the walk alone. Each is let
+        # finish (none is cancelled mid-way, which would leave a git process behind);
+        # then the first failure (not a repository) is the answer.
+        head = asyncio.create_task(self._head())
+        tags = asyncio.create_task(self._tags())
+        walk = asyncio.create_task(self._walk(windows))
+        await asyncio.wait((head, tags, walk))
+        failures = [task.exception() for task in (head, tags, walk)]  # each one retrieved
+        if failure := next((f for f in failures if f is not None), None):
+            raise failure
+        (branch, complete), history = head.result(), walk.result()
+        source = SourceInfo(
+            kind="git", name=str(self.path), default_branch=branch, revision=history.head
         )
-        commits = await self._commits(window) if has_commits else ()
-        tags = await self._tags(window)
-        earlier = await self._earlier(window) if has_commits else _Earlier(frozenset(), True)
-        people = {c.author.key for c in commits}
-        verdicts = {
-            key: (False if key in earlier.people else (True if earlier.complete else None))
-            for key in people
-        }
+        return [
+            self._activity(source, window, history, tags.result(), complete) for window in windows
+        ]
+
+    def _activity(
+        self,
+        source: SourceInfo,
+        window: Window,
+        history: _History,
+        all_tags: Sequence[Tag],
+        complete: bool,
+    ) -> Activity:
+        commits = tuple(c for c in history.commits if window.contains(c.committed_at))
+        tags = tuple(tag for tag in all_tags if window.contains(tag.tagged_at))
         releases = tuple(
             Release(
                 tag_name=tag.name,
@@ -96,8 +199,9 @@ class LocalGitSource:
             )
             for tag in tags
         )
+        verdicts = history.first_time(window, complete=complete)
         return Activity(
-            source=SourceInfo(kind="git", name=str(self.path), default_branch=branch or None),
+            source=source,
             window=window,
             fetched_at=utcnow(),
             commits=commits,
@@ -108,61 +212,47 @@ class LocalGitSource:
             contributors=contributors_in(window, commits, None, None, verdicts),
         )
 
-    async def _commits(self, window: Window) -> tuple[Commit, ...]:
-        # `--since` stops walking at the first older commit; `--since-as-filter` (git
-        # 2.37+) looks at every commit, so rebased history with out-of-order dates is
-        # still counted right. Older git gets the fast approximation.
-        since, until = _git_time(window.since), _git_time(window.until)
-        args = ["log", f"--format={_COMMIT_FORMAT}", f"--until={until}", "HEAD"]
-        output = await self._run(*args[:2], f"--since-as-filter={since}", *args[2:], check=False)
-        if not output and await self._lacks_since_as_filter():
-            output = await self._run(*args[:2], f"--since={since}", *args[2:])
-        commits = [self._commit(record) for record in _records(output)]
-        return tuple(c for c in commits if window.contains(c.committed_at))
+    async def _walk(self, windows: Sequence[Window]) -> _History:
+        """Streams `git log` of HEAD, newest first, and stops it once `_History` has
+        enough. An empty repository (no HEAD commit yet) has no history."""
+        history = _History(windows, self.bots)
+        process = await self._start("log", f"--format={_COMMIT_FORMAT}", "HEAD")
+        assert process.stdout is not None
+        assert process.stderr is not None
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
+        try:
+            while chunk := await process.stdout.read(1 << 16):
+                *records, pending = (pending + decoder.decode(chunk)).split(_RECORD)
+                for record in records:
+                    history.take(record.strip("\n").split(_UNIT))
+                if history.enough():
+                    return history
+            await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        if process.returncode != 0 and await self._has_commits():
+            reason = (await process.stderr.read()).decode("utf-8", "replace").strip()
+            raise LocalGitError(f"cannot read the git repository at {self.path}: {reason}")
+        return history
 
-    async def _lacks_since_as_filter(self) -> bool:
-        version = await self._run("version")
-        numbers = [int(part) for part in version.split()[-1].split(".")[:2] if part.isdigit()]
-        return numbers < [2, 37]
-
-    def _commit(self, record: list[str]) -> Commit:
-        sha, parents, a_name, a_email, a_date, c_name, c_email, c_date, subject = record
-        return Commit(
-            sha=sha,
-            message=subject,
-            author=self._person(a_name, a_email),
-            committer=self._person(c_name, c_email),
-            authored_at=_time(a_date),
-            committed_at=_time(c_date),
-            parents=len(parents.split()),
-        )
-
-    def _person(self, name: str, email: str) -> Person:
-        return Person(
-            name=name or None,
-            email=email or None,
-            is_bot=self.bots.is_bot(name=name, email=email),
-        )
-
-    async def _earlier(self, window: Window) -> _Earlier:
-        before = window.since - timedelta(seconds=1)
+    async def _head(self) -> tuple[str | None, bool]:
+        """The branch HEAD names (None when detached or not yet born), and whether the
+        history is complete (False for a shallow clone)."""
         output = await self._run(
-            "log",
-            "--no-merges",
-            f"--format={_PEOPLE_FORMAT}",
-            f"--until={_git_time(before)}",
-            "HEAD",
+            "rev-parse", "--is-shallow-repository", "--abbrev-ref", "HEAD", check=False
         )
-        cutoff = window.since.timestamp()
-        keys = {
-            self._person(name, email).key
-            for name, email, stamp in _records(output)
-            if int(stamp) < cutoff
-        }
-        shallow = (await self._run("rev-parse", "--is-shallow-repository")).strip() == "true"
-        return _Earlier(frozenset(keys), complete=not shallow)
+        lines = output.split()
+        branch = lines[1] if len(lines) > 1 and lines[1] != "HEAD" else None
+        return branch, not lines or lines[0] != "true"
 
-    async def _tags(self, window: Window) -> tuple[Tag, ...]:
+    async def _has_commits(self) -> bool:
+        verified = await self._run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+        return bool(verified.strip())
+
+    async def _tags(self) -> tuple[Tag, ...]:
         output = await self._run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
         tags = []
         for line in output.splitlines():
@@ -176,12 +266,11 @@ class LocalGitSource:
                 tagged_at, target = _time(commit_date), sha
             else:
                 continue  # a tag of a tree or a blob: no release to speak of
-            if tagged_at >= window.since:
-                tags.append(Tag(name=name, sha=target, tagged_at=tagged_at))
+            tags.append(Tag(name=name, sha=target, tagged_at=tagged_at))
         return tuple(sorted(tags, key=lambda t: t.tagged_at))
 
-    async def _run(self, *args: str, check: bool = True) -> str:
-        process = await asyncio.create_subprocess_exec(
+    async def _start(self, *args: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
             self.git,
             "-C",
             str(self.path),
@@ -194,20 +283,15 @@ class LocalGitSource:
             stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
         )
+
+    async def _run(self, *args: str, check: bool = True) -> str:
+        process = await self._start(*args)
         out, err = await process.communicate()
         if process.returncode != 0 and check:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             reason = lines[-1] if lines else f"git exited with {process.returncode}"
             raise LocalGitError(f"cannot read the git repository at {self.path}: {reason}")
         return out.decode("utf-8", "replace") if process.returncode == 0 else ""
-
-
-def _records(output: str) -> list[list[str]]:
-    return [record.strip("\n").split(_UNIT) for record in output.split(_RECORD) if record.strip()]
-
-
-def _git_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def _time(value: str) -> datetime:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -56,6 +57,15 @@ class Window(_Frozen):
         return hash((self.since, self.until))
 
 
+def person_key(login: str | None, name: str | None, email: str | None) -> str:
+    """`Person.key` without building a Person: a full git walk keys thousands of authors."""
+    if login:
+        return "login:" + login.lower()
+    if email:
+        return "email:" + email.lower()
+    return "name:" + (name or "").strip().lower()
+
+
 class Person(_Frozen):
     """Someone (or some bot) seen in the activity. GitHub people have a login; commit
     authors not linked to a GitHub account (and everyone in a local git repository) are
@@ -69,14 +79,11 @@ class Person(_Frozen):
     github_id: str | None = None
     is_bot: bool = False
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """One identity across commits, pull requests and issues."""
-        if self.login:
-            return "login:" + self.login.lower()
-        if self.email:
-            return "email:" + self.email.lower()
-        return "name:" + (self.name or "").strip().lower()
+        """One identity across commits, pull requests and issues (cached: metrics and
+        first-time checks ask for it once per commit)."""
+        return person_key(self.login, self.name, self.email)
 
     @property
     def display_name(self) -> str:
@@ -181,6 +188,8 @@ class SourceInfo(_Frozen):
     name: str
     url: str | None = None
     default_branch: str | None = None
+    # The default branch's head commit when the activity was read (None when empty).
+    revision: str | None = None
     # Set when GitHub answered for a repository that was asked for by an older name
     # (renamed or transferred): the monitor should store the new one.
     requested_name: str | None = None

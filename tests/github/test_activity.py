@@ -158,6 +158,8 @@ async def test_a_week_under_a_hundred_items_per_kind_is_one_request(
     assert {p.number for p in activity.pull_requests or ()} == pulls
     assert {i.number for i in activity.issues or ()} == issues
     assert {c.sha for c in activity.commits} == commits
+    newest = max(generated.repo.commits, key=lambda c: c.committed_at)
+    assert activity.source.revision == newest.oid  # the head the digest was made from
     assert len(activity.releases) == 3  # the old draft stays out
     assert [t.name for t in sorted(activity.tags, key=lambda t: t.name)] == [
         "v1.0.0",

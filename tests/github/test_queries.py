@@ -45,7 +45,8 @@ def test_the_examples_cover_every_shape_the_code_can_build() -> None:
     assert set(fields) == set(queries.KINDS) == set(typing.get_args(queries.Kind))
     for kind, field in fields.items():
         assert field in text, kind
-    assert "defaultBranchRef { name target { __typename ... on Commit { earlier:" in text
+    assert "defaultBranchRef { name target { __typename oid ... on Commit { earlier:" in text
+    assert "defaultBranchRef { name target { oid } }" in text  # the revision, alone
     for nested in typing.get_args(queries.NestedField):
         assert f"{nested}(first: {queries.PAGE_SIZE}, after: $nodeAfter" in text, nested
     parts = [part for group in queries.example_parts() for part in group]

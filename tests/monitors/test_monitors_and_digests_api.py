@@ -143,6 +143,7 @@ async def test_run_now_makes_a_stored_digest_once_per_period(
     assert digest["trigger"] == "manual"
     assert digest["triggered_by"] == personas.member.login
     assert "Step 1" in digest["text"]
+    assert digest["repository"]["revision"] == git(repo, "rev-parse", "HEAD").strip()
 
     again = await member.post(run, json=period)
     assert again.status_code == 409
@@ -218,3 +219,55 @@ async def test_a_monitors_sections_shape_its_digests(
     )
     headings = [line for line in made.json()["text"].splitlines() if line.startswith("## ")]
     assert headings == ["## Numbers"]
+
+
+async def _connect(session: AsyncSession, user_id: object, token: str) -> None:
+    await store_github_token(
+        session,
+        SecretBox.from_keys([ENCRYPTION_KEY]),
+        token=token,
+        scopes="read:user",
+        user_id=user_id,  # type: ignore[arg-type]
+    )
+    await session.commit()
+
+
+async def test_the_org_lists_whose_github_tokens_monitors_can_use(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    await _connect(session, personas.member.id, "ghp_memberTokenAAAA1111")
+    await _connect(session, personas.outsider.id, "ghp_outsiderTokenBBBB2222")
+    viewer = await sign_in(personas.viewer)
+    response = await viewer.get("/api/orgs/acme/github-tokens")
+    assert response.status_code == 200
+    assert [t["login"] for t in response.json()] == [personas.member.login]
+    assert response.json()[0]["token_hint"].endswith("1111")
+    assert "ghp_memberTokenAAAA1111" not in response.text
+    outsider = await sign_in(personas.outsider)
+    assert (await outsider.get("/api/orgs/acme/github-tokens")).status_code == 404
+
+
+async def test_me_says_whether_you_have_connected_github(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    member = await sign_in(personas.member)
+    assert (await member.get("/api/me")).json()["github"] is None
+    await _connect(session, personas.member.id, "ghp_memberTokenCCCC3333")
+    github = (await member.get("/api/me")).json()["github"]
+    assert (github["login"], github["usable"], github["private_access"]) == (
+        personas.member.login,
+        True,
+        False,
+    )
+    assert "ghp_memberTokenCCCC3333" not in (await member.get("/api/me")).text
+
+
+async def test_the_pr_description_opt_in_is_kept_and_off_by_default(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    member = await sign_in(personas.member)
+    monitor = await _monitor(member, str(repo))
+    assert monitor["include_pr_descriptions"] is False
+    path = f"/api/orgs/acme/monitors/{monitor['id']}"
+    await member.patch(path, json={"include_pr_descriptions": True})
+    assert (await member.get(path)).json()["include_pr_descriptions"] is True

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infrasync.sources.bots import BotPolicy
+from infrasync.sources import local_git
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.model import Window
 
@@ -156,3 +157,49 @@ async def test_a_directory_that_is_not_a_repository_says_so(tmp_path: Path) -> N
         await LocalGitSource(tmp_path).activity(WEEK)
     with pytest.raises(LocalGitError, match="is not a directory"):
         await LocalGitSource(tmp_path / "missing").activity(WEEK)
+
+
+async def test_the_digest_names_the_commit_it_was_made_from(repo: Repo) -> None:
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    assert activity.source.revision == repo.git("rev-parse", "HEAD")
+
+
+async def test_a_commit_behind_an_older_dated_one_is_still_counted(tmp_path: Path) -> None:
+    """Clock skew: `git log --since` stops at the first older commit and would miss the
+    in-window commit behind it; the walk reads on."""
+    repo = Repo(tmp_path / "skewed")
+    repo.commit("Long ago", "2026-09-01T09:00:00+00:00")
+    behind = repo.commit("In the week, behind", "2026-11-17T09:00:00+00:00")
+    repo.commit("Wrong clock", "2026-10-01T09:00:00+00:00")
+    newest = repo.commit("In the week", "2026-11-18T09:00:00+00:00")
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    assert {c.sha for c in activity.commits} == {behind, newest}
+
+
+async def test_the_walk_reads_back_until_it_knows_every_author(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk may stop soon after the window, but not before it has found an earlier
+    commit by each author in it: Alice's is far back, Carol has none."""
+    monkeypatch.setattr(local_git, "SKEW_ALLOWANCE", 2)
+    carol = ("Carol First", "carol@example.com")
+    repo = Repo(tmp_path / "long")
+    repo.commit("Alice, long ago", "2026-01-01T09:00:00+00:00")
+    for day in range(1, 10):
+        repo.commit(f"Bob {day}", f"2026-10-{day:02d}T09:00:00+00:00", who=BOB)
+    repo.commit("Alice again", "2026-11-17T09:00:00+00:00")
+    repo.commit("Carol arrives", "2026-11-18T09:00:00+00:00", who=carol)
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    verdicts = {c.person.name: c.first_time for c in activity.contributors}
+    assert verdicts == {"Alice Old": False, "Carol First": True}
+
+
+async def test_two_windows_from_one_walk_match_two_reads(repo: Repo) -> None:
+    before = Window(since=datetime(2026, 11, 9, tzinfo=UTC), until=WEEK.since)
+    source = LocalGitSource(repo.path)
+    both = await source.activities([WEEK, before])
+    assert [a.commits for a in both] == [
+        (await source.activity(WEEK)).commits,
+        (await source.activity(before)).commits,
+    ]
+    assert [c.message for c in both[1].commits] == ["Before the week"]

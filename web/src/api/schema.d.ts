@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server Info
+         * @description Public: what this server offers. Names no secret and no address.
+         */
+        get: operations["server_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/github/login": {
         parameters: {
             query?: never;
@@ -176,7 +196,7 @@ export interface paths {
         };
         /**
          * Me
-         * @description Who is signed in.
+         * @description Who is signed in, and whether they have connected GitHub for monitors.
          */
         get: operations["me"];
         put?: never;
@@ -516,6 +536,27 @@ export interface paths {
         patch: operations["update_monitor"];
         trace?: never;
     };
+    "/api/orgs/{org}/github-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Github Tokens
+         * @description The members who have connected GitHub: whose token a monitor can read with (the
+         *     token itself is never shown).
+         */
+        get: operations["list_github_tokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{org}/monitors/{monitor_id}/digests": {
         parameters: {
             query?: never;
@@ -695,6 +736,29 @@ export interface components {
             /** Label */
             label: string | null;
         };
+        /** CommitItem */
+        CommitItem: {
+            /** Sha */
+            sha: string;
+            /** Message */
+            message: string;
+            /** Url */
+            url: string | null;
+            /** Author */
+            author: string | null;
+            /**
+             * Committed At
+             * Format: date-time
+             */
+            committed_at: string;
+        };
+        /** ContributorItem */
+        ContributorItem: {
+            /** Name */
+            name: string;
+            /** Url */
+            url: string | null;
+        };
         /**
          * CredentialOut
          * @description Whose GitHub token a monitor reads with — never the token.
@@ -740,23 +804,73 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Repository */
-            repository: {
-                [key: string]: unknown;
-            };
+            repository: components["schemas"]["Repository"];
             /** Writer Note */
             writer_note: string | null;
             /** Text */
             text: string;
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
-            /** Items */
-            items: {
-                [key: string]: unknown;
-            };
+            /** @description Schema 1, as docs/metrics.md defines each figure */
+            metrics: components["schemas"]["MetricsV1"];
+            items: components["schemas"]["DigestItems"];
             rendered: components["schemas"]["RenderedForms"];
+        };
+        /** DigestItems */
+        DigestItems: {
+            /**
+             * Merged
+             * @default []
+             */
+            merged: components["schemas"]["PullItem"][];
+            /**
+             * Opened
+             * @default []
+             */
+            opened: components["schemas"]["PullItem"][];
+            /**
+             * In Review
+             * @default []
+             */
+            in_review: components["schemas"]["PullItem"][];
+            /**
+             * Stale
+             * @default []
+             */
+            stale: components["schemas"]["PullItem"][];
+            /**
+             * Biggest
+             * @default []
+             */
+            biggest: components["schemas"]["PullItem"][];
+            /**
+             * Reviewers
+             * @default []
+             */
+            reviewers: components["schemas"]["ReviewerItem"][];
+            /**
+             * Issues Opened
+             * @default []
+             */
+            issues_opened: components["schemas"]["IssueItem"][];
+            /**
+             * Issues Closed
+             * @default []
+             */
+            issues_closed: components["schemas"]["IssueItem"][];
+            /**
+             * Releases
+             * @default []
+             */
+            releases: components["schemas"]["ReleaseItem"][];
+            /**
+             * New Contributors
+             * @default []
+             */
+            new_contributors: components["schemas"]["ContributorItem"][];
+            /**
+             * Commits
+             * @default []
+             */
+            commits: components["schemas"]["CommitItem"][];
         };
         /** DigestOut */
         DigestOut: {
@@ -787,22 +901,14 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Repository */
-            repository: {
-                [key: string]: unknown;
-            };
+            repository: components["schemas"]["Repository"];
             /** Writer Note */
             writer_note: string | null;
             /** Text */
             text: string;
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
-            /** Items */
-            items: {
-                [key: string]: unknown;
-            };
+            /** @description Schema 1, as docs/metrics.md defines each figure */
+            metrics: components["schemas"]["MetricsV1"];
+            items: components["schemas"]["DigestItems"];
         };
         /** DigestPage */
         DigestPage: {
@@ -956,6 +1062,29 @@ export interface components {
              */
             expires_at: string;
         };
+        /** IssueItem */
+        IssueItem: {
+            /** Number */
+            number: number;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+            /** Author */
+            author: string | null;
+            /**
+             * Labels
+             * @default []
+             */
+            labels: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Closed At */
+            closed_at?: string | null;
+        };
         /** Me */
         Me: {
             /**
@@ -978,6 +1107,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description Your GitHub connection for monitors; None until you connect GitHub. */
+            github: components["schemas"]["CredentialOut"] | null;
         };
         /** MemberOut */
         MemberOut: {
@@ -1005,6 +1136,42 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
+        /** MetricsV1 */
+        MetricsV1: {
+            /** Commits */
+            commits: number;
+            /** Authors */
+            authors: number;
+            /** Prs Opened */
+            prs_opened: number | null;
+            /** Prs Merged */
+            prs_merged: number | null;
+            /** Prs Closed Unmerged */
+            prs_closed_unmerged: number | null;
+            /** Prs Open At End */
+            prs_open_at_end: number | null;
+            /** Prs Stale */
+            prs_stale: number | null;
+            /** Issues Opened */
+            issues_opened: number | null;
+            /** Issues Closed */
+            issues_closed: number | null;
+            /** Releases */
+            releases: number;
+            /** Contributors */
+            contributors: number;
+            /** First Time Contributors */
+            first_time_contributors: number | null;
+            time_to_merge_hours: components["schemas"]["TimeToMerge"] | null;
+            time_to_first_review_hours: components["schemas"]["TimeToFirstReview"] | null;
+            /**
+             * Schema
+             * @default 1
+             * @constant
+             */
+            schema: 1;
+            previous?: components["schemas"]["PeriodFigures"] | null;
+        };
         /** MonitorCreate */
         MonitorCreate: {
             /**
@@ -1030,9 +1197,16 @@ export interface components {
             include_bots: boolean;
             /**
              * Skip Empty
+             * @description Make no scheduled digest for a period with no activity.
              * @default false
              */
             skip_empty: boolean;
+            /**
+             * Include Pr Descriptions
+             * @description Let the AI writer see PR descriptions; off, it sees metadata only.
+             * @default false
+             */
+            include_pr_descriptions: boolean;
             /**
              * Writer
              * @default auto
@@ -1075,6 +1249,8 @@ export interface components {
             include_bots: boolean;
             /** Skip Empty */
             skip_empty: boolean;
+            /** Include Pr Descriptions */
+            include_pr_descriptions: boolean;
             /** Writer */
             writer: string;
             /** Stale Days */
@@ -1107,6 +1283,8 @@ export interface components {
             include_bots?: boolean | null;
             /** Skip Empty */
             skip_empty?: boolean | null;
+            /** Include Pr Descriptions */
+            include_pr_descriptions?: boolean | null;
             /** Writer */
             writer?: ("auto" | "builtin" | "llm") | null;
             /** Stale Days */
@@ -1152,6 +1330,38 @@ export interface components {
             /** Slug */
             slug?: string | null;
         };
+        /**
+         * PeriodFigures
+         * @description The figures of one window; `MetricsV1` adds the schema and the previous window.
+         */
+        PeriodFigures: {
+            /** Commits */
+            commits: number;
+            /** Authors */
+            authors: number;
+            /** Prs Opened */
+            prs_opened: number | null;
+            /** Prs Merged */
+            prs_merged: number | null;
+            /** Prs Closed Unmerged */
+            prs_closed_unmerged: number | null;
+            /** Prs Open At End */
+            prs_open_at_end: number | null;
+            /** Prs Stale */
+            prs_stale: number | null;
+            /** Issues Opened */
+            issues_opened: number | null;
+            /** Issues Closed */
+            issues_closed: number | null;
+            /** Releases */
+            releases: number;
+            /** Contributors */
+            contributors: number;
+            /** First Time Contributors */
+            first_time_contributors: number | null;
+            time_to_merge_hours: components["schemas"]["TimeToMerge"] | null;
+            time_to_first_review_hours: components["schemas"]["TimeToFirstReview"] | null;
+        };
         /** PeriodOut */
         PeriodOut: {
             /**
@@ -1164,6 +1374,51 @@ export interface components {
              * Format: date-time
              */
             until: string;
+        };
+        /** PullItem */
+        PullItem: {
+            /** Number */
+            number: number;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+            /** Author */
+            author: string | null;
+            /**
+             * Labels
+             * @default []
+             */
+            labels: string[];
+            /**
+             * Is Draft
+             * @default false
+             */
+            is_draft: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Merged At */
+            merged_at?: string | null;
+            /** Closed At */
+            closed_at?: string | null;
+            /**
+             * Changed Lines
+             * @default 0
+             */
+            changed_lines: number;
+            /**
+             * Changed Files
+             * @default 0
+             */
+            changed_files: number;
+            /**
+             * Reviewed
+             * @default false
+             */
+            reviewed: boolean;
         };
         /** Readiness */
         Readiness: {
@@ -1178,6 +1433,22 @@ export interface components {
             };
             /** Detail */
             detail?: string | null;
+        };
+        /** ReleaseItem */
+        ReleaseItem: {
+            /** Tag */
+            tag: string;
+            /** Name */
+            name: string | null;
+            /** Url */
+            url: string | null;
+            /** Published At */
+            published_at: string | null;
+            /**
+             * Is Prerelease
+             * @default false
+             */
+            is_prerelease: boolean;
         };
         /** RenderedForms */
         RenderedForms: {
@@ -1194,6 +1465,27 @@ export interface components {
             discord: {
                 [key: string]: unknown;
             }[];
+        };
+        /** Repository */
+        Repository: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "github" | "git";
+            /** Name */
+            name: string;
+            /** Url */
+            url: string | null;
+            /** Revision */
+            revision?: string | null;
+        };
+        /** ReviewerItem */
+        ReviewerItem: {
+            /** Login */
+            login: string;
+            /** Reviews */
+            reviews: number;
         };
         /**
          * Role
@@ -1214,6 +1506,38 @@ export interface components {
              * @description Window end (a date); now when left out
              */
             until?: string | null;
+        };
+        /** ServerInfo */
+        ServerInfo: {
+            /** Version */
+            version: string;
+            /**
+             * Github Sign In
+             * @description Sign-in and Connect GitHub are configured
+             */
+            github_sign_in: boolean;
+            /**
+             * Local Sources
+             * @description Monitors may read local git repositories
+             */
+            local_sources: boolean;
+            /**
+             * Llm Writer
+             * @description An AI model is configured for digests
+             */
+            llm_writer: boolean;
+        };
+        /** TimeToFirstReview */
+        TimeToFirstReview: {
+            /** Median */
+            median: number | null;
+        };
+        /** TimeToMerge */
+        TimeToMerge: {
+            /** Median */
+            median: number | null;
+            /** P90 */
+            p90: number | null;
         };
         /** ValidationErrorBody */
         ValidationErrorBody: {
@@ -1306,6 +1630,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    server_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerInfo"];
+                };
             };
         };
     };
@@ -3287,6 +3631,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonitorOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_github_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialOut"][];
                 };
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */

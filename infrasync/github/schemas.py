@@ -1,0 +1,29 @@
+"""How the API shows a GitHub connection: whose token, never the token."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+from infrasync.models import GitHubCredential, User
+
+
+class CredentialOut(BaseModel):
+    """Whose GitHub token a monitor reads with — never the token."""
+
+    user_id: uuid.UUID | None
+    login: str | None
+    token_hint: str
+    private_access: bool
+    usable: bool
+
+
+def credential_out(credential: GitHubCredential, owner: User | None) -> CredentialOut:
+    return CredentialOut(
+        user_id=owner.id if owner else None,
+        login=owner.login if owner else credential.github_login,
+        token_hint=credential.token_hint,
+        private_access=credential.private_access,
+        usable=credential.rejected_at is None,
+    )
