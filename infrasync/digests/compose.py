@@ -25,6 +25,7 @@ async def compose(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     llm_timeout_s: float = llm.REQUEST_TIMEOUT_S,
     sections: Collection[str] = builtin.ALL_SECTIONS,
+    pr_descriptions: bool = False,
 ) -> Digest:
     """A digest of `activity`'s window. The LLM writer is used when chosen (or, with
     `auto`, when a model is configured); if it fails for any reason the builtin writer
@@ -38,7 +39,13 @@ async def compose(
     if writer == "llm" or (writer == "auto" and llm.configured(settings)):
         try:
             text = await llm.write(
-                settings, repository, period, metrics, items, timeout_s=llm_timeout_s
+                settings,
+                repository,
+                period,
+                metrics,
+                items,
+                timeout_s=llm_timeout_s,
+                descriptions=_descriptions(activity) if pr_descriptions else None,
             )
         except llm.WriterFailed as failure:
             note = f"The LLM writer did not write this digest: {failure}."
@@ -60,3 +67,10 @@ async def compose(
         metrics=metrics,
         items=items,
     )
+
+
+def _descriptions(activity: Activity) -> dict[int, str]:
+    """Pull request number -> description, for a monitor that lets its AI writer read them."""
+    return {
+        pull.number: pull.description for pull in activity.pull_requests or () if pull.description
+    }

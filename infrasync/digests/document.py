@@ -113,6 +113,12 @@ class DigestItems(_Item):
         return not any(lists)
 
 
+def is_quiet(metrics: MetricsV1, items: DigestItems) -> bool:
+    """Nothing happened: no commits, pull requests, issues or releases. The builtin
+    writer says so in a line; a monitor may skip such a scheduled digest altogether."""
+    return items.is_empty and metrics.commits == 0
+
+
 class Period(_Item):
     since: datetime
     until: datetime
@@ -135,6 +141,10 @@ class Digest(_Item):
     text: str
     metrics: MetricsV1
     items: DigestItems
+
+    @property
+    def is_quiet(self) -> bool:
+        return is_quiet(self.metrics, self.items)
 
     def as_json(self) -> dict[str, object]:
         document = self.model_dump(mode="json", exclude={"metrics"})

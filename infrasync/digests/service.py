@@ -41,6 +41,10 @@ class Trigger:
     kind: str  # manual, api or schedule
     actor: Actor
 
+    @property
+    def scheduled(self) -> bool:
+        return self.kind == "schedule"
+
 
 async def _github_activities(
     session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
@@ -62,7 +66,13 @@ async def _github_activities(
     spec = parse_source(monitor.source)
     assert not isinstance(spec, LocalSpec)
     async with GitHubClient.from_settings(settings, token) as client:
-        source = GitHubSource(client, spec.repo, bots)
+        source = GitHubSource(
+            client,
+            spec.repo,
+            bots,
+            count_bots=monitor.include_bots,
+            descriptions=monitor.include_pr_descriptions,
+        )
         try:
             # Both windows in the same queries: about the cost of one.
             current, previous = await source.activities([window, previous_window(window)])
@@ -112,9 +122,12 @@ async def make_digest(
     monitor: Monitor,
     window: Window,
     trigger: Trigger,
-) -> DigestRecord:
+) -> DigestRecord | None:
     """Makes and stores the digest of `window`. Raises Conflict when that period already
-    has one, RunFailed (after noting it on the monitor) when it cannot be made."""
+    has one, RunFailed (after noting it on the monitor) when it cannot be made.
+
+    None: a scheduled run of a monitor that skips empty digests found a quiet period. A
+    person who asks for a digest now always gets one, quiet or not."""
     if await repository.for_period(session, monitor.id, window.since, window.until):
         raise Conflict("This monitor already has a digest for exactly that period.")
     monitor.last_run_at = utcnow()
@@ -132,10 +145,14 @@ async def make_digest(
         include_bots=monitor.include_bots,
         stale_after=timedelta(days=monitor.stale_days),
         sections=frozenset(monitor.sections),
+        pr_descriptions=monitor.include_pr_descriptions,
     )
+    monitor.last_run_status, monitor.last_run_error = "ok", None
+    if trigger.scheduled and monitor.skip_empty and digest.is_quiet:
+        log.info("quiet period skipped", monitor_id=str(monitor.id))
+        return None
     record = _record(monitor, digest, trigger)
     await repository.add(session, record)
-    monitor.last_run_status, monitor.last_run_error = "ok", None
     return record
 
 

@@ -90,6 +90,8 @@ class ActivityRequest:
     # Whether the monitor counts bots as people. When it does not, nobody asks GitHub
     # whether a bot is new here (its `first_time` stays None unless the week shows it).
     count_bots: bool = False
+    # Fetch pull request descriptions: a monitor's opt-in for the AI writer's facts.
+    descriptions: bool = False
 
 
 @dataclass
@@ -105,7 +107,14 @@ class _RepoState:
         if self.failure is not None or not self.pending:
             return None
         repo, window = self.request.repo, self.request.window
-        return RepoPart(repo.owner, repo.name, window.since, window.until, dict(self.pending))
+        return RepoPart(
+            repo.owner,
+            repo.name,
+            window.since,
+            window.until,
+            dict(self.pending),
+            descriptions=self.request.descriptions,
+        )
 
 
 @dataclass

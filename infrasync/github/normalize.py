@@ -118,6 +118,7 @@ def pull_request(node: Node, bots: BotPolicy) -> PullRequest:
         changed_files=int(node.get("changedFiles") or 0),
         review_requests=tuple(name for name in requests if name),
         reviews=tuple(review(item, bots) for item in _nodes(node.get("reviews"))),
+        description=node.get("bodyText"),
     )
 
 

@@ -133,6 +133,8 @@ class RepoPart:
     since: datetime
     until: datetime
     pages: dict[Kind, str | None]
+    # Pull request descriptions (`bodyText`), only for monitors that opted in.
+    descriptions: bool = False
 
     @property
     def nodes(self) -> int:
@@ -263,17 +265,22 @@ def _add_repo(builder: _Builder, i: int, part: RepoPart) -> None:
     else:
         # The head's oid is the digest's source revision.
         fields.append("defaultBranchRef { name target { oid } }")
+    pull_page = (
+        "{ pageInfo { ...PageFields } nodes { ...PullRequestFields bodyText } }"
+        if part.descriptions
+        else "{ ...PullRequestPage }"
+    )
     if "pulls" in pages:
         fields.append(
             f"pullRequests(first: {PAGE_SIZE}, after: {after('pulls')}, "
-            "orderBy: {field: UPDATED_AT, direction: DESC}) { ...PullRequestPage }"
+            f"orderBy: {{field: UPDATED_AT, direction: DESC}}) {pull_page}"
         )
     if "open_pulls" in pages:
         # Open pull requests nobody touched since the window began: the least recently
         # updated first, so the walk stops where the list above takes over.
         fields.append(
             f"openPullRequests: pullRequests(first: {PAGE_SIZE}, after: {after('open_pulls')}, "
-            "states: [OPEN], orderBy: {field: UPDATED_AT, direction: ASC}) { ...PullRequestPage }"
+            f"states: [OPEN], orderBy: {{field: UPDATED_AT, direction: ASC}}) {pull_page}"
         )
     if "issues" in pages:
         since = builder.var(f"issuesSince{i}", "DateTime!", github_time(part.since))
@@ -385,6 +392,7 @@ def example_parts() -> list[list[Part]]:
         [every_kind],
         [every_kind, RepoPart("octo", "other", since, until, continuing)],
         [RepoPart("octo", "hello", since, until, {"commits": "abc 99"})],
+        [RepoPart("octo", "hello", since, until, {"pulls": None}, descriptions=True)],
         [RepoPart("octo", "hello", since, until, {"earlier": None, "issues": "Y3Vyc29y"})],
         [
             NestedPart("PR_1", "PullRequest", "reviews", "Y3Vyc29y"),

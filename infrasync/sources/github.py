@@ -11,10 +11,20 @@ from infrasync.sources.model import Activity, ActivityFailure, ActivityOutcome, 
 
 
 class GitHubSource:
-    def __init__(self, client: GitHubClient, repo: RepoRef, bots: BotPolicy = DEFAULT_POLICY):
+    def __init__(
+        self,
+        client: GitHubClient,
+        repo: RepoRef,
+        bots: BotPolicy = DEFAULT_POLICY,
+        *,
+        count_bots: bool = False,
+        descriptions: bool = False,
+    ) -> None:
         self.client = client
         self.repo = repo
         self.bots = bots
+        self.count_bots = count_bots
+        self.descriptions = descriptions
 
     async def activity(self, window: Window) -> Activity:
         """Raises the GitHubError that stopped it (see `GitHubError.permanent`)."""
@@ -24,7 +34,16 @@ class GitHubSource:
     async def activities(self, windows: Sequence[Window]) -> list[Activity]:
         """Several windows (this period and the previous one) in the same queries: about
         the cost of one."""
-        requests = [ActivityRequest(self.repo, window, self.bots) for window in windows]
+        requests = [
+            ActivityRequest(
+                self.repo,
+                window,
+                self.bots,
+                count_bots=self.count_bots,
+                descriptions=self.descriptions,
+            )
+            for window in windows
+        ]
         outcomes = await fetch_activity(self.client, requests)
         for outcome in outcomes:
             if isinstance(outcome, ActivityFailure):

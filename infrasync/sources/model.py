@@ -123,6 +123,9 @@ class PullRequest(_Frozen):
     review_requests: tuple[str, ...] = ()
     # Oldest first, as GitHub lists them.
     reviews: tuple[Review, ...] = ()
+    # Plain text, fetched only for a monitor that lets its AI writer read descriptions;
+    # None when not fetched.
+    description: str | None = None
 
 
 class Issue(_Frozen):

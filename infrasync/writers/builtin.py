@@ -20,6 +20,7 @@ from infrasync.digests.document import (
     PullItem,
     ReleaseItem,
     Repository,
+    is_quiet,
 )
 from infrasync.digests.metrics import MetricsV1, PeriodFigures
 
@@ -216,7 +217,7 @@ def write(
 ) -> str:
     """The digest in Markdown, with only the `sections` a monitor chose."""
     title = f"# {escape(display_name(repository))} — {period_label(period)}"
-    if items.is_empty and metrics.commits == 0:
+    if is_quiet(metrics, items):
         return "\n".join(
             [title, "", "A quiet period: no commits, pull requests, issues or releases.", ""]
         )

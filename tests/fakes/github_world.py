@@ -107,6 +107,7 @@ class FakePull:
     changed_files: int = 0
     base_ref: str = "main"
     node_id: str = field(default_factory=lambda: _node_id("PR"))
+    body: str = ""
 
 
 @dataclass
@@ -381,6 +382,7 @@ class FakeWorld:
             "id": pull.node_id,
             "number": pull.number,
             "title": pull.title,
+            "bodyText": pull.body,
             "url": f"{repo.html_url}/pull/{pull.number}",
             "state": pull.state,
             "isDraft": pull.is_draft,
@@ -634,6 +636,7 @@ def _pull_from_rest(body: Obj, accounts: _Accounts) -> FakePull:
         changed_files=int(body.get("changed_files") or 0),
         base_ref=str(body.get("base", {}).get("ref", "main")),
         node_id=str(body.get("node_id") or _node_id("PR")),
+        body=str(body.get("body") or ""),
     )
 
 

@@ -17,6 +17,7 @@ from tests.conftest import Personas, SignIn
 from tests.fakes.github_api import FakeGitHubAPI
 from tests.fakes.github_world import FakeWorld, generate_repo
 from tests.fakes.http_server import serve_in_thread
+from tests.fakes.openai_server import Answer, FakeOpenAI
 
 KEY = Fernet.generate_key().decode()
 SINCE = datetime(2026, 11, 16, tzinfo=UTC)
@@ -24,10 +25,16 @@ UNTIL = datetime(2026, 11, 23, tzinfo=UTC)
 TOKEN = "ghp_" + secrets.token_hex(18)  # made per run; no fixture holds a secret
 
 
+DESCRIPTION = "Moves the cache behind the queue so that retries stop piling up"
+
+
 @pytest.fixture
 def github_api() -> Iterator[FakeGitHubAPI]:
     world = FakeWorld()
-    generate_repo(world, "acme", "app", SINCE, UNTIL, per_kind=20)
+    generated = generate_repo(world, "acme", "app", SINCE, UNTIL, per_kind=20)
+    for pull in generated.repo.pulls:
+        if pull.merged_at and SINCE <= pull.merged_at < UNTIL:
+            pull.body = f"{DESCRIPTION}.\n\nCloses nothing."
     fake = FakeGitHubAPI(world=world)
     fake.add_token(TOKEN)
     with serve_in_thread(fake.app()) as base_url:
@@ -36,8 +43,33 @@ def github_api() -> Iterator[FakeGitHubAPI]:
 
 
 @pytest.fixture
-def settings_overrides(github_api: FakeGitHubAPI) -> dict[str, object]:
-    return {"github_api_url": github_api.base_url, "encryption_keys": KEY}
+def model() -> Iterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    with serve_in_thread(fake.app()) as base_url:
+        fake.base_url = base_url  # type: ignore[attr-defined]
+        yield fake
+
+
+@pytest.fixture
+def settings_overrides(github_api: FakeGitHubAPI, model: FakeOpenAI) -> dict[str, object]:
+    return {
+        "github_api_url": github_api.base_url,
+        "encryption_keys": KEY,
+        "llm_base_url": f"{model.base_url}/v1",  # type: ignore[attr-defined]
+        "llm_model": "test-model",
+    }
+
+
+async def _connect_member(session: AsyncSession, personas: Personas) -> None:
+    await store_github_token(
+        session,
+        SecretBox.from_keys([KEY]),
+        token=TOKEN,
+        scopes="read:user,user:email",
+        user_id=personas.member.id,
+        github_login="member-of-acme",
+    )
+    await session.commit()
 
 
 async def test_a_github_monitor_makes_a_digest_with_a_members_token(
@@ -74,3 +106,33 @@ async def test_a_github_monitor_makes_a_digest_with_a_members_token(
         or p["url"].startswith(github_api.base_url)
         for p in items["merged"]
     )
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+async def test_pr_descriptions_reach_the_model_only_when_the_monitor_opts_in(
+    sign_in: SignIn,
+    personas: Personas,
+    session: AsyncSession,
+    github_api: FakeGitHubAPI,
+    model: FakeOpenAI,
+    opted_in: bool,
+) -> None:
+    await _connect_member(session, personas)
+    member = await sign_in(personas.member)
+    monitor = (
+        await member.post(
+            "/api/orgs/acme/monitors",
+            json={"source": "acme/app", "writer": "llm", "include_pr_descriptions": opted_in},
+        )
+    ).json()
+    model.script = [Answer("Nothing to report.")]
+    made = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        json={"since": "2026-11-16", "until": "2026-11-23"},
+    )
+    assert made.status_code == 201, made.text
+    prompt = model.requests[0]["messages"][1]["content"]
+    assert (DESCRIPTION in prompt) is opted_in
+    assert any("bodyText" in query for query in github_api.queries) is opted_in
+    # Descriptions feed the model only; the stored digest does not keep them.
+    assert DESCRIPTION not in made.text

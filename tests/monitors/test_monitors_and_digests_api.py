@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -9,8 +11,13 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.audit.service import Actor
+from infrasync.config import Settings
+from infrasync.digests.service import Trigger, make_digest
 from infrasync.github.credentials import store_github_token
 from infrasync.kit.crypto import SecretBox
+from infrasync.models import DigestRecord, Monitor
+from infrasync.sources.model import Window
 from tests.conftest import Personas, SignIn
 from tests.digests.test_digest_cli import git
 
@@ -271,3 +278,38 @@ async def test_the_pr_description_opt_in_is_kept_and_off_by_default(
     path = f"/api/orgs/acme/monitors/{monitor['id']}"
     await member.patch(path, json={"include_pr_descriptions": True})
     assert (await member.get(path)).json()["include_pr_descriptions"] is True
+
+
+async def test_a_quiet_scheduled_period_is_skipped_only_when_the_monitor_says_so(
+    sign_in: SignIn, personas: Personas, repo: Path, session: AsyncSession, settings: Settings
+) -> None:
+    member = await sign_in(personas.member)
+    skipping = await _monitor(member, str(repo), name="skips", skip_empty=True)
+    keeping = await _monitor(member, str(repo), name="keeps")
+    quiet = Window(since=datetime(2026, 10, 1, tzinfo=UTC), until=datetime(2026, 10, 8, tzinfo=UTC))
+    busy = Window(since=datetime(2026, 11, 2, tzinfo=UTC), until=datetime(2026, 11, 9, tzinfo=UTC))
+    scheduled = Trigger(kind="schedule", actor=Actor.system("scheduler"))
+
+    async def run(monitor: dict[str, object], window: Window) -> DigestRecord | None:
+        row = await session.get(Monitor, uuid.UUID(str(monitor["id"])))
+        assert row is not None
+        made = await make_digest(session, settings, row, window, scheduled)
+        await session.commit()
+        return made
+
+    assert await run(skipping, quiet) is None
+    assert (await run(keeping, quiet)) is not None
+    assert (await run(skipping, busy)) is not None
+    listed = (await member.get("/api/orgs/acme/digests")).json()["items"]
+    assert sorted((d["monitor_name"], d["period"]["since"][:10]) for d in listed) == [
+        ("keeps", "2026-10-01"),
+        ("skips", "2026-11-02"),
+    ]
+    shown = (await member.get(f"/api/orgs/acme/monitors/{skipping['id']}")).json()
+    assert shown["last_run_status"] == "ok"
+    # Asked for by a person, a quiet period still gets its digest, in the quiet form.
+    manual = await member.post(
+        f"/api/orgs/acme/monitors/{skipping['id']}/digests",
+        json={"since": "2026-10-01", "until": "2026-10-08"},
+    )
+    assert "A quiet period" in manual.json()["text"]

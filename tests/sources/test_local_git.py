@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infrasync.sources.bots import BotPolicy
 from infrasync.sources import local_git
+from infrasync.sources.bots import BotPolicy
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.model import Window
 

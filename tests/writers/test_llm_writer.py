@@ -12,8 +12,8 @@ from infrasync.config import Settings, load_settings
 from infrasync.digests.compose import compose
 from infrasync.digests.document import build_items, period_of, repository_of
 from infrasync.digests.metrics import compute_metrics
-from infrasync.writers.llm import build_facts, check
-from tests.digests.test_metrics import SOURCE, week
+from infrasync.writers.llm import MAX_DESCRIPTION_CHARS, build_facts, check
+from tests.digests.test_metrics import PULLS, SOURCE, week
 from tests.fakes.http_server import serve_in_thread
 from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall
 
@@ -80,6 +80,24 @@ async def test_the_prompt_holds_facts_only(model: FakeOpenAI, llm_settings: Sett
         "url",
         "changed_lines",
     }
+
+
+async def test_descriptions_join_the_facts_only_when_given_and_stay_short(
+    model: FakeOpenAI, llm_settings: Settings
+) -> None:
+    long = "Adds retries.\n\n" + "Waits 30 seconds between tries. " * 40
+    activity = week(pull_requests=tuple(p.model_copy(update={"description": long}) for p in PULLS))
+    model.script = [Answer(GROUNDED), Answer(GROUNDED)]
+    await compose(activity, None, llm_settings)
+    await compose(activity, None, llm_settings, pr_descriptions=True)
+    without, with_descriptions = (r["messages"][1]["content"] for r in model.requests)
+    assert "Adds retries" not in without
+    facts = [json.loads(line) for line in with_descriptions.splitlines()[1:]]
+    merged = next(section for section in facts[1:] if section["list"] == "Pull requests merged")
+    description = merged["items"][0]["description"]
+    assert description.startswith("Adds retries. Waits 30 seconds")  # one line, spaces kept
+    assert len(description) == MAX_DESCRIPTION_CHARS
+    assert description.endswith("…")
 
 
 @pytest.mark.parametrize(
