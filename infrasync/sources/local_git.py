@@ -87,9 +87,8 @@ class _History:
     def take(self, record: list[str]) -> None:
         sha, parents, a_name, a_email, a_time, c_name, c_email, c_time, subject = record
         self.head = self.head or sha
-        committed = int(c_time)
-        merge = len(parents.split()) > 1
-        if not merge:
+        committed, parent_count = int(c_time), len(parents.split())
+        if parent_count < 2:  # a merge is nobody's contribution
             key = person_key(None, a_name, a_email)
             self.first_seen[key] = min(committed, self.first_seen.get(key, committed))
         if committed < self.earliest:
@@ -105,7 +104,7 @@ class _History:
                     committer=self._person(c_name, c_email),
                     authored_at=datetime.fromtimestamp(int(a_time), UTC),
                     committed_at=datetime.fromtimestamp(committed, UTC),
-                    parents=len(parents.split()),
+                    parents=parent_count,
                 )
             )
 
