@@ -228,14 +228,20 @@ async def github_connect(
     dependencies=SignInRateLimit,
 )
 async def redeem_login_link(
-    token: str, session: DbSession, settings: AppSettings, client: Client
+    token: str,
+    session: DbSession,
+    settings: AppSettings,
+    client: Client,
+    return_to: str | None = None,
 ) -> RedirectResponse:
-    """Sign in with a one-time link from `infrasync admin login-link`."""
+    """Sign in with a one-time link from `infrasync admin login-link`; `return_to` (a
+    path of the web app, nothing else) is where the browser lands afterwards."""
     try:
         user = await service.redeem_login_link(session, token)
     except SignInRefused as refused:
         return _refused(settings, refused.code)
-    return await _finish_sign_in(session, settings, client, user, "link", None)
+    destination = service.safe_return_path(return_to)
+    return await _finish_sign_in(session, settings, client, user, "link", destination)
 
 
 @router.post(

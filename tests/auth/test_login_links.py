@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,23 @@ async def test_a_link_signs_in_once(
         select(AuditEvent.details).where(AuditEvent.action == "auth.sign_in")
     )
     assert method == {"method": "link"}
+
+
+@pytest.mark.parametrize(
+    ("return_to", "lands_on"),
+    [
+        ("/orgs/acme/monitors", "http://127.0.0.1:8000/orgs/acme/monitors"),
+        ("https://evil.example/phish", "http://127.0.0.1:8000/"),
+        ("//evil.example/phish", "http://127.0.0.1:8000/"),
+    ],
+)
+async def test_a_link_returns_only_to_a_page_of_the_web_app(
+    app: FastAPI, session: AsyncSession, personas: Personas, return_to: str, lands_on: str
+) -> None:
+    link = await _link_for(session, personas.admin)
+    async with client_with(app) as browser:
+        response = await browser.get(link, params={"return_to": return_to})
+        assert response.headers["location"] == lands_on
 
 
 async def test_an_expired_or_unknown_link_is_refused(

@@ -156,7 +156,8 @@ export interface paths {
         };
         /**
          * Redeem Login Link
-         * @description Sign in with a one-time link from `infrasync admin login-link`.
+         * @description Sign in with a one-time link from `infrasync admin login-link`; `return_to` (a
+         *     path of the web app, nothing else) is where the browser lands afterwards.
          */
         get: operations["redeem_login_link"];
         put?: never;
@@ -1808,7 +1809,9 @@ export interface operations {
     };
     redeem_login_link: {
         parameters: {
-            query?: never;
+            query?: {
+                return_to?: string | null;
+            };
             header?: never;
             path: {
                 token: string;
