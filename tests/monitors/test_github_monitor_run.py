@@ -136,3 +136,27 @@ async def test_pr_descriptions_reach_the_model_only_when_the_monitor_opts_in(
     assert any("bodyText" in query for query in github_api.queries) is opted_in
     # Descriptions feed the model only; the stored digest does not keep them.
     assert DESCRIPTION not in made.text
+
+
+async def test_a_monitor_that_counts_bots_learns_which_bots_are_new(
+    sign_in: SignIn, personas: Personas, session: AsyncSession, model: FakeOpenAI
+) -> None:
+    await _connect_member(session, personas)
+    member = await sign_in(personas.member)
+    new_contributors = {}
+    for include_bots in (False, True):
+        monitor = (
+            await member.post(
+                "/api/orgs/acme/monitors",
+                json={"source": "acme/app", "writer": "builtin", "include_bots": include_bots},
+            )
+        ).json()
+        made = await member.post(
+            f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+            json={"since": "2026-11-16", "until": "2026-11-23"},
+        )
+        names = {c["name"] for c in made.json()["items"]["new_contributors"]}
+        new_contributors[include_bots] = names
+    assert "dependabot" not in new_contributors[False]
+    # Its first pull requests here are this week's: only asking GitHub tells that.
+    assert "dependabot" in new_contributors[True]
