@@ -73,8 +73,17 @@ export type Monitor = Schemas["MonitorOut"];
 export type MonitorCreate = Schemas["MonitorCreate"];
 export type MonitorUpdate = Schemas["MonitorUpdate"];
 export type Credential = Schemas["CredentialOut"];
+/** A part of a digest a monitor may leave out. */
+export type Section = NonNullable<MonitorCreate["sections"]>[number];
+export type WriterChoice = MonitorCreate["writer"];
 export type RunDigest = Schemas["RunDigest"];
 export type DigestSummary = Schemas["DigestSummary"];
 export type DigestDetail = Schemas["DigestDetail"];
 export type DigestOut = Schemas["DigestOut"];
 export type DigestPage = Schemas["DigestPage"];
+export type DigestRepository = Schemas["Repository"];
+export type Metrics = Schemas["MetricsV1"];
+/** One window's figures: `Metrics` without its schema and previous window. */
+export type PeriodFigures = Schemas["PeriodFigures"];
+export type DigestItems = Schemas["DigestItems"];
+export type ServerInfo = Schemas["ServerInfo"];

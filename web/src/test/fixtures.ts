@@ -1,4 +1,19 @@
-import type { ApiKey, AuditEvent, DigestDetail, DigestSummary, Invite, Me, Member, Monitor, Org } from "@/api/client";
+import type {
+  ApiKey,
+  AuditEvent,
+  Credential,
+  DigestDetail,
+  DigestItems,
+  DigestSummary,
+  Invite,
+  Me,
+  Member,
+  Metrics,
+  Monitor,
+  Org,
+  Section,
+  ServerInfo,
+} from "@/api/client";
 
 import { json } from "./render";
 
@@ -10,9 +25,37 @@ export const ME: Me = {
   avatar_url: "https://avatars.example.test/u/1",
   is_admin: false,
   created_at: "2025-01-02T03:04:05Z",
+  github: null,
 };
 
 export const signedIn = () => json(ME);
+
+/** A member's GitHub connection as the API shows it: whose, and the token's last characters. */
+export function aCredential(overrides: Partial<Credential> = {}): Credential {
+  return {
+    user_id: ME.id,
+    login: ME.login,
+    token_hint: "…AbCd",
+    private_access: true,
+    usable: true,
+    ...overrides,
+  };
+}
+
+/** `/api/server` of a server with GitHub sign-in and a model, and no local sources. */
+export function aServer(overrides: Partial<ServerInfo> = {}): ServerInfo {
+  return { version: "1.0.0", github_sign_in: true, local_sources: false, llm_writer: true, ...overrides };
+}
+
+export const ALL_SECTIONS: Section[] = [
+  "shipped",
+  "in_review",
+  "needs_attention",
+  "issues",
+  "releases",
+  "new_contributors",
+  "numbers",
+];
 
 export function anOrg(overrides: Partial<Org> = {}): Org {
   return {
@@ -85,11 +128,12 @@ export function aMonitor(overrides: Partial<Monitor> = {}): Monitor {
     name: "widgets",
     source: "acme/widgets",
     source_kind: "github",
-    credential: { user_id: ME.id, login: ME.login, token_hint: "gho_AbCd", private_access: true, usable: true },
-    sections: [],
+    credential: aCredential(),
+    sections: [...ALL_SECTIONS],
     extra_bots: [],
     include_bots: false,
     skip_empty: false,
+    include_pr_descriptions: false,
     writer: "auto",
     stale_days: 3,
     paused: false,
@@ -115,14 +159,68 @@ export function aDigestSummary(overrides: Partial<DigestSummary> = {}): DigestSu
   };
 }
 
+/** A week of a GitHub repository, with the week before. */
+export const GITHUB_METRICS: Metrics = {
+  schema: 1,
+  commits: 14,
+  authors: 4,
+  prs_opened: 6,
+  prs_merged: 5,
+  prs_closed_unmerged: 1,
+  prs_open_at_end: 3,
+  prs_stale: 1,
+  issues_opened: 2,
+  issues_closed: 4,
+  releases: 1,
+  contributors: 5,
+  first_time_contributors: 1,
+  time_to_merge_hours: { median: 20.5, p90: 70 },
+  time_to_first_review_hours: { median: 3.25 },
+  previous: {
+    commits: 9,
+    authors: 3,
+    prs_opened: 4,
+    prs_merged: 3,
+    prs_closed_unmerged: 0,
+    prs_open_at_end: 2,
+    prs_stale: 0,
+    issues_opened: 1,
+    issues_closed: 1,
+    releases: 0,
+    contributors: 3,
+    first_time_contributors: 0,
+    time_to_merge_hours: { median: 30, p90: 48 },
+    time_to_first_review_hours: { median: 5 },
+  },
+};
+
+export const NO_ITEMS: DigestItems = {
+  merged: [],
+  opened: [],
+  in_review: [],
+  stale: [],
+  biggest: [],
+  reviewers: [],
+  issues_opened: [],
+  issues_closed: [],
+  releases: [],
+  new_contributors: [],
+  commits: [],
+};
+
 export function aDigest(overrides: Partial<DigestDetail> = {}): DigestDetail {
   return {
     ...aDigestSummary(),
-    repository: { name: "widgets" },
+    repository: {
+      kind: "github",
+      name: "acme/widgets",
+      url: "https://github.com/acme/widgets",
+      revision: "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+    },
     writer_note: null,
     text: "# widgets\n",
-    metrics: {},
-    items: {},
+    metrics: GITHUB_METRICS,
+    items: NO_ITEMS,
     rendered: { html: "<h1>widgets</h1>", slack: [], discord: [] },
     ...overrides,
   };

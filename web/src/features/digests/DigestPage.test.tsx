@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
-import type { DigestDetail } from "@/api/client";
+import type { DigestDetail, Metrics } from "@/api/client";
 import { aDigest, aDigestSummary, aMember, aMonitor, anOrg, signedIn } from "@/test/fixtures";
 import { fakeServer, type Handler, json, renderApp } from "@/test/render";
 
@@ -21,7 +21,7 @@ function server(digest: DigestDetail, extra: Record<string, Handler> = {}) {
   });
 }
 
-const LOCAL_METRICS = {
+const LOCAL_METRICS: Metrics = {
   schema: 1,
   commits: 12,
   authors: 3,

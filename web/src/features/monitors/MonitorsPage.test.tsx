@@ -42,7 +42,7 @@ describe("Monitors", () => {
     expect(within(rows[0]).getByTestId("monitor-kind")).toHaveTextContent("GitHub");
     expect(within(rows[0]).getByTestId("monitor-status")).toHaveTextContent("Not run yet");
     expect(within(rows[0]).getByTestId("monitor-credential")).toHaveTextContent(
-      "Reads with mona's GitHub token (gho_AbCd…).",
+      "Reads with mona's GitHub token (…AbCd).",
     );
     expect(within(rows[1]).getByTestId("monitor-kind")).toHaveTextContent("Local git");
     expect(within(rows[1]).getByTestId("monitor-status")).toHaveTextContent("Last run failed");

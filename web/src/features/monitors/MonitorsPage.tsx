@@ -198,7 +198,8 @@ export function describeCredential(monitor: Monitor): string {
   }
   const whose = credential.login ? `${credential.login}'s` : "A former member's";
   const usable = credential.usable ? "" : " It no longer works: its owner must sign in with GitHub again.";
-  return `Reads with ${whose} GitHub token (${credential.token_hint}…).${usable}`;
+  // The hint is the token's last characters, with its own leading "…".
+  return `Reads with ${whose} GitHub token (${credential.token_hint}).${usable}`;
 }
 
 function CreateMonitorForm({ org }: { org: Org }) {
