@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import type { DigestDetail, Metrics } from "@/api/client";
-import { aDigest, aDigestSummary, aMember, aMonitor, anOrg, signedIn } from "@/test/fixtures";
+import { aDigest, aDigestSummary, aMember, aMonitor, anOrg, GITHUB_METRICS, signedIn } from "@/test/fixtures";
 import { fakeServer, type Handler, json, renderApp } from "@/test/render";
 
 import { sanitizeDigestHtml } from "./sanitize";
@@ -113,6 +113,43 @@ describe("A digest", () => {
     expect(metricRow("Time to merge, median")[0]).toMatch(/^5[.,]3 h$/);
     expect(metricRow("Time to merge, 90th percentile")).toEqual(["—", "—"]);
     expect(metricRow("Commits")).toEqual(["12", "—"]);
+  });
+
+  it("links the commit the digest was made from on GitHub, by its short sha", async () => {
+    server(aDigest({ id: DIGEST_ID, metrics: GITHUB_METRICS }));
+    renderApp(`/orgs/acme/digests/${DIGEST_ID}`);
+
+    const revision = await screen.findByTestId("digest-revision");
+    expect(revision).toHaveTextContent("From commit 3f2a9c1");
+    const link = within(revision).getByRole("link", { name: "3f2a9c1" });
+    expect(link).toHaveAttribute(
+      "href",
+      "https://github.com/acme/widgets/commit/3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+    );
+    expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    expect(metricRow("Pull requests merged")).toEqual(["5", "3"]);
+    const [now, before] = metricRow("Time to first review, median");
+    expect([now, before]).toEqual([expect.stringMatching(/^3[.,]3 h$/), "5 h"]);
+  });
+
+  it("shows a local repository's revision without a link, and none when it is not known", async () => {
+    const local = { kind: "git" as const, name: "/srv/widgets", url: null, revision: "0123456789abcdef" };
+    server(aDigest({ id: DIGEST_ID, repository: local, metrics: LOCAL_METRICS }), {
+      "/api/orgs/acme/digests/00000000-0000-4000-8000-0000000000b2": () =>
+        json(aDigest({ id: "00000000-0000-4000-8000-0000000000b2", repository: { ...local, revision: null } })),
+    });
+    const { router } = renderApp(`/orgs/acme/digests/${DIGEST_ID}`);
+
+    const revision = await screen.findByTestId("digest-revision");
+    expect(revision).toHaveTextContent("From commit 0123456");
+    expect(within(revision).queryByRole("link")).not.toBeInTheDocument();
+
+    await router.navigate("/orgs/acme/digests/00000000-0000-4000-8000-0000000000b2");
+    // The other digest is open once its body shows without the first one's revision.
+    await waitFor(() => {
+      expect(screen.getByTestId("digest-body")).toBeInTheDocument();
+      expect(screen.queryByTestId("digest-revision")).not.toBeInTheDocument();
+    });
   });
 
   it("sanitises the HTML again: no script, no img, no on* attribute, no javascript: link", async () => {

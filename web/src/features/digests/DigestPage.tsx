@@ -3,7 +3,7 @@ import { ArrowLeft } from "lucide-react";
 import { useMemo } from "react";
 import { Link, useParams } from "react-router";
 
-import type { DigestDetail } from "@/api/client";
+import type { DigestDetail, DigestRepository } from "@/api/client";
 import { ApiError } from "@/api/errors";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Badge } from "@/components/ui/badge";
@@ -15,6 +15,38 @@ import { MetricsPanel } from "./MetricsPanel";
 import { periodLabel } from "./period";
 import { digestQuery } from "./queries";
 import { sanitizeDigestHtml } from "./sanitize";
+
+/** Where the commit a digest was made from can be seen: on GitHub only, and only over http(s). */
+export function commitUrl(repository: DigestRepository): string | null {
+  const { kind, url, revision } = repository;
+  if (kind !== "github" || !url || !revision || !/^https?:\/\//i.test(url)) return null;
+  return `${url.replace(/\/+$/, "")}/commit/${encodeURIComponent(revision)}`;
+}
+
+/** "From commit 3f2a9c1": the head the digest was made from, so a reader can check it. */
+function Revision({ repository }: { repository: DigestRepository }) {
+  if (!repository.revision) return null;
+  const short = <code className="text-xs">{repository.revision.slice(0, 7)}</code>;
+  const url = commitUrl(repository);
+  return (
+    <span data-testid="digest-revision">
+      From commit{" "}
+      {url ? (
+        <a
+          href={url}
+          target="_blank"
+          rel="noopener noreferrer"
+          title={repository.revision}
+          className="text-indigo-700 underline underline-offset-2"
+        >
+          {short}
+        </a>
+      ) : (
+        <span title={repository.revision}>{short}</span>
+      )}
+    </span>
+  );
+}
 
 /** "Written by the builtin writer because the LLM writer did not …" */
 export function writerSentence(digest: Pick<DigestDetail, "writer" | "writer_note">): string {
@@ -76,6 +108,7 @@ export function DigestPage() {
             Made {formatDateTime(data.created_at)}
             {data.triggered_by ? ` by ${data.triggered_by}` : ""} ({data.trigger})
           </span>
+          <Revision repository={data.repository} />
         </div>
         <p className="text-sm text-slate-700" data-testid="digest-writer">
           {writerSentence(data)}

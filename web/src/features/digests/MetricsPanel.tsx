@@ -1,49 +1,41 @@
-import type { DigestDetail } from "@/api/client";
-
-type Figures = Record<string, unknown>;
+import type { Metrics, PeriodFigures } from "@/api/client";
 
 interface Row {
   label: string;
-  value: (figures: Figures) => unknown;
+  value: (figures: PeriodFigures) => number | null;
   unit?: string;
 }
 
-function nested(key: string, inner: string) {
-  return (figures: Figures) => {
-    const group = figures[key];
-    return typeof group === "object" && group !== null ? (group as Figures)[inner] : null;
-  };
-}
-
-const plain = (key: string) => (figures: Figures) => figures[key];
-
 const ROWS: Row[] = [
-  { label: "Commits", value: plain("commits") },
-  { label: "Authors", value: plain("authors") },
-  { label: "Pull requests opened", value: plain("prs_opened") },
-  { label: "Pull requests merged", value: plain("prs_merged") },
-  { label: "Pull requests open at the end", value: plain("prs_open_at_end") },
-  { label: "Stale pull requests", value: plain("prs_stale") },
-  { label: "Issues opened", value: plain("issues_opened") },
-  { label: "Issues closed", value: plain("issues_closed") },
-  { label: "Releases", value: plain("releases") },
-  { label: "Contributors", value: plain("contributors") },
-  { label: "First-time contributors", value: plain("first_time_contributors") },
-  { label: "Time to merge, median", value: nested("time_to_merge_hours", "median"), unit: "h" },
-  { label: "Time to merge, 90th percentile", value: nested("time_to_merge_hours", "p90"), unit: "h" },
-  { label: "Time to first review, median", value: nested("time_to_first_review_hours", "median"), unit: "h" },
+  { label: "Commits", value: (f) => f.commits },
+  { label: "Authors", value: (f) => f.authors },
+  { label: "Pull requests opened", value: (f) => f.prs_opened },
+  { label: "Pull requests merged", value: (f) => f.prs_merged },
+  { label: "Pull requests open at the end", value: (f) => f.prs_open_at_end },
+  { label: "Stale pull requests", value: (f) => f.prs_stale },
+  { label: "Issues opened", value: (f) => f.issues_opened },
+  { label: "Issues closed", value: (f) => f.issues_closed },
+  { label: "Releases", value: (f) => f.releases },
+  { label: "Contributors", value: (f) => f.contributors },
+  { label: "First-time contributors", value: (f) => f.first_time_contributors },
+  { label: "Time to merge, median", value: (f) => f.time_to_merge_hours?.median ?? null, unit: "h" },
+  { label: "Time to merge, 90th percentile", value: (f) => f.time_to_merge_hours?.p90 ?? null, unit: "h" },
+  {
+    label: "Time to first review, median",
+    value: (f) => f.time_to_first_review_hours?.median ?? null,
+    unit: "h",
+  },
 ];
 
 /** A figure, or "—" when the source cannot know it (null): never a made-up 0. */
-export function formatFigure(value: unknown, unit?: string): string {
-  if (typeof value !== "number" || !Number.isFinite(value)) return "—";
+export function formatFigure(value: number | null, unit?: string): string {
+  if (value === null || !Number.isFinite(value)) return "—";
   const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(value);
   return unit ? `${number} ${unit}` : number;
 }
 
-export function MetricsPanel({ metrics }: { metrics: DigestDetail["metrics"] }) {
-  const previous =
-    typeof metrics.previous === "object" && metrics.previous !== null ? (metrics.previous as Figures) : null;
+export function MetricsPanel({ metrics }: { metrics: Metrics }) {
+  const previous = metrics.previous ?? null;
   return (
     <section aria-labelledby="metrics-title" className="rounded-xl border border-slate-200 bg-white shadow-sm">
       <h2 id="metrics-title" className="px-4 pt-4 text-base font-semibold text-slate-900">
