@@ -34,6 +34,10 @@ const sentences: [string, string][] = [
   ],
   ["link_used", "This one-time sign-in link has already been used. Ask your administrator for a new one."],
   ["link_expired", "This sign-in link has expired: links work for 15 minutes. Ask your administrator for a new one."],
+  [
+    "connect_needs_sign_in",
+    "Connecting GitHub needs you to be signed in to Infrasync in this browser. Sign in, then connect GitHub again.",
+  ],
   ["something_new", "Sign-in did not finish. Please start again; if it keeps failing, ask your administrator."],
   ["toString", "Sign-in did not finish. Please start again; if it keeps failing, ask your administrator."],
 ];

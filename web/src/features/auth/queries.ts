@@ -41,3 +41,14 @@ export function signInHref(returnTo?: string): string {
   if (!returnTo || returnTo === "/") return "/auth/github/login";
   return `/auth/github/login?${new URLSearchParams({ return_to: returnTo })}`;
 }
+
+/**
+ * Where "Connect GitHub" points: a full page load of the backend's route, which asks GitHub
+ * for a token the org's monitors may read with (`privateAccess`: private repositories too),
+ * then comes back to `returnTo`.
+ */
+export function connectGitHubHref(returnTo: string, { privateAccess = false } = {}): string {
+  const query = new URLSearchParams(privateAccess ? { private: "true" } : {});
+  query.set("return_to", returnTo);
+  return `/auth/github/connect?${query}`;
+}

@@ -13,6 +13,8 @@ export const SIGN_IN_ERRORS: Record<string, string> = {
   github_unavailable: "GitHub could not be reached. Please try again shortly.",
   account_deleted:
     "This account has been deleted, so it cannot sign in. Ask your administrator if you think this is a mistake.",
+  connect_needs_sign_in:
+    "Connecting GitHub needs you to be signed in to Infrasync in this browser. Sign in, then connect GitHub again.",
   link_invalid:
     "This sign-in link is not valid. Check that you copied all of it, or ask your administrator for a new one.",
   link_used: "This one-time sign-in link has already been used. Ask your administrator for a new one.",

@@ -1,6 +1,7 @@
 import { queryOptions } from "@tanstack/react-query";
 
 import { api, type Health, type Readiness } from "@/api/client";
+import { unwrap } from "@/api/errors";
 
 /** The server answered, but not with a response this app understands. */
 export class HttpError extends Error {
@@ -41,4 +42,11 @@ export const readinessQuery = queryOptions({
     return body;
   },
   refetchInterval: REFRESH_MS,
+});
+
+/** What this server offers (GitHub sign-in, local sources, an AI model): fixed until it restarts. */
+export const serverInfoQuery = queryOptions({
+  queryKey: ["server"],
+  queryFn: () => unwrap(api.GET("/api/server")),
+  staleTime: 10 * 60_000,
 });

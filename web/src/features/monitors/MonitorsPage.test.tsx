@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import type { Monitor, Role } from "@/api/client";
-import { aDigest, aMember, aMonitor, anOrg, signedIn } from "@/test/fixtures";
+import { aCredential, aDigest, aMember, aMonitor, anOrg, aServer, signedIn } from "@/test/fixtures";
 import { fakeServer, type Handler, json, methods, noContent, renderApp } from "@/test/render";
 
 const MONITOR = aMonitor();
@@ -14,6 +14,8 @@ function server(role: Role, monitors: Monitor[], extra: Record<string, Handler> 
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
+    "/api/orgs/acme/github-tokens": () => json([aCredential()]),
+    "/api/server": () => json(aServer()),
     ...extra,
   });
 }
@@ -32,6 +34,12 @@ describe("Monitors", () => {
         last_run_status: "error",
         last_run_error: "The repository /srv/infrasync is gone.",
         paused: true,
+        sections: ["numbers", "shipped"],
+        writer: "builtin",
+        stale_days: 1,
+        extra_bots: ["ci-bot"],
+        skip_empty: true,
+        include_pr_descriptions: true,
       }),
     ]);
     renderApp("/orgs/acme/monitors");
@@ -44,56 +52,19 @@ describe("Monitors", () => {
     expect(within(rows[0]).getByTestId("monitor-credential")).toHaveTextContent(
       "Reads with mona's GitHub token (…AbCd).",
     );
+    expect(within(rows[0]).getByTestId("monitor-settings")).toHaveTextContent(
+      "All sections · writer: automatic · stale after 3 days",
+    );
     expect(within(rows[1]).getByTestId("monitor-kind")).toHaveTextContent("Local git");
     expect(within(rows[1]).getByTestId("monitor-status")).toHaveTextContent("Last run failed");
     expect(within(rows[1]).getByTestId("monitor-last-error")).toHaveTextContent(
       "The repository /srv/infrasync is gone.",
     );
     expect(within(rows[1]).getByTestId("monitor-credential")).toHaveTextContent("no GitHub token needed");
+    expect(within(rows[1]).getByTestId("monitor-settings")).toHaveTextContent(
+      "Sections: Shipped, Numbers · writer: builtin · stale after 1 day · extra bots: ci-bot · skips empty digests · AI reads PR descriptions",
+    );
     expect(within(rows[1]).getByRole("button", { name: "Resume infrasync" })).toBeInTheDocument();
-  });
-
-  it("adds a monitor with a source, a name and a writer", async () => {
-    const monitors: Monitor[] = [];
-    const bodies: unknown[] = [];
-    server("member", monitors, {
-      "/api/orgs/acme/monitors": methods({
-        get: () => json(monitors),
-        post: async (request) => {
-          bodies.push(await request.json());
-          const made = aMonitor({ name: "Widgets", writer: "builtin" });
-          monitors.push(made);
-          return json(made, 201);
-        },
-      }),
-    });
-    const user = userEvent.setup();
-    renderApp("/orgs/acme/monitors");
-
-    expect(await screen.findByText(/No monitors yet/)).toBeInTheDocument();
-    const form = screen.getByRole("form", { name: "Add a monitor" });
-    await user.type(within(form).getByLabelText("Repository"), " acme/widgets ");
-    await user.type(within(form).getByLabelText("Name (optional)"), "Widgets");
-    await user.selectOptions(within(form).getByLabelText("Writer"), "builtin");
-    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
-
-    expect(await within(form).findByRole("status")).toHaveTextContent("Added Widgets.");
-    expect(bodies).toEqual([{ source: "acme/widgets", name: "Widgets", writer: "builtin" }]);
-    expect(await screen.findByTestId("monitor-row")).toHaveTextContent("Widgets");
-  });
-
-  it("shows the server's sentence when a monitor cannot be added", async () => {
-    const sentence = "Local repositories are not allowed on this server.";
-    server("member", [], {
-      "/api/orgs/acme/monitors": methods({ get: () => json([]), post: () => json({ detail: sentence }, 400) }),
-    });
-    const user = userEvent.setup();
-    renderApp("/orgs/acme/monitors");
-
-    await user.type(await screen.findByLabelText("Repository"), "/srv/code");
-    await user.click(screen.getByRole("button", { name: "Add monitor" }));
-
-    expect(await screen.findByRole("alert")).toHaveTextContent(sentence);
   });
 
   it("runs a monitor now and opens the new digest", async () => {
@@ -171,6 +142,9 @@ describe("Monitors", () => {
     const row = await screen.findByTestId("monitor-row");
     expect(row).toHaveTextContent("acme/widgets");
     expect(screen.queryByRole("form", { name: "Add a monitor" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Edit widgets" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "Edit widgets" })).not.toBeInTheDocument();
+    expect(row).toHaveTextContent("All sections · writer: automatic");
     expect(screen.queryByRole("button", { name: /Run .* now/ })).not.toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Pause|Resume|Delete/ })).not.toBeInTheDocument();
     expect(screen.queryAllByRole("button").filter((b) => row.contains(b))).toEqual([]);

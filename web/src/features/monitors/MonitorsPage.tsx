@@ -1,44 +1,32 @@
 import { useQuery } from "@tanstack/react-query";
-import { FolderGit2, GitBranch, Pause, Play, Plus, Zap } from "lucide-react";
-import { type FormEvent, useId, useState } from "react";
+import { FolderGit2, GitBranch, Pause, Pencil, Play, Zap } from "lucide-react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 
-import type { Monitor, MonitorCreate, Org } from "@/api/client";
+import type { Monitor, Org } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Input, Select } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { formatDateTime } from "@/lib/format";
 import { atLeast } from "@/lib/roles";
 
-import {
-  monitorsQuery,
-  type NewMonitor,
-  useCreateMonitor,
-  useDeleteMonitor,
-  useRunDigest,
-  useUpdateMonitor,
-} from "./queries";
-
-type Writer = MonitorCreate["writer"];
-
-const WRITER_CHOICES: { value: NonNullable<Writer>; label: string }[] = [
-  { value: "auto", label: "Automatic (the LLM when one is set up)" },
-  { value: "builtin", label: "Builtin writer" },
-  { value: "llm", label: "LLM writer" },
-];
+import { ConnectGitHub } from "./ConnectGitHub";
+import { settingsSummary } from "./draft";
+import { CreateMonitorForm, EditMonitorForm } from "./MonitorForm";
+import { monitorsQuery, useDeleteMonitor, useRunDigest, useUpdateMonitor } from "./queries";
 
 export function MonitorsPage() {
   const org = useCurrentOrg();
   const canWrite = atLeast(org.role, "member");
   return (
-    <div className={canWrite ? "grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:items-start" : "flex flex-col"}>
-      <MonitorList org={org} canWrite={canWrite} />
-      {canWrite && <CreateMonitorForm org={org} />}
+    <div className="flex flex-col gap-6">
+      <ConnectGitHub />
+      <div className={canWrite ? "grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start" : "flex flex-col"}>
+        <MonitorList org={org} canWrite={canWrite} />
+        {canWrite && <CreateMonitorForm org={org} />}
+      </div>
     </div>
   );
 }
@@ -49,6 +37,8 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
   const remove = useDeleteMonitor(org.slug);
   const run = useRunDigest(org.slug);
   const navigate = useNavigate();
+  const [editing, setEditing] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
 
   const runNow = (monitor: Monitor) =>
     run.mutate({ id: monitor.id }, { onSuccess: (digest) => void navigate(`/orgs/${org.slug}/digests/${digest.id}`) });
@@ -63,6 +53,11 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
           Each monitor reads one repository&apos;s activity and writes its digests.
         </p>
       </div>
+      {saved && (
+        <p role="status" className="text-sm text-emerald-800">
+          {saved}
+        </p>
+      )}
       {update.isError && <ErrorMessage error={update.error} />}
       {remove.isError && <ErrorMessage error={remove.error} />}
       {monitors.isPending && (
@@ -108,6 +103,9 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
                   <p className="text-xs text-slate-600" data-testid="monitor-credential">
                     {describeCredential(monitor)}
                   </p>
+                  <p className="text-xs text-slate-600" data-testid="monitor-settings">
+                    {settingsSummary(monitor)}
+                  </p>
                   {monitor.last_run_status === "error" && monitor.last_run_error && (
                     <p className="text-xs text-red-800" data-testid="monitor-last-error">
                       {monitor.last_run_error}
@@ -138,6 +136,20 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
                       {monitor.paused ? <Play aria-hidden="true" /> : <Pause aria-hidden="true" />}
                       {monitor.paused ? "Resume" : "Pause"}
                     </Button>
+                    <Button
+                      type="button"
+                      variant="outline"
+                      size="sm"
+                      aria-label={`Edit ${monitor.name}`}
+                      aria-expanded={editing === monitor.id}
+                      onClick={() => {
+                        setSaved(null);
+                        setEditing(editing === monitor.id ? null : monitor.id);
+                      }}
+                    >
+                      <Pencil aria-hidden="true" />
+                      Edit
+                    </Button>
                     <ConfirmButton
                       label="Delete"
                       ariaLabel={`Delete ${monitor.name}`}
@@ -150,6 +162,16 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
                 )}
               </div>
               {run.isError && run.variables?.id === monitor.id && <ErrorMessage error={run.error} />}
+              {canWrite && editing === monitor.id && (
+                <EditMonitorForm
+                  org={org}
+                  monitor={monitor}
+                  onDone={(done) => {
+                    setEditing(null);
+                    if (done) setSaved(`Saved ${done.name}.`);
+                  }}
+                />
+              )}
               <Link
                 to={`/orgs/${org.slug}/digests?monitor=${monitor.id}`}
                 className="w-fit text-xs font-medium text-indigo-700 underline-offset-4 hover:underline"
@@ -200,95 +222,4 @@ export function describeCredential(monitor: Monitor): string {
   const usable = credential.usable ? "" : " It no longer works: its owner must sign in with GitHub again.";
   // The hint is the token's last characters, with its own leading "…".
   return `Reads with ${whose} GitHub token (${credential.token_hint}).${usable}`;
-}
-
-function CreateMonitorForm({ org }: { org: Org }) {
-  const id = useId();
-  const create = useCreateMonitor(org.slug);
-  const [source, setSource] = useState("");
-  const [name, setName] = useState("");
-  const [writer, setWriter] = useState<NonNullable<Writer>>("auto");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [created, setCreated] = useState<string | null>(null);
-
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const trimmed = source.trim();
-    const local = trimmed === "" ? "Give the repository to watch, as owner/repo or an absolute local path." : null;
-    setProblem(local);
-    setCreated(null);
-    if (local) return;
-    const body: NewMonitor = { source: trimmed, writer };
-    if (name.trim()) body.name = name.trim();
-    create.mutate(body, {
-      onSuccess: (monitor) => {
-        setCreated(`Added ${monitor.name}.`);
-        setSource("");
-        setName("");
-      },
-    });
-  };
-
-  return (
-    <Card role="region" aria-labelledby={`${id}-title`}>
-      <CardHeader>
-        <CardTitle id={`${id}-title`}>Add a monitor</CardTitle>
-        <CardDescription>A GitHub repository, or a local git repository if the server allows it.</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <form onSubmit={submit} noValidate className="flex flex-col gap-4" aria-label="Add a monitor">
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor={`${id}-source`}>Repository</Label>
-            <Input
-              id={`${id}-source`}
-              value={source}
-              maxLength={500}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder="owner/repo"
-              onChange={(event) => setSource(event.target.value)}
-            />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor={`${id}-name`}>Name (optional)</Label>
-            <Input
-              id={`${id}-name`}
-              value={name}
-              maxLength={100}
-              autoComplete="off"
-              placeholder="The repository's name"
-              onChange={(event) => setName(event.target.value)}
-            />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor={`${id}-writer`}>Writer</Label>
-            <Select
-              id={`${id}-writer`}
-              value={writer}
-              onChange={(event) => setWriter(event.target.value as NonNullable<Writer>)}
-            >
-              {WRITER_CHOICES.map((choice) => (
-                <option key={choice.value} value={choice.value}>
-                  {choice.label}
-                </option>
-              ))}
-            </Select>
-          </div>
-          {problem && <ErrorMessage message={problem} />}
-          {!problem && create.isError && <ErrorMessage error={create.error} />}
-          {created && (
-            <p role="status" className="text-sm text-emerald-800">
-              {created}
-            </p>
-          )}
-          <div>
-            <Button type="submit" variant="primary" disabled={create.isPending}>
-              <Plus aria-hidden="true" />
-              {create.isPending ? "Adding…" : "Add monitor"}
-            </Button>
-          </div>
-        </form>
-      </CardContent>
-    </Card>
-  );
 }

@@ -11,23 +11,25 @@ export function monitorsQuery(slug: string) {
   });
 }
 
+/** The members who connected GitHub: whose token a monitor may read with (never the token). */
+export function githubTokensQuery(slug: string) {
+  return queryOptions({
+    queryKey: orgKeys.githubTokens(slug),
+    queryFn: () => unwrap(api.GET("/api/orgs/{org}/github-tokens", { params: { path: { org: slug } } })),
+  });
+}
+
 /** After any change in the org, everything of it (monitors, digests, audit log) is stale. */
 function useInvalidateOrg(slug: string) {
   const queryClient = useQueryClient();
   return () => void queryClient.invalidateQueries({ queryKey: orgKeys.org(slug) });
 }
 
-/**
- * A new monitor: only `source` is needed. The generated type marks the fields that have a
- * server default as required; what is left out here gets the server's default.
- */
-export type NewMonitor = Pick<MonitorCreate, "source"> & Partial<MonitorCreate>;
-
 export function useCreateMonitor(slug: string) {
   const invalidate = useInvalidateOrg(slug);
   return useMutation({
-    mutationFn: (body: NewMonitor) =>
-      unwrap(api.POST("/api/orgs/{org}/monitors", { params: { path: { org: slug } }, body: body as MonitorCreate })),
+    mutationFn: (body: MonitorCreate) =>
+      unwrap(api.POST("/api/orgs/{org}/monitors", { params: { path: { org: slug } }, body })),
     onSuccess: invalidate,
   });
 }

@@ -15,6 +15,7 @@ export const orgKeys = {
   apiKeys: (slug: string) => ["org", slug, "api-keys"] as const,
   audit: (slug: string, action: string) => ["org", slug, "audit", action] as const,
   monitors: (slug: string) => ["org", slug, "monitors"] as const,
+  githubTokens: (slug: string) => ["org", slug, "github-tokens"] as const,
   digests: (slug: string) => ["org", slug, "digests"] as const,
   digest: (slug: string, id: string) => ["org", slug, "digest", id] as const,
 };

@@ -1,0 +1,365 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import type { Credential, Me, Monitor, Role, ServerInfo } from "@/api/client";
+import { ALL_SECTIONS, aCredential, aMember, aMonitor, anOrg, aServer, ME } from "@/test/fixtures";
+import { fakeServer, type Handler, json, methods, renderApp } from "@/test/render";
+
+const BEA = aCredential({
+  user_id: "00000000-0000-4000-8000-000000000002",
+  login: "bea",
+  token_hint: "…WxYz",
+  private_access: false,
+});
+const CARL = aCredential({
+  user_id: "00000000-0000-4000-8000-000000000003",
+  login: "carl",
+  token_hint: "…Qr12",
+  private_access: false,
+  usable: false,
+});
+const MINE = aCredential();
+
+interface Setup {
+  role?: Role;
+  me?: Me;
+  monitors?: Monitor[];
+  tokens?: Credential[];
+  info?: ServerInfo;
+  extra?: Record<string, Handler>;
+}
+
+function server({
+  role = "member",
+  me = { ...ME, github: MINE },
+  monitors = [],
+  tokens = [MINE, BEA, CARL],
+  info = aServer(),
+  extra = {},
+}: Setup = {}) {
+  return fakeServer({
+    "/api/me": () => json(me),
+    "/api/orgs/acme": () => json(anOrg({ role })),
+    "/api/orgs/acme/members": () => json([aMember({ role })]),
+    "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
+    "/api/orgs/acme/github-tokens": () => json(tokens),
+    "/api/server": () => json(info),
+    ...extra,
+  });
+}
+
+async function addForm() {
+  return screen.findByRole("form", { name: "Add a monitor" });
+}
+
+function sectionBoxes(form: HTMLElement) {
+  const group = within(form).getByRole("group", { name: "Sections" });
+  return within(group).getAllByRole("checkbox");
+}
+
+function optionLabels(select: HTMLElement) {
+  return within(select)
+    .getAllByRole("option")
+    .map((option) => [option.textContent, (option as HTMLOptionElement).disabled]);
+}
+
+describe("Adding a monitor", () => {
+  it("sends the sections, token, bots and options chosen, then lists the monitor", async () => {
+    const monitors: Monitor[] = [];
+    const bodies: unknown[] = [];
+    server({
+      monitors,
+      extra: {
+        "/api/orgs/acme/monitors": methods({
+          get: () => json(monitors),
+          post: async (request) => {
+            bodies.push(await request.json());
+            const made = aMonitor({
+              name: "Widgets",
+              credential: BEA,
+              sections: ["shipped", "in_review", "needs_attention", "new_contributors", "numbers"],
+              stale_days: 5,
+            });
+            monitors.push(made);
+            return json(made, 201);
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    // Every section is on until someone turns one off.
+    expect(sectionBoxes(form).map((box) => (box as HTMLInputElement).checked)).toEqual(ALL_SECTIONS.map(() => true));
+    await user.type(within(form).getByLabelText("Repository"), " acme/widgets ");
+    await user.type(within(form).getByLabelText("Name (optional)"), "Widgets");
+    await user.selectOptions(await within(form).findByLabelText("GitHub token"), BEA.user_id as string);
+    await user.click(within(form).getByRole("checkbox", { name: "Issues" }));
+    await user.click(within(form).getByRole("checkbox", { name: "Releases" }));
+    await user.type(within(form).getByLabelText("Extra bot names"), "ci-bot, deploy-bot ci-bot");
+    await user.click(within(form).getByRole("checkbox", { name: "Skip empty digests" }));
+    await user.click(within(form).getByRole("checkbox", { name: "Let the AI writer read pull request descriptions" }));
+    await user.selectOptions(within(form).getByLabelText("Writer"), "builtin");
+    await user.clear(within(form).getByLabelText("Stale after (days)"));
+    await user.type(within(form).getByLabelText("Stale after (days)"), "5");
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+
+    expect(await within(form).findByRole("status")).toHaveTextContent("Added Widgets.");
+    expect(bodies).toEqual([
+      {
+        source: "acme/widgets",
+        name: "Widgets",
+        credential_user_id: BEA.user_id,
+        sections: ["shipped", "in_review", "needs_attention", "new_contributors", "numbers"],
+        extra_bots: ["ci-bot", "deploy-bot"],
+        include_bots: false,
+        skip_empty: true,
+        include_pr_descriptions: true,
+        writer: "builtin",
+        stale_days: 5,
+        paused: false,
+      },
+    ]);
+    const row = await screen.findByTestId("monitor-row");
+    expect(row).toHaveTextContent("Widgets");
+    expect(row).toHaveTextContent("Reads with bea's GitHub token (…WxYz).");
+    expect(within(row).getByTestId("monitor-settings")).toHaveTextContent(
+      "Sections: Shipped, In review, Needs attention, New contributors, Numbers",
+    );
+    // The form is ready for the next one.
+    expect(within(form).getByLabelText("Repository")).toHaveValue("");
+    expect(sectionBoxes(form).every((box) => (box as HTMLInputElement).checked)).toBe(true);
+  });
+
+  it("offers your token first, then the org's, marking private access and tokens that no longer work", async () => {
+    server();
+    renderApp("/orgs/acme/monitors");
+
+    const select = await within(await addForm()).findByLabelText("GitHub token");
+    await within(select).findByRole("option", { name: /bea/ });
+    expect(optionLabels(select)).toEqual([
+      ["Yours: mona · …AbCd · private access", false],
+      ["bea · …WxYz · public repositories", false],
+      ["carl · …Qr12 · public repositories · no longer works", true],
+    ]);
+    expect(select).toHaveValue("");
+  });
+
+  it("reads with no token when you have not connected GitHub, unless you pick a member's", async () => {
+    server({ me: { ...ME, github: null }, tokens: [BEA] });
+    renderApp("/orgs/acme/monitors");
+
+    const select = await within(await addForm()).findByLabelText("GitHub token");
+    await within(select).findByRole("option", { name: /bea/ });
+    expect(optionLabels(select)).toEqual([
+      ["None (public repositories only)", false],
+      ["bea · …WxYz · public repositories", false],
+    ]);
+  });
+
+  it("asks for no GitHub token for a local repository", async () => {
+    const bodies: unknown[] = [];
+    server({
+      info: aServer({ github_sign_in: false, local_sources: true }),
+      extra: {
+        "/api/orgs/acme/monitors": methods({
+          get: () => json([]),
+          post: async (request) => {
+            bodies.push(await request.json());
+            return json(aMonitor({ name: "code", source: "/srv/code", source_kind: "git", credential: null }), 201);
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    expect(await within(form).findByLabelText("GitHub token")).toBeInTheDocument();
+    await user.type(within(form).getByLabelText("Repository"), "/srv/code");
+    expect(within(form).queryByLabelText("GitHub token")).not.toBeInTheDocument();
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+
+    expect(await within(form).findByRole("status")).toHaveTextContent("Added code.");
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).not.toHaveProperty("credential_user_id");
+  });
+
+  it("shows the server's sentence next to the form and keeps what was typed", async () => {
+    const sentence = "That member has not connected a GitHub token yet; choose someone who has.";
+    server({
+      extra: {
+        "/api/orgs/acme/monitors": methods({ get: () => json([]), post: () => json({ detail: sentence }, 400) }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    await user.type(within(form).getByLabelText("Repository"), "acme/secret");
+    await user.type(within(form).getByLabelText("Name (optional)"), "Secret");
+    await user.click(within(form).getByRole("checkbox", { name: "Numbers" }));
+    await user.type(within(form).getByLabelText("Extra bot names"), "ci-bot");
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+
+    expect(await within(form).findByRole("alert")).toHaveTextContent(sentence);
+    expect(within(form).getByLabelText("Repository")).toHaveValue("acme/secret");
+    expect(within(form).getByLabelText("Name (optional)")).toHaveValue("Secret");
+    expect(within(form).getByRole("checkbox", { name: "Numbers" })).not.toBeChecked();
+    expect(within(form).getByRole("checkbox", { name: "Issues" })).toBeChecked();
+    expect(within(form).getByLabelText("Extra bot names")).toHaveValue("ci-bot");
+  });
+
+  it("says what is wrong with a stale threshold before asking the server", async () => {
+    const fetchMock = server();
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    await user.type(within(form).getByLabelText("Repository"), "acme/widgets");
+    await user.clear(within(form).getByLabelText("Stale after (days)"));
+    await user.type(within(form).getByLabelText("Stale after (days)"), "45");
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+
+    expect(within(form).getByRole("alert")).toHaveTextContent("Stale after: a whole number of days from 1 to 30.");
+    const posts = fetchMock.mock.calls.filter(([request]) => (request as Request).method === "POST");
+    expect(posts).toEqual([]);
+  });
+
+  it("says the builtin writer writes every digest when no AI model is configured", async () => {
+    server({ info: aServer({ llm_writer: false }) });
+    renderApp("/orgs/acme/monitors");
+
+    const writer = within(await addForm()).getByLabelText("Writer");
+    await waitFor(() =>
+      expect(writer).toHaveAccessibleDescription(
+        "No AI model is configured on this server, so the builtin writer writes every digest.",
+      ),
+    );
+  });
+
+  it("says the AI model writes when one is configured", async () => {
+    server({ info: aServer({ llm_writer: true }) });
+    renderApp("/orgs/acme/monitors");
+
+    const writer = within(await addForm()).getByLabelText("Writer");
+    expect(writer).toHaveAccessibleDescription(
+      "Automatic: the AI model writes, and the builtin writer takes over whenever it fails.",
+    );
+    // The note on connecting GitHub comes from the same /api/server answer.
+    await screen.findByTestId("github-connection");
+    expect(screen.queryByText(/No AI model is configured/)).not.toBeInTheDocument();
+  });
+});
+
+describe("Editing a monitor", () => {
+  const MONITOR = aMonitor({
+    name: "widgets",
+    sections: ["shipped", "numbers"],
+    extra_bots: ["ci-bot"],
+    stale_days: 4,
+    writer: "llm",
+  });
+
+  it("starts from the monitor's settings and sends only what changed", async () => {
+    let monitors = [MONITOR];
+    const patches: unknown[] = [];
+    server({
+      extra: {
+        "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
+        [`/api/orgs/acme/monitors/${MONITOR.id}`]: methods({
+          patch: async (request) => {
+            const body = (await request.json()) as Partial<Monitor>;
+            patches.push(body);
+            monitors = [{ ...MONITOR, ...body, credential: BEA }];
+            return json(monitors[0]);
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    await user.click(await screen.findByRole("button", { name: "Edit widgets" }));
+    const form = screen.getByRole("form", { name: "Edit widgets" });
+    expect(form).toHaveTextContent("acme/widgets");
+    expect(within(form).queryByLabelText("Repository")).not.toBeInTheDocument();
+    expect(within(form).getByLabelText("Name")).toHaveValue("widgets");
+    expect(sectionBoxes(form).map((box) => (box as HTMLInputElement).checked)).toEqual([
+      true, // Shipped
+      false,
+      false,
+      false,
+      false,
+      false,
+      true, // Numbers
+    ]);
+    expect(within(form).getByLabelText("Extra bot names")).toHaveValue("ci-bot");
+    expect(within(form).getByLabelText("Writer")).toHaveValue("llm");
+    expect(within(form).getByLabelText("Stale after (days)")).toHaveValue(4);
+    const token = await within(form).findByLabelText("GitHub token");
+    await within(token).findByRole("option", { name: /bea/ });
+    expect(token).toHaveValue(ME.id);
+
+    await user.clear(within(form).getByLabelText("Name"));
+    await user.type(within(form).getByLabelText("Name"), "Widgets API");
+    await user.click(within(form).getByRole("checkbox", { name: "Releases" }));
+    await user.selectOptions(token, BEA.user_id as string);
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent("Saved Widgets API.");
+    expect(patches).toEqual([
+      { name: "Widgets API", credential_user_id: BEA.user_id, sections: ["shipped", "releases", "numbers"] },
+    ]);
+    expect(screen.queryByRole("form", { name: /Edit/ })).not.toBeInTheDocument();
+    const row = screen.getByTestId("monitor-row");
+    expect(row).toHaveTextContent("Widgets API");
+    expect(within(row).getByTestId("monitor-settings")).toHaveTextContent("Sections: Shipped, Releases, Numbers");
+  });
+
+  it("keeps a former member's token unless another is picked, and shows the server's refusal", async () => {
+    const orphan = aMonitor({ credential: aCredential({ user_id: null, login: "old-hand", token_hint: "…Zz99" }) });
+    const sentence = "stale_days: Input should be less than or equal to 30.";
+    const patches: unknown[] = [];
+    server({
+      monitors: [orphan],
+      extra: {
+        [`/api/orgs/acme/monitors/${orphan.id}`]: methods({
+          patch: async (request) => {
+            patches.push(await request.json());
+            return json({ detail: sentence }, 422);
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    await user.click(await screen.findByRole("button", { name: "Edit widgets" }));
+    const form = screen.getByRole("form", { name: "Edit widgets" });
+    const token = within(form).getByLabelText("GitHub token");
+    await within(token).findByRole("option", { name: /bea/ });
+    expect(optionLabels(token)[0]).toEqual(["old-hand · …Zz99 · private access (current)", false]);
+    expect(token).toHaveValue("");
+    await user.click(within(form).getByRole("checkbox", { name: "Count bots as people" }));
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    expect(await within(form).findByRole("alert")).toHaveTextContent(sentence);
+    expect(patches).toEqual([{ include_bots: true }]);
+    expect(within(form).getByRole("checkbox", { name: "Count bots as people" })).toBeChecked();
+  });
+
+  it("closes without a request when nothing changed", async () => {
+    const fetchMock = server({ monitors: [MONITOR] });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    await user.click(await screen.findByRole("button", { name: "Edit widgets" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+
+    expect(screen.queryByRole("form", { name: "Edit widgets" })).not.toBeInTheDocument();
+    expect(fetchMock.mock.calls.some(([request]) => (request as Request).method === "PATCH")).toBe(false);
+  });
+});

@@ -1,0 +1,239 @@
+import type { Credential, Me, Monitor, MonitorCreate, MonitorUpdate, Section, WriterChoice } from "@/api/client";
+
+/** The parts of a digest, in the order a digest shows them. */
+export const SECTIONS: readonly { value: Section; label: string; short: string }[] = [
+  { value: "shipped", label: "Shipped (merged pull requests; commits of a local repository)", short: "Shipped" },
+  { value: "in_review", label: "In review", short: "In review" },
+  {
+    value: "needs_attention",
+    label: "Needs attention (pull requests waiting for a review)",
+    short: "Needs attention",
+  },
+  { value: "issues", label: "Issues", short: "Issues" },
+  { value: "releases", label: "Releases", short: "Releases" },
+  { value: "new_contributors", label: "New contributors", short: "New contributors" },
+  { value: "numbers", label: "Numbers", short: "Numbers" },
+];
+
+export const WRITER_CHOICES: readonly { value: WriterChoice; label: string; short: string }[] = [
+  { value: "auto", label: "Automatic", short: "automatic" },
+  { value: "builtin", label: "Builtin writer (no AI)", short: "builtin" },
+  { value: "llm", label: "AI model (LLM)", short: "AI model" },
+];
+
+export const STALE_DAYS = { min: 1, max: 30, default: 3 } as const;
+
+/**
+ * What the monitor form holds. Fields are kept as typed (text stays text) so a save the
+ * server refuses leaves every keystroke in place.
+ */
+export interface MonitorDraft {
+  source: string;
+  name: string;
+  /** A member's user id; "" leaves the token as it is (a new monitor: yours, if connected). */
+  credentialUserId: string;
+  sections: Section[];
+  /** Bot names separated by commas or spaces. */
+  extraBots: string;
+  includeBots: boolean;
+  skipEmpty: boolean;
+  includePrDescriptions: boolean;
+  writer: WriterChoice;
+  staleDays: string;
+  paused: boolean;
+}
+
+/** A new monitor: the server's defaults, every section on. */
+export const NEW_MONITOR: MonitorDraft = {
+  source: "",
+  name: "",
+  credentialUserId: "",
+  sections: SECTIONS.map((section) => section.value),
+  extraBots: "",
+  includeBots: false,
+  skipEmpty: false,
+  includePrDescriptions: false,
+  writer: "auto",
+  staleDays: String(STALE_DAYS.default),
+  paused: false,
+};
+
+function isSection(value: string): value is Section {
+  return SECTIONS.some((section) => section.value === value);
+}
+
+function isWriter(value: string): value is WriterChoice {
+  return WRITER_CHOICES.some((choice) => choice.value === value);
+}
+
+/** The form's starting point for editing `monitor`. */
+export function draftOf(monitor: Monitor): MonitorDraft {
+  return {
+    source: monitor.source,
+    name: monitor.name,
+    credentialUserId: monitor.credential?.user_id ?? "",
+    sections: monitor.sections.filter(isSection),
+    extraBots: monitor.extra_bots.join(", "),
+    includeBots: monitor.include_bots,
+    skipEmpty: monitor.skip_empty,
+    includePrDescriptions: monitor.include_pr_descriptions,
+    writer: isWriter(monitor.writer) ? monitor.writer : "auto",
+    staleDays: String(monitor.stale_days),
+    paused: monitor.paused,
+  };
+}
+
+/**
+ * Whether the server will read `source` as a local path rather than GitHub's owner/repo
+ * (the rules of `parse_source` in infrasync/sources/service.py), so the form asks for a
+ * GitHub token only when one is used.
+ */
+export function looksLocal(source: string): boolean {
+  const value = source.trim();
+  if (value.startsWith("github:") || /^https?:\/\//i.test(value)) return false;
+  if (value.startsWith("git:") || value.startsWith("file://")) return true;
+  return (
+    value === "." ||
+    value === ".." ||
+    /^(\/|\.\/|\.\.\/|~|\\)/.test(value) ||
+    (value.match(/\//g) ?? []).length > 1 ||
+    (value.length > 1 && value[1] === ":")
+  );
+}
+
+/** "renovate-bot, ci-helper" → ["renovate-bot", "ci-helper"], each once. */
+export function botNames(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
+/** A problem the form can name before asking the server, or null. */
+export function draftProblem(draft: MonitorDraft, editing: boolean): string | null {
+  if (!editing && draft.source.trim() === "") {
+    return "Give the repository to watch, as owner/repo or an absolute local path.";
+  }
+  if (editing && draft.name.trim() === "") return "Give the monitor a name.";
+  const days = Number(draft.staleDays);
+  if (!Number.isInteger(days) || days < STALE_DAYS.min || days > STALE_DAYS.max) {
+    return `Stale after: a whole number of days from ${STALE_DAYS.min} to ${STALE_DAYS.max}.`;
+  }
+  return null;
+}
+
+/** Sections in the order a digest shows them, whatever order they were ticked in. */
+function orderedSections(sections: Section[]): Section[] {
+  return SECTIONS.map((section) => section.value).filter((value) => sections.includes(value));
+}
+
+export function createBody(draft: MonitorDraft): MonitorCreate {
+  const source = draft.source.trim();
+  const body: MonitorCreate = {
+    source,
+    sections: orderedSections(draft.sections),
+    extra_bots: botNames(draft.extraBots),
+    include_bots: draft.includeBots,
+    skip_empty: draft.skipEmpty,
+    include_pr_descriptions: draft.includePrDescriptions,
+    writer: draft.writer,
+    stale_days: Number(draft.staleDays),
+    paused: draft.paused,
+  };
+  if (draft.name.trim()) body.name = draft.name.trim();
+  // Left out, the server uses the creator's own token; a local repository needs none.
+  if (draft.credentialUserId && !looksLocal(source)) body.credential_user_id = draft.credentialUserId;
+  return body;
+}
+
+/** Only what changed, so a save never undoes someone else's change to another field. */
+export function updateBody(initial: MonitorDraft, draft: MonitorDraft): MonitorUpdate {
+  const body: MonitorUpdate = {};
+  if (draft.name.trim() !== initial.name) body.name = draft.name.trim();
+  // "" is only ever the monitor's own current choice (no token, or a former member's).
+  if (draft.credentialUserId !== initial.credentialUserId && draft.credentialUserId) {
+    body.credential_user_id = draft.credentialUserId;
+  }
+  const sections = orderedSections(draft.sections);
+  if (sections.join() !== orderedSections(initial.sections).join()) body.sections = sections;
+  const bots = botNames(draft.extraBots);
+  if (bots.join() !== botNames(initial.extraBots).join()) body.extra_bots = bots;
+  if (draft.includeBots !== initial.includeBots) body.include_bots = draft.includeBots;
+  if (draft.skipEmpty !== initial.skipEmpty) body.skip_empty = draft.skipEmpty;
+  if (draft.includePrDescriptions !== initial.includePrDescriptions) {
+    body.include_pr_descriptions = draft.includePrDescriptions;
+  }
+  if (draft.writer !== initial.writer) body.writer = draft.writer;
+  if (Number(draft.staleDays) !== Number(initial.staleDays)) body.stale_days = Number(draft.staleDays);
+  if (draft.paused !== initial.paused) body.paused = draft.paused;
+  return body;
+}
+
+/** "bea · …WxYz · private access", "carl · …Qr12 · no longer works". */
+export function tokenLabel(credential: Credential): string {
+  return [
+    credential.login ?? "a former member",
+    credential.token_hint,
+    credential.private_access ? "private access" : "public repositories",
+    ...(credential.usable ? [] : ["no longer works"]),
+  ].join(" · ");
+}
+
+export interface TokenChoice {
+  value: string;
+  label: string;
+  disabled: boolean;
+}
+
+/**
+ * The "whose GitHub token" options. For a new monitor "" means the creator's own token (the
+ * server's default) and other members follow; when editing, "" or an id no longer listed is
+ * the monitor's current token, kept unless another is picked. A token that no longer works
+ * is marked, and cannot be picked anew.
+ */
+export function tokenChoices(
+  tokens: readonly Credential[],
+  me: Me | null | undefined,
+  editing: Monitor | null,
+): TokenChoice[] {
+  const pickable = (credential: Credential): TokenChoice => ({
+    value: credential.user_id ?? "",
+    label: tokenLabel(credential),
+    disabled: !credential.usable && credential.user_id !== editing?.credential?.user_id,
+  });
+  if (!editing) {
+    const mine = me?.github ? `Yours: ${tokenLabel({ ...me.github, login: me.login })}` : null;
+    return [
+      { value: "", label: mine ?? "None (public repositories only)", disabled: false },
+      ...tokens.filter((credential) => credential.user_id && credential.user_id !== me?.id).map(pickable),
+    ];
+  }
+  const current = editing.credential;
+  const listed = tokens.some((credential) => current?.user_id && credential.user_id === current.user_id);
+  const kept: TokenChoice[] = listed
+    ? []
+    : [
+        {
+          value: current?.user_id ?? "",
+          label: current ? `${tokenLabel(current)} (current)` : "None (public repositories only), current",
+          disabled: false,
+        },
+      ];
+  return [...kept, ...tokens.filter((credential) => credential.user_id).map(pickable)];
+}
+
+/** How a monitor is set up, in one line: "All sections · writer: automatic · stale after 3 days". */
+export function settingsSummary(monitor: Monitor): string {
+  const sections = SECTIONS.filter((section) => monitor.sections.includes(section.value));
+  const writer = WRITER_CHOICES.find((choice) => choice.value === monitor.writer);
+  return [
+    sections.length === SECTIONS.length
+      ? "All sections"
+      : sections.length === 0
+        ? "No sections (summary only)"
+        : `Sections: ${sections.map((section) => section.short).join(", ")}`,
+    `writer: ${writer ? writer.short : monitor.writer}`,
+    `stale after ${monitor.stale_days} ${monitor.stale_days === 1 ? "day" : "days"}`,
+    ...(monitor.include_bots ? ["bots counted"] : []),
+    ...(monitor.extra_bots.length > 0 ? [`extra bots: ${monitor.extra_bots.join(", ")}`] : []),
+    ...(monitor.skip_empty ? ["skips empty digests"] : []),
+    ...(monitor.include_pr_descriptions ? ["AI reads PR descriptions"] : []),
+  ].join(" · ");
+}
