@@ -1,0 +1,176 @@
+"""Monitors through the built web app against a real `infrasync serve`: the form (sections,
+bots, options, editing), what the server refuses, and the way to connect GitHub."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from infrasync.frontend import WEB_DIST
+from tests.browser.server import DEMO_COMMITS, Server
+from tests.browser.test_orgs import create_org, sign_in
+from tests.live_server import live_server
+
+pytestmark = pytest.mark.browser
+
+NO_MODEL = "No AI model is configured on this server, so the builtin writer writes every digest."
+
+
+def open_monitors(page: Page) -> None:
+    page.get_by_role("navigation", name="Org sections").get_by_role("link", name="Monitors").click()
+    expect(page.get_by_role("heading", level=2, name="Monitors")).to_be_visible()
+
+
+def section_box(form: Locator, name: str) -> Locator:
+    return form.get_by_role("group", name="Sections").get_by_role("checkbox", name=name)
+
+
+def test_a_member_adds_a_monitor_with_some_sections_edits_it_and_runs_it(
+    page: Page, demo_server: Server
+) -> None:
+    server = demo_server
+    page.goto(server.first_admin_link())
+    expect(page).to_have_url(server.url("/"))
+    page.goto(server.url("/orgs/demo/monitors"))
+
+    # No GitHub app here, but local sources: the page says what works instead.
+    expect(page.get_by_test_id("github-connection")).to_contain_text("Local git repositories work")
+    expect(page.get_by_role("link", name="Connect GitHub")).to_have_count(0)
+
+    form = page.get_by_role("form", name="Add a monitor")
+    expect(form.get_by_label("GitHub token")).to_be_visible()
+    form.get_by_label("Repository", exact=True).fill(str(server.cwd.resolve()))
+    # A local repository reads no GitHub token, so the form stops asking for one.
+    expect(form.get_by_label("GitHub token")).to_have_count(0)
+    form.get_by_label("Name (optional)").fill("Parser")
+    for name in ("In review", "Needs attention", "Issues", "Numbers"):
+        section_box(form, name).uncheck()
+    form.get_by_label("Extra bot names").fill("ci-bot, deploy-bot")
+    form.get_by_role("checkbox", name="Skip empty digests").check()
+    expect(form.get_by_test_id("writer-hint")).to_have_text(NO_MODEL)
+    form.get_by_label("Stale after (days)").fill("5")
+    form.get_by_role("button", name="Add monitor").click()
+    expect(form.get_by_role("status")).to_have_text("Added Parser.")
+
+    row = page.get_by_test_id("monitor-row").filter(has_text="Parser")
+    expect(row.get_by_test_id("monitor-settings")).to_have_text(
+        "Sections: Shipped, Releases, New contributors · writer: automatic · stale after 5 days"
+        " · extra bots: ci-bot, deploy-bot · skips empty digests"
+    )
+    stored = page.request.get(server.url("/api/orgs/demo/monitors")).json()
+    parser = next(m for m in stored if m["name"] == "Parser")
+    assert parser["sections"] == ["shipped", "releases", "new_contributors"]
+    assert parser["extra_bots"] == ["ci-bot", "deploy-bot"]
+    assert (parser["skip_empty"], parser["stale_days"], parser["credential"]) == (True, 5, None)
+
+    row.get_by_role("button", name="Edit Parser").click()
+    edit = page.get_by_role("form", name="Edit Parser")
+    expect(section_box(edit, "Shipped")).to_be_checked()
+    expect(section_box(edit, "Numbers")).not_to_be_checked()
+    expect(edit.get_by_label("Extra bot names")).to_have_value("ci-bot, deploy-bot")
+    edit.get_by_label("Name", exact=True).fill("Widget parser")
+    section_box(edit, "Numbers").check()
+    section_box(edit, "New contributors").uncheck()
+    edit.get_by_role("checkbox", name="Let the AI writer read pull request descriptions").check()
+    edit.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_have_text("Saved Widget parser.")
+    expect(page.get_by_role("form", name="Edit Widget parser")).to_have_count(0)
+
+    page.reload()
+    row = page.get_by_test_id("monitor-row").filter(has_text="Widget parser")
+    expect(row.get_by_test_id("monitor-settings")).to_have_text(
+        "Sections: Shipped, Releases, Numbers · writer: automatic · stale after 5 days"
+        " · extra bots: ci-bot, deploy-bot · skips empty digests · AI reads PR descriptions"
+    )
+
+    # The digest has the sections chosen, and only those.
+    row.get_by_role("button", name="Run Widget parser now").click()
+    body = page.get_by_test_id("digest-body")
+    expect(body.get_by_role("heading", level=2, name="Commits")).to_be_visible()
+    for subject in DEMO_COMMITS:
+        expect(body).to_contain_text(subject)
+    expect(body.get_by_role("heading", level=2, name="Numbers")).to_be_visible()
+    expect(body.get_by_role("heading", level=2)).to_have_count(2)
+    expect(page.get_by_test_id("digest-revision")).to_contain_text("From commit ")
+
+
+def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
+    page: Page, server: Server
+) -> None:
+    sign_in(page, server, server.first_admin_link(), "admin")
+    create_org(page, server, "Acme", "acme")
+    open_monitors(page)
+    # No GitHub app and no local sources: nothing to connect, nothing to promise.
+    expect(page.get_by_test_id("github-connection")).to_have_count(0)
+
+    form = page.get_by_role("form", name="Add a monitor")
+    form.get_by_label("Repository", exact=True).fill("/srv/code")
+    form.get_by_label("Name (optional)").fill("Code")
+    section_box(form, "Releases").uncheck()
+    form.get_by_role("button", name="Add monitor").click()
+    expect(form.get_by_role("alert")).to_have_text(
+        "Local git repositories are turned off on this server; the operator can allow "
+        "them with INFRASYNC_ALLOW_LOCAL_SOURCES=true."
+    )
+    expect(form.get_by_label("Repository", exact=True)).to_have_value("/srv/code")
+    expect(form.get_by_label("Name (optional)")).to_have_value("Code")
+    expect(section_box(form, "Releases")).not_to_be_checked()
+
+    # A GitHub repository needs no network to be added; with no token it reads public data.
+    form.get_by_label("Repository", exact=True).fill("octo-org/widgets")
+    expect(form.get_by_label("GitHub token")).to_have_value("")
+    expect(form.get_by_label("GitHub token").locator("option")).to_have_text(
+        ["None (public repositories only)"]
+    )
+    form.get_by_role("button", name="Add monitor").click()
+    expect(form.get_by_role("status")).to_have_text("Added Code.")
+    row = page.get_by_test_id("monitor-row")
+    expect(row.get_by_test_id("monitor-kind")).to_have_text("GitHub")
+    expect(row.get_by_test_id("monitor-settings")).to_contain_text(
+        "Sections: Shipped, In review, Needs attention, Issues, New contributors, Numbers"
+    )
+
+
+@pytest.fixture
+def github_server(tmp_path: Path) -> Iterator[Server]:
+    """A server with a GitHub app configured, pointing at an address nothing answers on:
+    enough to send a browser to GitHub, which this test never follows."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("The web app is not built: run `make web` first.")
+    github = {
+        "INFRASYNC_GITHUB_CLIENT_ID": "Iv1.test-client",
+        "INFRASYNC_GITHUB_CLIENT_SECRET": "test-secret",
+        "INFRASYNC_GITHUB_URL": "http://127.0.0.1:9",
+    }
+    with live_server(tmp_path, "--no-worker", **github) as base_url:
+        yield Server(base_url=base_url, cwd=tmp_path)
+
+
+def test_connect_github_leads_to_github_and_back_to_the_monitors(
+    page: Page, github_server: Server
+) -> None:
+    server = github_server
+    sign_in(page, server, server.login_link("ada@example.com"), "ada")
+    create_org(page, server, "Acme", "acme")
+    open_monitors(page)
+
+    connect = page.get_by_role("link", name="Connect GitHub")
+    expect(connect).to_have_attribute(
+        "href", "/auth/github/connect?return_to=%2Forgs%2Facme%2Fmonitors"
+    )
+    expect(page.get_by_role("link", name="Grant private repository access")).to_have_count(0)
+
+    # The link is the server's: it answers with GitHub's authorize page, asking to come back.
+    answer = page.request.get(server.url(connect.get_attribute("href") or ""), max_redirects=0)
+    assert answer.status == 302, answer.text()
+    location = urlsplit(answer.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        "http://127.0.0.1:9/login/oauth/authorize"
+    )
+    query = parse_qs(location.query)
+    assert query["client_id"] == ["Iv1.test-client"]
+    assert query["state"][0]
