@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+@asynccontextmanager
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commits when the caller finishes, rolls back when it raises."""
+    """One unit of work: commits when the caller finishes, rolls back when it raises.
+
+    A context manager, not a bare generator: `async for` over a generator would not pass
+    an exception on to it, so the rollback would not run and the connection would stay
+    checked out until the generator was garbage-collected."""
     async with factory() as session:
         try:
             yield session

@@ -38,7 +38,7 @@ API_KEY_TOUCH_SECONDS = 60
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.session_factory):
+    async with session_scope(request.app.state.session_factory) as session:
         yield session
 
 
