@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from infrasync.models import GitHubCredential, User
 
@@ -14,7 +14,7 @@ class CredentialOut(BaseModel):
 
     user_id: uuid.UUID | None
     login: str | None
-    token_hint: str
+    token_hint: str = Field(description="The token's last characters, ellipsis included: …AbCd")
     private_access: bool
     usable: bool
 

@@ -77,12 +77,12 @@ class MonitorOut(BaseModel):
     source: str
     source_kind: Literal["github", "git"]
     credential: CredentialOut | None
-    sections: list[str]
+    sections: list[Section]
     extra_bots: list[str]
     include_bots: bool
     skip_empty: bool
     include_pr_descriptions: bool
-    writer: str
+    writer: WriterChoice
     stale_days: int
     paused: bool
     last_run_at: datetime | None

@@ -769,7 +769,10 @@ export interface components {
             user_id: string | null;
             /** Login */
             login: string | null;
-            /** Token Hint */
+            /**
+             * Token Hint
+             * @description The token's last characters, ellipsis included: …AbCd
+             */
             token_hint: string;
             /** Private Access */
             private_access: boolean;
@@ -1243,7 +1246,7 @@ export interface components {
             source_kind: "github" | "git";
             credential: components["schemas"]["CredentialOut"] | null;
             /** Sections */
-            sections: string[];
+            sections: ("shipped" | "in_review" | "needs_attention" | "issues" | "releases" | "new_contributors" | "numbers")[];
             /** Extra Bots */
             extra_bots: string[];
             /** Include Bots */
@@ -1252,8 +1255,11 @@ export interface components {
             skip_empty: boolean;
             /** Include Pr Descriptions */
             include_pr_descriptions: boolean;
-            /** Writer */
-            writer: string;
+            /**
+             * Writer
+             * @enum {string}
+             */
+            writer: "auto" | "builtin" | "llm";
             /** Stale Days */
             stale_days: number;
             /** Paused */

@@ -58,26 +58,18 @@ export const NEW_MONITOR: MonitorDraft = {
   paused: false,
 };
 
-function isSection(value: string): value is Section {
-  return SECTIONS.some((section) => section.value === value);
-}
-
-function isWriter(value: string): value is WriterChoice {
-  return WRITER_CHOICES.some((choice) => choice.value === value);
-}
-
 /** The form's starting point for editing `monitor`. */
 export function draftOf(monitor: Monitor): MonitorDraft {
   return {
     source: monitor.source,
     name: monitor.name,
     credentialUserId: monitor.credential?.user_id ?? "",
-    sections: monitor.sections.filter(isSection),
+    sections: monitor.sections,
     extraBots: monitor.extra_bots.join(", "),
     includeBots: monitor.include_bots,
     skipEmpty: monitor.skip_empty,
     includePrDescriptions: monitor.include_pr_descriptions,
-    writer: isWriter(monitor.writer) ? monitor.writer : "auto",
+    writer: monitor.writer,
     staleDays: String(monitor.stale_days),
     paused: monitor.paused,
   };
