@@ -60,7 +60,11 @@ class MonitorCreate(_Input):
 
 class MonitorUpdate(_Input):
     name: Name | None = None
-    credential_user_id: uuid.UUID | None = None
+    credential_user_id: uuid.UUID | None = Field(
+        default=None,
+        description="Switch to this member's GitHub token; null switches to yours. GitHub "
+        "answers its API only with a token, so a GitHub monitor always reads with one.",
+    )
     sections: list[Section] | None = None
     extra_bots: list[BotName] | None = Field(default=None, max_length=50)
     include_bots: StrictBool | None = None

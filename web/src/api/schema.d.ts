@@ -1280,7 +1280,10 @@ export interface components {
         MonitorUpdate: {
             /** Name */
             name?: string | null;
-            /** Credential User Id */
+            /**
+             * Credential User Id
+             * @description Switch to this member's GitHub token; null switches to yours. GitHub answers its API only with a token, so a GitHub monitor always reads with one.
+             */
             credential_user_id?: string | null;
             /** Sections */
             sections?: ("shipped" | "in_review" | "needs_attention" | "issues" | "releases" | "new_contributors" | "numbers")[] | null;
