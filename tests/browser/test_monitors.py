@@ -124,7 +124,7 @@ def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
     form.get_by_label("Repository", exact=True).fill("octo-org/widgets")
     expect(form.get_by_label("GitHub token")).to_have_value("")
     expect(form.get_by_label("GitHub token").locator("option")).to_have_text(
-        ["None (public repositories only)"]
+        ["None yet: runs need a connected GitHub token"]
     )
     form.get_by_role("button", name="Add monitor").click()
     expect(form.get_by_role("status")).to_have_text("Added Code.")

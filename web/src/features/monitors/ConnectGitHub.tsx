@@ -21,8 +21,8 @@ export function ConnectGitHub() {
     if (!server.data.local_sources) return null;
     return (
       <p className="text-sm text-slate-600" data-testid="github-connection">
-        GitHub is not connected on this server, so monitors read GitHub repositories without a token (public ones only).
-        Local git repositories work: give a monitor the absolute path of one on this server.
+        GitHub sign-in is not set up on this server, so nobody can connect the GitHub token that GitHub repositories are
+        read with. Local git repositories work: give a monitor the absolute path of one on this server.
       </p>
     );
   }

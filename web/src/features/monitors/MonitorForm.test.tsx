@@ -154,7 +154,7 @@ describe("Adding a monitor", () => {
     const select = await within(await addForm()).findByLabelText("GitHub token");
     await within(select).findByRole("option", { name: /bea/ });
     expect(optionLabels(select)).toEqual([
-      ["None (public repositories only)", false],
+      ["None yet: runs need a connected GitHub token", false],
       ["bea · …WxYz · public repositories", false],
     ]);
   });

@@ -193,7 +193,7 @@ export function tokenChoices(
   if (!editing) {
     const mine = me?.github ? `Yours: ${tokenLabel({ ...me.github, login: me.login })}` : null;
     return [
-      { value: "", label: mine ?? "None (public repositories only)", disabled: false },
+      { value: "", label: mine ?? "None yet: runs need a connected GitHub token", disabled: false },
       ...tokens.filter((credential) => credential.user_id && credential.user_id !== me?.id).map(pickable),
     ];
   }
@@ -204,7 +204,9 @@ export function tokenChoices(
     : [
         {
           value: current?.user_id ?? "",
-          label: current ? `${tokenLabel(current)} (current)` : "None (public repositories only), current",
+          label: current
+            ? `${tokenLabel(current)} (current)`
+            : "None yet: runs need a connected GitHub token (current)",
           disabled: false,
         },
       ];
