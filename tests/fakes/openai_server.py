@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.http_server import serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class FakeOpenAI:
     script: list[Step] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
+    base_url: str = ""  # set while it is served
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/v1/chat/completions", self.complete, methods=["POST"])])
@@ -75,3 +80,12 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
             }
         )
+
+
+@contextmanager
+def served_fake_openai() -> Iterator[FakeOpenAI]:
+    """A FakeOpenAI listening on 127.0.0.1; `base_url` is its address."""
+    fake = FakeOpenAI()
+    with serve_in_thread(fake.app()) as base_url:
+        fake.base_url = base_url
+        yield fake

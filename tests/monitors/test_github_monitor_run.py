@@ -17,7 +17,7 @@ from tests.conftest import Personas, SignIn
 from tests.fakes.github_api import FakeGitHubAPI
 from tests.fakes.github_world import FakeWorld, generate_repo
 from tests.fakes.http_server import serve_in_thread
-from tests.fakes.openai_server import Answer, FakeOpenAI
+from tests.fakes.openai_server import Answer, FakeOpenAI, served_fake_openai
 
 KEY = Fernet.generate_key().decode()
 SINCE = datetime(2026, 11, 16, tzinfo=UTC)
@@ -44,9 +44,7 @@ def github_api() -> Iterator[FakeGitHubAPI]:
 
 @pytest.fixture
 def model() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    with serve_in_thread(fake.app()) as base_url:
-        fake.base_url = base_url  # type: ignore[attr-defined]
+    with served_fake_openai() as fake:
         yield fake
 
 
@@ -55,7 +53,7 @@ def settings_overrides(github_api: FakeGitHubAPI, model: FakeOpenAI) -> dict[str
     return {
         "github_api_url": github_api.base_url,
         "encryption_keys": KEY,
-        "llm_base_url": f"{model.base_url}/v1",  # type: ignore[attr-defined]
+        "llm_base_url": f"{model.base_url}/v1",
         "llm_model": "test-model",
     }
 
@@ -75,15 +73,7 @@ async def _connect_member(session: AsyncSession, personas: Personas) -> None:
 async def test_a_github_monitor_makes_a_digest_with_a_members_token(
     sign_in: SignIn, personas: Personas, session: AsyncSession, github_api: FakeGitHubAPI
 ) -> None:
-    await store_github_token(
-        session,
-        SecretBox.from_keys([KEY]),
-        token=TOKEN,
-        scopes="read:user,user:email",
-        user_id=personas.member.id,
-        github_login="member-of-acme",
-    )
-    await session.commit()
+    await _connect_member(session, personas)
     member = await sign_in(personas.member)
     monitor = (await member.post("/api/orgs/acme/monitors", json={"source": "acme/app"})).json()
     assert monitor["credential"]["login"] == personas.member.login

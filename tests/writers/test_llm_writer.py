@@ -14,8 +14,7 @@ from infrasync.digests.document import build_items, period_of, repository_of
 from infrasync.digests.metrics import compute_metrics
 from infrasync.writers.llm import MAX_DESCRIPTION_CHARS, build_facts, check
 from tests.digests.test_metrics import PULLS, SOURCE, week
-from tests.fakes.http_server import serve_in_thread
-from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall
+from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall, served_fake_openai
 
 GROUNDED = """The team merged 3 pull requests and opened 6; 1 is waiting too long for review.
 
@@ -34,9 +33,7 @@ GROUNDED = """The team merged 3 pull requests and opened 6; 1 is waiting too lon
 
 @pytest.fixture
 def model() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    with serve_in_thread(fake.app()) as base_url:
-        fake.base_url = base_url  # type: ignore[attr-defined]
+    with served_fake_openai() as fake:
         yield fake
 
 
@@ -45,7 +42,7 @@ def llm_settings(model: FakeOpenAI) -> Settings:
     return load_settings(
         secret_key="s" * 40,
         encryption_keys=Fernet.generate_key().decode(),
-        llm_base_url=f"{model.base_url}/v1",  # type: ignore[attr-defined]
+        llm_base_url=f"{model.base_url}/v1",
         llm_api_key="sk-test-secret",
         llm_model="test-model",
     )
