@@ -85,9 +85,17 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
+# Nothing listens on the discard port: a test that forgot its fake GitHub is refused at
+# once, and no test ever reaches the real one.
+UNREACHABLE_GITHUB = "http://127.0.0.1:9"
+
+
 @pytest.fixture
 def settings(database_url: str, settings_overrides: dict[str, object]) -> Settings:
-    return load_settings(database_url=database_url, **settings_overrides)
+    return load_settings(
+        database_url=database_url,
+        **{"github_api_url": UNREACHABLE_GITHUB, **settings_overrides},
+    )
 
 
 @pytest.fixture

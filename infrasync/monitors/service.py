@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePath
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import service as audit
@@ -13,23 +14,32 @@ from infrasync.audit.service import Target
 from infrasync.config import Settings
 from infrasync.deps import OrgContext
 from infrasync.errors import BadRequest, NotFound
-from infrasync.github.credentials import github_credential_for
+from infrasync.github.activity import RepoRef
+from infrasync.github.client import GitHubClient, RetryPolicy
+from infrasync.github.credentials import github_credential_for, reveal_token
+from infrasync.github.errors import GitHubError, GitHubRepositoryNotFound, GitHubTokenRejected
+from infrasync.github.repositories import check_repository
 from infrasync.kit.client_info import ClientInfo
+from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
-from infrasync.models import Monitor
+from infrasync.models import GitHubCredential, Monitor
 from infrasync.monitors import repository
 from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate
 from infrasync.orgs import repository as org_repository
 from infrasync.sources.service import GitHubSpec, ensure_monitor_source_allowed, parse_source
+
+log = structlog.get_logger(__name__)
+# A person is waiting for the answer: one try, a short wait; the first run retries.
+_CHECK_POLICY = RetryPolicy(timeout_seconds=10.0, max_attempts=1)
 
 
 def _target(monitor: Monitor) -> Target:
     return Target(type="monitor", id=str(monitor.id), label=monitor.name)
 
 
-async def _credential_id(
+async def _credential(
     session: AsyncSession, context: OrgContext, user_id: uuid.UUID | None, *, explicit: bool
-) -> uuid.UUID | None:
+) -> GitHubCredential | None:
     """The credential of `user_id` (or of the caller), who must be in this org."""
     owner = user_id or (context.user.id if context.user else None)
     if owner is None:
@@ -41,7 +51,42 @@ async def _credential_id(
         raise BadRequest(
             "That member has not connected a GitHub token yet; choose someone who has."
         )
-    return credential.id if credential else None
+    return credential
+
+
+async def _canonical_repository(
+    settings: Settings, credential: GitHubCredential, repo: RepoRef
+) -> str:
+    """The repository's name as GitHub spells it now (after a rename, the new one).
+
+    A misspelt name, or a private repository the token cannot read, is refused now rather
+    than at the first run. When GitHub cannot be reached the name is taken as given: the
+    first run will say what is wrong.
+    """
+    try:
+        token = reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
+    except DecryptionFailed:
+        return repo.full_name  # the run reports it, with the operator's fix
+    async with GitHubClient.from_settings(settings, token, policy=_CHECK_POLICY) as client:
+        try:
+            return (await check_repository(client, repo)).full_name
+        except GitHubRepositoryNotFound:
+            raise BadRequest(
+                f"GitHub has no repository {repo.full_name} that {_owner(credential)}'s token "
+                "can read: check the name, or, for a private repository, grant private access."
+            ) from None
+        except GitHubTokenRejected:
+            raise BadRequest(
+                f"GitHub refused {_owner(credential)}'s token; connect GitHub again, or "
+                "choose another member's token."
+            ) from None
+        except GitHubError as error:
+            log.info("repository not checked", repository=repo.full_name, reason=str(error))
+            return repo.full_name
+
+
+def _owner(credential: GitHubCredential) -> str:
+    return credential.github_login or "the chosen member"
 
 
 def _default_name(source: str, kind: str) -> str:
@@ -67,17 +112,19 @@ async def create(
     client: ClientInfo,
 ) -> Monitor:
     source, kind = _parsed_source(settings, body.source)
-    credential_id = None
+    credential = None
     if kind == "github":
-        credential_id = await _credential_id(
+        credential = await _credential(
             session, context, body.credential_user_id, explicit=body.credential_user_id is not None
         )
+        if credential is not None:
+            source = await _canonical_repository(settings, credential, RepoRef.parse(source))
     monitor = Monitor(
         org_id=context.org.id,
         name=body.name or _default_name(source, kind),
         source=source,
         source_kind=kind,
-        credential_id=credential_id,
+        credential_id=credential.id if credential else None,
         sections=list(dict.fromkeys(body.sections)),
         extra_bots=list(dict.fromkeys(body.extra_bots)),
         include_bots=body.include_bots,
@@ -119,9 +166,10 @@ async def update(
     if "credential_user_id" in changes:
         if monitor.source_kind != "github":
             raise BadRequest("A local git monitor reads no GitHub token.")
-        monitor.credential_id = await _credential_id(
+        credential = await _credential(
             session, context, changes.pop("credential_user_id"), explicit=True
         )
+        monitor.credential_id = credential.id if credential else None
     for field, value in changes.items():
         if value is None:
             raise BadRequest(f"{field} cannot be null; leave it out to keep it.")

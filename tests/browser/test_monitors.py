@@ -120,7 +120,7 @@ def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
     expect(form.get_by_label("Name (optional)")).to_have_value("Code")
     expect(section_box(form, "Releases")).not_to_be_checked()
 
-    # A GitHub repository needs no network to be added; with no token it reads public data.
+    # A GitHub repository can be added before anyone connects GitHub; its runs say what is missing.
     form.get_by_label("Repository", exact=True).fill("octo-org/widgets")
     expect(form.get_by_label("GitHub token")).to_have_value("")
     expect(form.get_by_label("GitHub token").locator("option")).to_have_text(

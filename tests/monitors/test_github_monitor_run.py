@@ -150,3 +150,30 @@ async def test_a_monitor_that_counts_bots_learns_which_bots_are_new(
     assert "dependabot" not in new_contributors[False]
     # Its first pull requests here are this week's: only asking GitHub tells that.
     assert "dependabot" in new_contributors[True]
+
+
+async def test_a_misspelt_repository_is_refused_when_the_monitor_is_made(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    await _connect_member(session, personas)
+    member = await sign_in(personas.member)
+    refused = await member.post("/api/orgs/acme/monitors", json={"source": "acme/ap"})
+    assert refused.status_code == 400
+    assert (
+        "GitHub has no repository acme/ap that member-of-acme's token can read"
+        in (refused.json()["detail"])
+    )
+    assert (await member.get("/api/orgs/acme/monitors")).json() == []
+
+
+async def test_a_monitor_keeps_the_name_github_knows_the_repository_by(
+    sign_in: SignIn, personas: Personas, session: AsyncSession, github_api: FakeGitHubAPI
+) -> None:
+    repo = github_api.world.find("acme/app")
+    assert repo is not None
+    github_api.world.rename(repo, "acme/legacy-app")  # GitHub answers the old name with a 301
+    await _connect_member(session, personas)
+    member = await sign_in(personas.member)
+    made = await member.post("/api/orgs/acme/monitors", json={"source": "ACME/Legacy-App"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["source"], made.json()["name"]) == ("acme/app", "acme/app")
