@@ -1,12 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
-import { KeyRound, TriangleAlert } from "lucide-react";
+import { KeyRound } from "lucide-react";
 import { type FormEvent, useId, useState } from "react";
 
 import type { ApiKeyCreated, Org, Role } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
-import { CopyField } from "@/components/CopyField";
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { Alert } from "@/components/ui/alert";
+import { ShownOnce } from "@/components/ShownOnce";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
@@ -126,21 +125,10 @@ function ApiKeys({ org }: { org: Org }) {
 
 function CreatedKey({ apiKey, onDone }: { apiKey: ApiKeyCreated; onDone: () => void }) {
   return (
-    <Alert variant="warning" role="region" aria-label="New API key" className="flex-col gap-3">
-      <div className="flex items-start gap-2">
-        <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
-        <p>
-          <strong>Copy the key for “{apiKey.name}” now: it will not be shown again.</strong> Infrasync keeps only its
-          hash; you will see just its start, <code className="text-xs">{apiKey.hint}…</code>, from now on.
-        </p>
-      </div>
-      <div className="w-full">
-        <CopyField label="API key" value={apiKey.key} />
-      </div>
-      <Button type="button" variant="outline" size="sm" onClick={onDone}>
-        Done
-      </Button>
-    </Alert>
+    <ShownOnce regionLabel="New API key" copyLabel="API key" value={apiKey.key} onDone={onDone}>
+      <strong>Copy the key for “{apiKey.name}” now: it will not be shown again.</strong> Infrasync keeps only its hash;
+      you will see just its start, <code className="text-xs">{apiKey.hint}…</code>, from now on.
+    </ShownOnce>
   );
 }
 

@@ -1,12 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link2, TriangleAlert } from "lucide-react";
+import { Link2 } from "lucide-react";
 import { type FormEvent, useId, useState } from "react";
 
 import type { Invite, InviteCreated, Org, Role } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
-import { CopyField } from "@/components/CopyField";
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { Alert } from "@/components/ui/alert";
+import { ShownOnce } from "@/components/ShownOnce";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -131,22 +130,11 @@ function Invites({ org }: { org: Org }) {
 
 function CreatedInvite({ invite, onDone }: { invite: InviteCreated; onDone: () => void }) {
   return (
-    <Alert variant="warning" role="region" aria-label="New invite link" className="flex-col gap-3">
-      <div className="flex items-start gap-2">
-        <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
-        <p>
-          <strong>Copy this invite link now: it is shown only once.</strong> Send it to{" "}
-          {invite.email ?? "the person you are inviting"}; it makes them {invite.role === "admin" ? "an" : "a"}{" "}
-          {invite.role} and expires {formatDateTime(invite.expires_at)}.
-        </p>
-      </div>
-      <div className="w-full">
-        <CopyField label="Invite link" value={invite.url} />
-      </div>
-      <Button type="button" variant="outline" size="sm" onClick={onDone}>
-        Done
-      </Button>
-    </Alert>
+    <ShownOnce regionLabel="New invite link" copyLabel="Invite link" value={invite.url} onDone={onDone}>
+      <strong>Copy this invite link now: it is shown only once.</strong> Send it to{" "}
+      {invite.email ?? "the person you are inviting"}; it makes them {invite.role === "admin" ? "an" : "a"}{" "}
+      {invite.role} and expires {formatDateTime(invite.expires_at)}.
+    </ShownOnce>
   );
 }
 
