@@ -6,27 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from infrasync.digests.compose import WriterChoice
 from infrasync.github.schemas import CredentialOut
+from infrasync.writers.builtin import ALL_SECTIONS, Section
 
-Section = Literal[
-    "shipped",
-    "in_review",
-    "needs_attention",
-    "issues",
-    "releases",
-    "new_contributors",
-    "numbers",
-]
-ALL_SECTIONS: tuple[Section, ...] = (
-    "shipped",
-    "in_review",
-    "needs_attention",
-    "issues",
-    "releases",
-    "new_contributors",
-    "numbers",
-)
-WriterChoice = Literal["auto", "builtin", "llm"]
 BotName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Literal, get_args
 
 from infrasync.digests.document import (
     CommitItem,
@@ -203,9 +204,17 @@ def display_name(repository: Repository) -> str:
     return repository.name
 
 
-ALL_SECTIONS = frozenset(
-    {"shipped", "in_review", "needs_attention", "issues", "releases", "new_contributors", "numbers"}
-)
+# The sections a digest can have, in the order it shows them; a monitor chooses some.
+Section = Literal[
+    "shipped",
+    "in_review",
+    "needs_attention",
+    "issues",
+    "releases",
+    "new_contributors",
+    "numbers",
+]
+ALL_SECTIONS: tuple[Section, ...] = get_args(Section)
 
 
 def write(
