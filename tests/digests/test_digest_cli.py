@@ -98,6 +98,8 @@ def test_a_local_digest_as_json(small_repo: Path, tmp_path: Path) -> None:
         "items",
     }
     assert document["writer"] == "builtin"
+    # The commit the digest was made from: the branch's head, whatever the window.
+    assert document["repository"]["revision"] == git(small_repo, "rev-parse", "HEAD").strip()
     metrics = document["metrics"]
     assert metrics["schema"] == 1
     assert (metrics["commits"], metrics["authors"], metrics["releases"]) == (3, 2, 1)
