@@ -75,9 +75,13 @@ async def get_monitor(monitor_id: uuid.UUID, context: ViewerOrg, session: DbSess
 
 @router.patch("/{monitor_id}", response_model=MonitorOut, responses=WRITE)
 async def update_monitor(
-    monitor_id: uuid.UUID, body: MonitorUpdate, context: MemberOrg, session: DbSession
+    monitor_id: uuid.UUID,
+    body: MonitorUpdate,
+    context: MemberOrg,
+    session: DbSession,
+    client: Client,
 ) -> MonitorOut:
-    monitor = await service.update(session, context, monitor_id, body)
+    monitor = await service.update(session, context, monitor_id, body, client)
     return await monitor_out(session, monitor)
 
 

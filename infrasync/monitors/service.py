@@ -160,9 +160,11 @@ async def update(
     context: OrgContext,
     monitor_id: uuid.UUID,
     body: MonitorUpdate,
+    client: ClientInfo,
 ) -> Monitor:
     monitor = await get(session, context, monitor_id)
     changes = body.model_dump(exclude_unset=True)
+    changed = sorted(changes)
     if "credential_user_id" in changes:
         if monitor.source_kind != "github":
             raise BadRequest("A local git monitor reads no GitHub token.")
@@ -177,6 +179,16 @@ async def update(
             value = list(dict.fromkeys(value))
         setattr(monitor, field, value)
     await session.flush()
+    # The names of the settings changed; their new values are on the monitor itself.
+    await audit.record(
+        session,
+        "monitor.update",
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=_target(monitor),
+        details={"changed": changed},
+    )
     return monitor
 
 

@@ -210,7 +210,15 @@ async def test_update_and_delete(sign_in: SignIn, personas: Personas, repo: Path
     updated = await member.patch(path, json={"paused": True, "sections": ["shipped"]})
     assert updated.status_code == 200
     assert (updated.json()["paused"], updated.json()["sections"]) == (True, ["shipped"])
-    assert (await member.patch(path, json={"paused": None})).status_code == 400
+    # A refused change changes nothing, not even the part that was valid.
+    refused = await member.patch(path, json={"sections": ["numbers"], "paused": None})
+    assert refused.status_code == 400
+    assert (await member.get(path)).json()["sections"] == ["shipped"]
+    admin = await sign_in(personas.admin)
+    events = (await admin.get("/api/orgs/acme/audit")).json()["items"]
+    updates = [e for e in events if e["action"] == "monitor.update"]
+    assert [u["details"] for u in updates] == [{"changed": ["paused", "sections"]}]
+    assert updates[0]["actor"]["label"] == personas.member.login
     assert (await member.delete(path)).status_code == 204
     assert (await member.get(path)).status_code == 404
 
