@@ -7,14 +7,18 @@ fails leaves no row and an action that succeeds always leaves one.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import repository
 from infrasync.kit.client_info import ClientInfo
 from infrasync.models import ApiKey, AuditEvent, User
+
+if TYPE_CHECKING:  # deps imports this module for Actor
+    from infrasync.deps import OrgContext
 
 ActorType = Literal["user", "api_key", "system"]
 
@@ -89,4 +93,24 @@ async def page_for_user(
 ) -> tuple[list[AuditEvent], str | None]:
     return await repository.page(
         session, org_id=None, user_id=user_id, limit=limit, cursor=cursor, action=None
+    )
+
+
+async def record_in_org(
+    session: AsyncSession,
+    context: OrgContext,
+    action: str,
+    client: ClientInfo,
+    target: Target,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Records an action taken in the org of `context` by its caller."""
+    await record(
+        session,
+        action,
+        actor=context.actor,
+        client=client,
+        org_id=context.org.id,
+        target=target,
+        details=dict(details) if details else None,
     )

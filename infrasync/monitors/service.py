@@ -136,14 +136,8 @@ async def create(
         created_by_id=context.user.id if context.user else None,
     )
     await repository.add(session, monitor)
-    await audit.record(
-        session,
-        "monitor.create",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_target(monitor),
-        details={"source": source},
+    await audit.record_in_org(
+        session, context, "monitor.create", client, _target(monitor), {"source": source}
     )
     return monitor
 
@@ -180,14 +174,8 @@ async def update(
         setattr(monitor, field, value)
     await session.flush()
     # The names of the settings changed; their new values are on the monitor itself.
-    await audit.record(
-        session,
-        "monitor.update",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_target(monitor),
-        details={"changed": changed},
+    await audit.record_in_org(
+        session, context, "monitor.update", client, _target(monitor), {"changed": changed}
     )
     return monitor
 
@@ -197,11 +185,4 @@ async def delete(
 ) -> None:
     monitor = await get(session, context, monitor_id)
     monitor.deleted_at = utcnow()
-    await audit.record(
-        session,
-        "monitor.delete",
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=_target(monitor),
-    )
+    await audit.record_in_org(session, context, "monitor.delete", client, _target(monitor))

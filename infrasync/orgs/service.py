@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,26 +33,6 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
     return slug or "org"
-
-
-async def _audit(
-    session: AsyncSession,
-    context: OrgContext,
-    action: str,
-    client: ClientInfo,
-    target: Target,
-    details: Mapping[str, object] | None = None,
-) -> None:
-    """Records an action taken in the org of `context` by its caller."""
-    await audit.record(
-        session,
-        action,
-        actor=context.actor,
-        client=client,
-        org_id=context.org.id,
-        target=target,
-        details=dict(details) if details else None,
-    )
 
 
 def _org_target(org: Org) -> Target:
@@ -127,13 +106,15 @@ async def update_org(
         org.name = name
     if changes:
         await session.flush()
-        await _audit(session, context, "org.rename", client, _org_target(org), details=changes)
+        await audit.record_in_org(
+            session, context, "org.rename", client, _org_target(org), details=changes
+        )
     return org
 
 
 async def delete_org(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
     context.org.deleted_at = utcnow()
-    await _audit(session, context, "org.delete", client, _org_target(context.org))
+    await audit.record_in_org(session, context, "org.delete", client, _org_target(context.org))
 
 
 async def restore_org(
@@ -145,7 +126,7 @@ async def restore_org(
     if utcnow() - org.deleted_at > timedelta(days=retention_days):
         raise NotFound(f"No org {org.slug!r} that you belong to.")  # due for purging
     org.deleted_at = None
-    await _audit(session, context, "org.restore", client, _org_target(org))
+    await audit.record_in_org(session, context, "org.restore", client, _org_target(org))
     return org
 
 
@@ -196,7 +177,7 @@ async def change_role(
     previous = membership.role
     membership.role = role
     await session.flush()
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "member.role_change",
@@ -214,7 +195,7 @@ async def remove_member(
     _check_may_manage(context, membership.role, None)
     await _check_not_last_owner(session, context.org, membership)
     await repository.delete_membership(session, membership)
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "member.remove",
@@ -230,7 +211,7 @@ async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) 
     membership, user = await _member_or_404(session, context.org, context.user.id)
     await _check_not_last_owner(session, context.org, membership)
     await repository.delete_membership(session, membership)
-    await _audit(session, context, "member.leave", client, _member_target(user))
+    await audit.record_in_org(session, context, "member.leave", client, _member_target(user))
 
 
 # Invites ---------------------------------------------------------------------------------
@@ -272,7 +253,7 @@ async def create_invite(
         expires_at=utcnow() + timedelta(days=expires_in_days),
     )
     await repository.add(session, invite)
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "invite.create",
@@ -293,7 +274,7 @@ async def revoke_invite(
     if status != "pending":
         raise Conflict(f"This invite is {status}; only a pending invite can be revoked.")
     invite.revoked_at = utcnow()
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "invite.revoke",
@@ -364,7 +345,7 @@ async def create_api_key(
         created_by_id=context.user.id if context.user else None,
     )
     await repository.add(session, key)
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "api_key.create",
@@ -382,7 +363,7 @@ async def revoke_api_key(
     if key is None:
         raise NotFound("No such API key in this org.")
     key.revoked_at = utcnow()
-    await _audit(
+    await audit.record_in_org(
         session,
         context,
         "api_key.revoke",
