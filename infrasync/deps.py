@@ -10,15 +10,14 @@ not in the org gets 404 (nothing leaks its existence); one with too small a role
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.audit.service import Actor
 from infrasync.auth import repository as auth_repository
 from infrasync.auth import service as auth_service
+from infrasync.auth.context import OrgContext, Principal, weaker
 from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from infrasync.config import Settings
 from infrasync.db import session_scope
@@ -27,8 +26,26 @@ from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.rate_limit import Limit, hit
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import equal, hash_token
-from infrasync.models import ApiKey, AuthSession, Org, Role, User
+from infrasync.models import Role, User
 from infrasync.orgs import repository as org_repository
+
+__all__ = [
+    "AdminOrg",
+    "AppSettings",
+    "Caller",
+    "Client",
+    "CurrentUser",
+    "DbSession",
+    "DeletedOrgOwner",
+    "MemberOrg",
+    "OrgContext",
+    "OwnerOrg",
+    "Principal",
+    "RateLimit",
+    "RoleRequirement",
+    "ViewerOrg",
+    "check_csrf",
+]
 
 API_KEY_PREFIX = "isk_"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -54,23 +71,6 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 Client = Annotated[ClientInfo, Depends(ClientInfo.of)]
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The caller: a signed-in user (by cookie), an org's API key, or nobody."""
-
-    user: User | None = None
-    auth_session: AuthSession | None = None
-    api_key: ApiKey | None = None
-    api_key_org: Org | None = None
-
-    @property
-    def actor(self) -> Actor:
-        if self.api_key is not None:
-            return Actor.of_api_key(self.api_key)
-        assert self.user is not None
-        return Actor.of_user(self.user)
-
-
 async def _api_key_principal(session: AsyncSession, token: str) -> Principal:
     found = (
         await auth_repository.live_api_key(session, hash_token(token))
@@ -78,15 +78,17 @@ async def _api_key_principal(session: AsyncSession, token: str) -> Principal:
         else None
     )
     if found is None:
+        # Revoked, of a deleted org, or its creator has left: one answer for all, so a
+        # key's holder learns nothing about the org.
         raise Unauthorized(
             "The API key is not valid or has been revoked.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key, org = found
+    key, creator_role = found
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > API_KEY_TOUCH_SECONDS:
         key.last_used_at = now
-    return Principal(api_key=key, api_key_org=org)
+    return Principal(api_key=key, api_key_role=weaker(key.role, creator_role))
 
 
 def check_csrf(request: Request, secret_key: str, token: str) -> None:
@@ -119,8 +121,8 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
     if token is None or resolved is None:
         raise Unauthorized("Your session has ended; please sign in again.")
     check_csrf(request, secret_key, token)
-    auth_session, user = resolved
-    return Principal(user=user, auth_session=auth_session)
+    _auth_session, user = resolved
+    return Principal(user=user)
 
 
 Caller = Annotated[Principal, Depends(get_principal)]
@@ -137,23 +139,12 @@ async def current_user(principal: Caller) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-@dataclass(frozen=True)
-class OrgContext:
-    org: Org
-    role: Role
-    principal: Principal
-
-    @property
-    def actor(self) -> Actor:
-        return self.principal.actor
-
-    @property
-    def user(self) -> User | None:
-        return self.principal.user
-
-
 class RoleRequirement:
-    """Resolves `{org}` for the caller and demands `role` or stronger."""
+    """Resolves `{org}` for the caller and demands `role` or stronger.
+
+    `include_deleted` also finds a soft-deleted org (to restore it); such a route takes
+    a signed-in person only, since a deleted org's keys are dead.
+    """
 
     def __init__(self, role: Role, *, include_deleted: bool = False) -> None:
         self.role = role
@@ -162,6 +153,8 @@ class RoleRequirement:
     async def __call__(self, org: str, principal: Caller, session: DbSession) -> OrgContext:
         if principal.user is None and principal.api_key is None:
             raise Unauthorized("Sign in, or send an API key as `Authorization: Bearer isk_…`.")
+        if self.include_deleted and principal.user is None:
+            raise Unauthorized("Sign in as an owner to do this; API keys cannot.")
         context = await self._resolve(org, principal, session)
         if not context.role.at_least(self.role):
             raise Forbidden(
@@ -178,13 +171,15 @@ class RoleRequirement:
         if found is None:
             raise not_found
         if principal.api_key is not None:
-            if principal.api_key.org_id != found.id:
+            if principal.api_key.org_id != found.id or principal.api_key_role is None:
                 raise not_found
-            return OrgContext(org=found, role=principal.api_key.role, principal=principal)
+            return OrgContext(org=found, role=principal.api_key_role, principal=principal)
         assert principal.user is not None
         membership = await org_repository.membership(session, found.id, principal.user.id)
         if membership is None:
             raise not_found
+        if found.deleted_at is not None and membership.role != Role.OWNER:
+            raise not_found  # while deleted, an org exists for its owners only
         return OrgContext(org=found, role=membership.role, principal=principal)
 
 

@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -112,6 +113,33 @@ async def _handle_validation_error(_request: Request, error: Exception) -> JSONR
     )
 
 
+# SQLSTATEs of writes that lost a race: a unique violation, a serialization failure, a
+# deadlock. Postgres names them so; SQLite says "database is locked" when two writers
+# collide beyond its busy timeout.
+_COLLISION_SQLSTATES = frozenset({"23505", "40001", "40P01"})
+COLLISION_MESSAGE = (
+    "Another change to the same thing happened at the same moment; reload and try again."
+)
+
+
+def is_write_collision(error: BaseException) -> bool:
+    """Whether a database error means two concurrent writes collided (a 409, not a bug)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in _COLLISION_SQLSTATES:
+        return True
+    if isinstance(error, IntegrityError) and "UNIQUE constraint failed" in str(error.orig):
+        return True
+    return "database is locked" in str(error.orig)
+
+
+async def _handle_database_error(_request: Request, error: Exception) -> JSONResponse:
+    if is_write_collision(error):
+        return error_response(409, COLLISION_MESSAGE)
+    raise error  # a bug: the request middleware logs it and answers 500
+
+
 def internal_error_response() -> JSONResponse:
     """The answer to a bug: says nothing about it beyond the request id in the header."""
     return error_response(
@@ -123,6 +151,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InfrasyncError, _handle_infrasync_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(DBAPIError, _handle_database_error)
     # Unexpected exceptions are caught by observability.requests.RequestContextMiddleware,
     # which can still attach the request id to the 500 it sends.
 

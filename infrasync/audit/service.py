@@ -9,40 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import repository
+from infrasync.auth.context import Actor, OrgContext
 from infrasync.kit.client_info import ClientInfo
-from infrasync.models import ApiKey, AuditEvent, User
-
-if TYPE_CHECKING:  # deps imports this module for Actor
-    from infrasync.deps import OrgContext
-
-ActorType = Literal["user", "api_key", "system"]
-
-
-@dataclass(frozen=True)
-class Actor:
-    type: ActorType
-    user_id: uuid.UUID | None
-    api_key_id: uuid.UUID | None
-    label: str
-
-    @classmethod
-    def of_user(cls, user: User) -> Actor:
-        return cls(type="user", user_id=user.id, api_key_id=None, label=user.login)
-
-    @classmethod
-    def of_api_key(cls, key: ApiKey) -> Actor:
-        return cls(
-            type="api_key", user_id=None, api_key_id=key.id, label=f"{key.name} ({key.hint}…)"
-        )
-
-    @classmethod
-    def system(cls, label: str = "infrasync") -> Actor:
-        return cls(type="system", user_id=None, api_key_id=None, label=label)
+from infrasync.models import AuditEvent
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,16 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.models import ApiKey, AuthSession, LoginLink, OAuthState, Org, User
+from infrasync.models import (
+    ApiKey,
+    AuthSession,
+    LoginLink,
+    Membership,
+    OAuthState,
+    Org,
+    Role,
+    User,
+)
 
 
 async def add(session: AsyncSession, row: object) -> None:
@@ -104,15 +113,28 @@ async def login_link(session: AsyncSession, token_hash: str) -> LoginLink | None
     return await session.scalar(select(LoginLink).where(LoginLink.token_hash == token_hash))
 
 
-async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, Org] | None:
+async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, Role] | None:
+    """The key with this hash and its creator's current role in the key's org, or None.
+
+    A key lives only while it is not revoked, its org is not deleted, and its creator is
+    still a member of that org (SPEC §5): checked here, on every request, so a removal
+    that races with a request cannot leave a key working.
+    """
     row = (
         await session.execute(
-            select(ApiKey, Org)
+            select(ApiKey, Membership.role)
             .join(Org, Org.id == ApiKey.org_id)
+            .join(
+                Membership,
+                (Membership.org_id == ApiKey.org_id) & (Membership.user_id == ApiKey.created_by_id),
+            )
+            .join(User, User.id == Membership.user_id)
             .where(
                 ApiKey.token_hash == token_hash,
                 ApiKey.revoked_at.is_(None),
                 ApiKey.deleted_at.is_(None),
+                Org.deleted_at.is_(None),
+                User.deleted_at.is_(None),
             )
         )
     ).first()

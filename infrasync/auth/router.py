@@ -10,11 +10,9 @@ from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.audit import service as audit
-from infrasync.audit.service import Actor
 from infrasync.auth import service
 from infrasync.auth.cookies import OAUTH_STATE_COOKIE, SESSION_COOKIE, CookiePolicy
 from infrasync.auth.github_identity import (
@@ -26,13 +24,16 @@ from infrasync.auth.github_identity import (
     authorize_url,
     identify_and_keep_token,
 )
-from infrasync.auth.schemas import Me
+from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
 from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, check_csrf
-from infrasync.errors import OpenApiResponses, documented
-from infrasync.github import repository as github_repository
-from infrasync.github.credentials import private_access_scopes, store_github_token
+from infrasync.errors import BadRequest, OpenApiResponses, documented
+from infrasync.github.credentials import (
+    connect_github_token,
+    github_credential_of,
+    private_access_scopes,
+)
 from infrasync.github.schemas import credential_out
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
@@ -170,22 +171,16 @@ async def _finish_connect(
 ) -> RedirectResponse:
     """Keeps the granted token (encrypted) as the signed-in user's GitHub credential."""
     user = await _signed_in_user(request, session, settings)
-    stored = await store_github_token(
+    await connect_github_token(
         session,
         SecretBox.from_keys(settings.fernet_keys),
+        user,
         token=granted.token,
         scopes=granted.scopes,
-        user_id=user.id,
         github_login=identity.login,
         github_user_id=identity.github_id,
+        client=client,
     )
-    actor = Actor.of_user(user)
-    details = {"github_login": identity.login, "scopes": stored.credential.scopes}
-    await audit.record(session, "github.connect", actor=actor, client=client, details=details)
-    if stored.private_access_granted:
-        await audit.record(
-            session, "github.private_access_grant", actor=actor, client=client, details=details
-        )
     response = _redirect(settings.effective_frontend_url + (return_to or "/"))
     CookiePolicy.from_settings(settings).clear_oauth_state(response)
     return response
@@ -195,26 +190,47 @@ async def _finish_connect(
     "/auth/github/connect",
     status_code=302,
     response_class=RedirectResponse,
-    responses={**REDIRECT, **documented(401)},
+    responses=REDIRECT,
+)
+async def github_connect_page(
+    settings: AppSettings, private: bool = False, return_to: str | None = None
+) -> RedirectResponse:
+    """The consent page: the web app's, which asks before anything starts. Connecting is
+    a POST, so that no other site can start it (a GET could be a cross-site link)."""
+    query = {"private": "true"} if private else {}
+    destination = service.safe_return_path(return_to)
+    if destination:
+        query["return_to"] = destination
+    suffix = f"?{urlencode(query)}" if query else ""
+    return _redirect(f"{settings.effective_frontend_url}/connect/github{suffix}")
+
+
+@router.post(
+    "/auth/github/connect",
+    response_model=ConnectStarted,
+    responses=documented(400, 401, 403, 422, 429),
     dependencies=SignInRateLimit,
 )
 async def github_connect(
-    user: CurrentUser,
-    session: DbSession,
-    settings: AppSettings,
-    private: bool = False,
-    return_to: str | None = None,
-) -> RedirectResponse:
+    body: ConnectGitHub, user: CurrentUser, session: DbSession, settings: AppSettings
+) -> JSONResponse:
     """Connect your GitHub account so monitors can read repositories with your token.
-    `private=true` also asks for the `repo` scope (private repositories), an explicit
-    consent recorded in the audit log."""
+    `private: true` also asks for the `repo` scope (private repositories), an explicit
+    consent recorded in the audit log. Needs the X-CSRF-Token header, like every write
+    from a browser; answers with GitHub's consent page for the browser to go to."""
     del user  # the callback checks the same browser's session again
     if not settings.github_sign_in_enabled:
-        return _refused(settings, "github_not_configured")
-    purpose = service.CONNECT_PRIVATE if private else service.CONNECT
-    scopes = private_access_scopes(SIGN_IN_SCOPES) if private else SIGN_IN_SCOPES
-    state = await service.create_oauth_state(session, return_to, purpose)
-    response = _redirect(authorize_url(settings, state, _callback_url(settings), scopes))
+        raise BadRequest(
+            "GitHub is not configured on this server: the operator sets "
+            "INFRASYNC_GITHUB_CLIENT_ID and INFRASYNC_GITHUB_CLIENT_SECRET."
+        )
+    purpose = service.CONNECT_PRIVATE if body.private else service.CONNECT
+    scopes = private_access_scopes(SIGN_IN_SCOPES) if body.private else SIGN_IN_SCOPES
+    state = await service.create_oauth_state(session, body.return_to, purpose)
+    started = ConnectStarted(
+        authorize_url=authorize_url(settings, state, _callback_url(settings), scopes)
+    )
+    response = JSONResponse(started.model_dump())
     ttl = int(service.OAUTH_STATE_TTL.total_seconds())
     CookiePolicy.from_settings(settings).set_oauth_state(response, state, ttl)
     return response
@@ -271,7 +287,7 @@ async def logout(
 @router.get("/api/me", response_model=Me, responses=documented(401))
 async def me(user: CurrentUser, session: DbSession) -> Me:
     """Who is signed in, and whether they have connected GitHub for monitors."""
-    credential = await github_repository.credential_of(session, user_id=user.id, org_id=None)
+    credential = await github_credential_of(session, user_id=user.id)
     return Me(
         github=credential_out(credential, user) if credential else None,
         id=user.id,

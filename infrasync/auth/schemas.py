@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from infrasync.github.schemas import CredentialOut
 
@@ -19,3 +19,21 @@ class Me(BaseModel):
     github: CredentialOut | None = Field(
         description="Your GitHub connection for monitors; None until you connect GitHub."
     )
+
+
+class ConnectGitHub(BaseModel):
+    """Start connecting GitHub so monitors can read repositories with your token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    private: StrictBool = Field(
+        default=False,
+        description="Also ask GitHub for the `repo` scope (private repositories); audited.",
+    )
+    return_to: str | None = Field(
+        default=None, max_length=500, description="A path of the web app to come back to."
+    )
+
+
+class ConnectStarted(BaseModel):
+    authorize_url: str = Field(description="GitHub's consent page: send the browser there.")

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.audit import service as audit
+from infrasync.auth.context import Actor
 from infrasync.github import repository
+from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import hash_token
-from infrasync.models.github_credential import GitHubCredential
+from infrasync.models import GitHubCredential, User
 
 # The one OAuth scope that reaches private repositories (GitHub offers no read-only one).
 PRIVATE_ACCESS_SCOPE = "repo"
@@ -103,6 +106,38 @@ async def store_github_token(
     )
 
 
+async def connect_github_token(
+    session: AsyncSession,
+    box: SecretBox,
+    user: User,
+    *,
+    token: str | SecretStr,
+    scopes: str | Iterable[str],
+    github_login: str,
+    github_user_id: int,
+    client: ClientInfo,
+) -> StoredToken:
+    """A user connected GitHub: keeps the token as theirs, audited (and, when this call
+    turned private access on, that consent is audited on its own)."""
+    stored = await store_github_token(
+        session,
+        box,
+        token=token,
+        scopes=scopes,
+        user_id=user.id,
+        github_login=github_login,
+        github_user_id=github_user_id,
+    )
+    actor = Actor.of_user(user)
+    details = {"github_login": github_login, "scopes": stored.credential.scopes}
+    await audit.record(session, "github.connect", actor=actor, client=client, details=details)
+    if stored.private_access_granted:
+        await audit.record(
+            session, "github.private_access_grant", actor=actor, client=client, details=details
+        )
+    return stored
+
+
 async def github_credential_for(
     session: AsyncSession, *, user_id: uuid.UUID | None = None, org_id: uuid.UUID | None = None
 ) -> GitHubCredential | None:
@@ -112,6 +147,47 @@ async def github_credential_for(
     if credential is None or credential.rejected_at is not None:
         return None
     return credential
+
+
+# Offers (SPEC §5: a member's token serves an org only while offered and a member) ------
+
+
+async def offer_to_org(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Offers the user's token to the org; True if it was not offered before."""
+    if await repository.offer_of(session, org_id, user_id) is not None:
+        return False
+    await repository.add_offer(session, org_id, user_id)
+    return True
+
+
+async def withdraw_from_org(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Withdraws the user's offer to the org; True if there was one."""
+    offer = await repository.offer_of(session, org_id, user_id)
+    if offer is None:
+        return False
+    await repository.delete_offer(session, offer)
+    return True
+
+
+async def offered_credential(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> GitHubCredential | None:
+    """The user's credential if it may serve the org now: offered, and its owner still a
+    member. Rejected credentials are returned too (the caller says they need replacing)."""
+    return await repository.offered_credential(session, org_id, user_id)
+
+
+async def org_tokens(
+    session: AsyncSession, org_id: uuid.UUID, caller_id: uuid.UUID | None
+) -> Sequence[tuple[GitHubCredential, User, bool]]:
+    return await repository.org_token_rows(session, org_id, caller_id)
+
+
+async def github_credential_of(
+    session: AsyncSession, *, user_id: uuid.UUID
+) -> GitHubCredential | None:
+    """The user's credential, usable or not."""
+    return await repository.credential_of(session, user_id=user_id, org_id=None)
 
 
 def reveal_token(credential: GitHubCredential, box: SecretBox) -> SecretStr:

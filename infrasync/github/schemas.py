@@ -27,3 +27,20 @@ def credential_out(credential: GitHubCredential, owner: User | None) -> Credenti
         private_access=credential.private_access,
         usable=credential.rejected_at is None,
     )
+
+
+class OrgTokenOut(CredentialOut):
+    """A GitHub token as an org sees it: offered to it, or the caller's own."""
+
+    offered: bool = Field(description="Offered to this org: its monitors may read with it")
+    mine: bool = Field(description="The caller's own token")
+
+
+def org_token_out(
+    credential: GitHubCredential, owner: User, *, offered: bool, caller_id: uuid.UUID | None
+) -> OrgTokenOut:
+    return OrgTokenOut(
+        **credential_out(credential, owner).model_dump(),
+        offered=offered,
+        mine=owner.id == caller_id,
+    )

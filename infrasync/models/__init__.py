@@ -7,6 +7,7 @@ from infrasync.models.auth_session import AuthSession
 from infrasync.models.digest import DigestRecord
 from infrasync.models.github_credential import GitHubCredential
 from infrasync.models.github_rest_cache import GitHubRestCacheEntry
+from infrasync.models.github_token_offer import GitHubTokenOffer
 from infrasync.models.invite import Invite
 from infrasync.models.login_link import LoginLink
 from infrasync.models.membership import Membership, Role
@@ -24,6 +25,7 @@ __all__ = [
     "DigestRecord",
     "GitHubCredential",
     "GitHubRestCacheEntry",
+    "GitHubTokenOffer",
     "Invite",
     "LoginLink",
     "Membership",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.models import GitHubCredential, Monitor, User
@@ -43,3 +43,31 @@ async def credential_with_owner(
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+async def credentials_with_owners(
+    session: AsyncSession, credential_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[GitHubCredential, User | None]]:
+    if not credential_ids:
+        return {}
+    rows = await session.execute(
+        select(GitHubCredential, User)
+        .outerjoin(User, User.id == GitHubCredential.user_id)
+        .where(GitHubCredential.id.in_(credential_ids))
+    )
+    return {credential.id: (credential, user) for credential, user in rows.all()}
+
+
+async def detach_credential(
+    session: AsyncSession, org_id: uuid.UUID, credential_id: uuid.UUID
+) -> list[Monitor]:
+    """Lets every monitor of the org that reads with the credential go of it; returns
+    those monitors."""
+    rows = await session.scalars(
+        update(Monitor)
+        .where(Monitor.org_id == org_id, Monitor.credential_id == credential_id)
+        .values(credential_id=None)
+        .returning(Monitor)
+        .execution_options(synchronize_session="fetch")
+    )
+    return list(rows)

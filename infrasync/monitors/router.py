@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.deps import AppSettings, Client, DbSession, MemberOrg, ViewerOrg
 from infrasync.errors import documented
-from infrasync.github import repository as github_repository
-from infrasync.github.schemas import CredentialOut, credential_out
+from infrasync.github.schemas import CredentialOut, OrgTokenOut
 from infrasync.models import Monitor
-from infrasync.monitors import repository, service
+from infrasync.monitors import service
 from infrasync.monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate
 
 router = APIRouter(prefix="/api/orgs/{org}/monitors", tags=["monitors"])
@@ -21,11 +20,7 @@ READ = documented(401, 403, 404)
 WRITE = documented(400, 401, 403, 404)
 
 
-async def monitor_out(session: AsyncSession, monitor: Monitor) -> MonitorOut:
-    credential = None
-    if monitor.credential_id is not None:
-        found = await repository.credential_with_owner(session, monitor.credential_id)
-        credential = credential_out(*found) if found else None
+def monitor_out(monitor: Monitor, credential: CredentialOut | None) -> MonitorOut:
     return MonitorOut(
         id=monitor.id,
         name=monitor.name,
@@ -47,11 +42,16 @@ async def monitor_out(session: AsyncSession, monitor: Monitor) -> MonitorOut:
     )
 
 
+async def _one(session: AsyncSession, monitor: Monitor) -> MonitorOut:
+    credentials = await service.credentials_of([monitor], session)
+    return monitor_out(monitor, credentials.get(monitor.id))
+
+
 @router.get("", response_model=list[MonitorOut], responses=READ)
 async def list_monitors(context: ViewerOrg, session: DbSession) -> list[MonitorOut]:
-    return [
-        await monitor_out(session, m) for m in await repository.monitors(session, context.org.id)
-    ]
+    monitors = await service.list_monitors(session, context)
+    credentials = await service.credentials_of(monitors, session)
+    return [monitor_out(m, credentials.get(m.id)) for m in monitors]
 
 
 @router.post("", response_model=MonitorOut, status_code=status.HTTP_201_CREATED, responses=WRITE)
@@ -65,12 +65,12 @@ async def create_monitor(
     """Follow a repository: `owner/repo` on GitHub, or a local path when the operator
     allows local sources."""
     monitor = await service.create(session, context, settings, body, client)
-    return await monitor_out(session, monitor)
+    return await _one(session, monitor)
 
 
 @router.get("/{monitor_id}", response_model=MonitorOut, responses=READ)
 async def get_monitor(monitor_id: uuid.UUID, context: ViewerOrg, session: DbSession) -> MonitorOut:
-    return await monitor_out(session, await service.get(session, context, monitor_id))
+    return await _one(session, await service.get(session, context, monitor_id))
 
 
 @router.patch("/{monitor_id}", response_model=MonitorOut, responses=WRITE)
@@ -82,7 +82,7 @@ async def update_monitor(
     client: Client,
 ) -> MonitorOut:
     monitor = await service.update(session, context, monitor_id, body, client)
-    return await monitor_out(session, monitor)
+    return await _one(session, monitor)
 
 
 @router.delete(
@@ -97,9 +97,27 @@ async def delete_monitor(
     await service.delete(session, context, monitor_id, client)
 
 
-@tokens_router.get("", response_model=list[CredentialOut], responses=READ)
-async def list_github_tokens(context: ViewerOrg, session: DbSession) -> list[CredentialOut]:
-    """The members who have connected GitHub: whose token a monitor can read with (the
-    token itself is never shown)."""
-    rows = await github_repository.member_credentials(session, context.org.id)
-    return [credential_out(credential, owner) for credential, owner in rows]
+@tokens_router.get("", response_model=list[OrgTokenOut], responses=READ)
+async def list_github_tokens(context: ViewerOrg, session: DbSession) -> list[OrgTokenOut]:
+    """The GitHub tokens this org's monitors may read with: those its members have
+    offered, plus your own (offered or not). The tokens themselves are never shown."""
+    return await service.org_tokens(session, context)
+
+
+@tokens_router.put("/mine", response_model=list[OrgTokenOut], responses=WRITE)
+async def offer_my_github_token(
+    context: ViewerOrg, session: DbSession, client: Client
+) -> list[OrgTokenOut]:
+    """Offer your connected GitHub token to this org, so its monitors may read with it
+    (choosing your own token for a monitor does the same). Audited."""
+    await service.offer_token(session, context, client)
+    return await service.org_tokens(session, context)
+
+
+@tokens_router.delete(
+    "/mine", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, responses=WRITE
+)
+async def withdraw_my_github_token(context: ViewerOrg, session: DbSession, client: Client) -> None:
+    """Withdraw your token from this org: every monitor reading with it lets go of it
+    at once, and its next run asks for another. Audited."""
+    await service.withdraw_token(session, context, client)

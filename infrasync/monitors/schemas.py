@@ -24,7 +24,8 @@ class MonitorCreate(_Input):
     name: Name | None = None
     credential_user_id: uuid.UUID | None = Field(
         default=None,
-        description="The member whose GitHub token it reads with; yours when left out.",
+        description="The member whose offered GitHub token it reads with; yours when left "
+        "out. Choosing your own token offers it to this org.",
     )
     sections: list[Section] = Field(default_factory=lambda: list(ALL_SECTIONS))
     extra_bots: list[BotName] = Field(default_factory=list, max_length=50)
@@ -45,8 +46,9 @@ class MonitorUpdate(_Input):
     name: Name | None = None
     credential_user_id: uuid.UUID | None = Field(
         default=None,
-        description="Switch to this member's GitHub token; null switches to yours. GitHub "
-        "answers its API only with a token, so a GitHub monitor always reads with one.",
+        description="Switch to this member's offered GitHub token; null switches to yours "
+        "(which offers it to this org). GitHub answers its API only with a token, so a "
+        "GitHub monitor always reads with one.",
     )
     sections: list[Section] | None = None
     extra_bots: list[BotName] | None = Field(default=None, max_length=50)

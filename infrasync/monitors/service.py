@@ -4,6 +4,7 @@ viewers read, members and up write)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import structlog
@@ -11,21 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import service as audit
 from infrasync.audit.service import Target
+from infrasync.auth.context import Actor, OrgContext
 from infrasync.config import Settings
-from infrasync.deps import OrgContext
 from infrasync.errors import BadRequest, NotFound
+from infrasync.github import credentials
 from infrasync.github.activity import RepoRef
 from infrasync.github.client import GitHubClient, RetryPolicy
-from infrasync.github.credentials import github_credential_for, reveal_token
+from infrasync.github.credentials import reveal_token
 from infrasync.github.errors import GitHubError, GitHubRepositoryNotFound, GitHubTokenRejected
 from infrasync.github.repositories import check_repository
-from infrasync.kit.client_info import ClientInfo
+from infrasync.github.schemas import CredentialOut, OrgTokenOut, credential_out, org_token_out
+from infrasync.kit.client_info import NO_CLIENT, ClientInfo
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
-from infrasync.models import GitHubCredential, Monitor
+from infrasync.models import GitHubCredential, Monitor, User
 from infrasync.monitors import repository
 from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate
-from infrasync.orgs import repository as org_repository
 from infrasync.sources.service import GitHubSpec, ensure_monitor_source_allowed, parse_source
 
 log = structlog.get_logger(__name__)
@@ -38,20 +40,148 @@ def _target(monitor: Monitor) -> Target:
 
 
 async def _credential(
-    session: AsyncSession, context: OrgContext, user_id: uuid.UUID | None, *, explicit: bool
+    session: AsyncSession,
+    context: OrgContext,
+    user_id: uuid.UUID | None,
+    client: ClientInfo,
+    *,
+    explicit: bool,
 ) -> GitHubCredential | None:
-    """The credential of `user_id` (or of the caller), who must be in this org."""
-    owner = user_id or (context.user.id if context.user else None)
-    if owner is None:
-        return None
-    if await org_repository.membership(session, context.org.id, owner) is None:
-        raise BadRequest("credential_user_id must be a member of this org.")
-    credential = await github_credential_for(session, user_id=owner)
-    if credential is None and explicit:
+    """The token a monitor may read with: the caller's own (which offers it to the org),
+    or one another member has offered to this org. Never anyone else's (SPEC §5)."""
+    caller_id = context.user.id if context.user else None
+    if user_id is None or user_id == caller_id:
+        return await _own_credential(session, context, client, explicit=explicit)
+    credential = await credentials.offered_credential(session, context.org.id, user_id)
+    if credential is None:
         raise BadRequest(
-            "That member has not connected a GitHub token yet; choose someone who has."
+            "credential_user_id: that member has not offered a GitHub token to this org. "
+            "Each member offers their own on the monitors page; you can always use yours."
+        )
+    if credential.rejected_at is not None:
+        raise BadRequest(
+            f"GitHub refused {_owner(credential)}'s token; they need to connect GitHub again."
         )
     return credential
+
+
+async def _own_credential(
+    session: AsyncSession, context: OrgContext, client: ClientInfo, *, explicit: bool
+) -> GitHubCredential | None:
+    if context.user is None:
+        if explicit:
+            raise BadRequest(
+                "An API key has no GitHub token of its own: set credential_user_id to a "
+                "member who has offered theirs."
+            )
+        return None
+    credential = await credentials.github_credential_for(session, user_id=context.user.id)
+    if credential is None:
+        if explicit:
+            raise BadRequest("Connect GitHub first: you have no usable GitHub token yet.")
+        return None
+    await offer_token(session, context, client)
+    return credential
+
+
+async def offer_token(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
+    """The caller offers their connected GitHub token to the org's monitors."""
+    user = _person(context, "offer a GitHub token")
+    if await credentials.github_credential_for(session, user_id=user.id) is None:
+        raise BadRequest("Connect GitHub first: you have no usable GitHub token to offer.")
+    if await credentials.offer_to_org(session, context.org.id, user.id):
+        await audit.record_in_org(
+            session, context, "github_token.offer", client, _user_target(user)
+        )
+
+
+async def withdraw_token(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
+    """The caller withdraws their token from the org: every monitor reading with it lets
+    go of it at once."""
+    user = _person(context, "withdraw a GitHub token")
+    await release_member_token(session, context, user, client, reason="withdrawn")
+
+
+async def release_member_token(
+    session: AsyncSession, context: OrgContext, user: User, client: ClientInfo, *, reason: str
+) -> None:
+    """Ends `user`'s token's service to the org (they withdrew it, left, or were removed):
+    the offer goes and the org's monitors are detached from the token, each audited."""
+    if await credentials.withdraw_from_org(session, context.org.id, user.id):
+        await audit.record_in_org(
+            session,
+            context,
+            "github_token.withdraw",
+            client,
+            _user_target(user),
+            {"reason": reason},
+        )
+    credential = await credentials.github_credential_of(session, user_id=user.id)
+    if credential is None:
+        return
+    for monitor in await repository.detach_credential(session, context.org.id, credential.id):
+        await audit.record_in_org(
+            session,
+            context,
+            "github_token.detach",
+            client,
+            _target(monitor),
+            {"reason": reason, "login": user.login},
+        )
+
+
+@dataclass(frozen=True)
+class RunCredential:
+    """The token a run may use, or why there is none."""
+
+    credential: GitHubCredential | None
+    refusal: str | None = None
+
+
+async def credential_for_run(session: AsyncSession, monitor: Monitor) -> RunCredential:
+    """Checked on every run: the token's owner must still be in the monitor's org and
+    still offer the token. If not, the monitor lets go of it and the run is refused."""
+    if monitor.credential_id is None:
+        return RunCredential(None, _NO_TOKEN)
+    found = await repository.credential_with_owner(session, monitor.credential_id)
+    if found is None:
+        return RunCredential(None, _NO_TOKEN)
+    credential, owner = found
+    if credential.org_id is not None and credential.org_id == monitor.org_id:
+        return RunCredential(credential)  # the org's own token
+    if owner is not None:
+        offered = await credentials.offered_credential(session, monitor.org_id, owner.id)
+        if offered is not None and offered.id == credential.id:
+            return RunCredential(credential)
+    monitor.credential_id = None
+    await audit.record(
+        session,
+        "github_token.detach",
+        actor=Actor.system("run"),
+        client=NO_CLIENT,
+        org_id=monitor.org_id,
+        target=_target(monitor),
+        details={"reason": "owner_left_or_withdrew", "login": owner.login if owner else None},
+    )
+    return RunCredential(
+        None,
+        "The member whose GitHub token this monitor read with is no longer in the org, or "
+        "no longer offers it, so the token was detached: choose a token a current member "
+        "has offered.",
+    )
+
+
+_NO_TOKEN = "No GitHub token: choose a member who has offered theirs to this org."
+
+
+def _person(context: OrgContext, doing: str) -> User:
+    if context.user is None:
+        raise BadRequest(f"Only a signed-in member can {doing}; an API key cannot.")
+    return context.user
+
+
+def _user_target(user: User) -> Target:
+    return Target(type="user", id=str(user.id), label=user.login)
 
 
 async def _canonical_repository(
@@ -115,7 +245,11 @@ async def create(
     credential = None
     if kind == "github":
         credential = await _credential(
-            session, context, body.credential_user_id, explicit=body.credential_user_id is not None
+            session,
+            context,
+            body.credential_user_id,
+            client,
+            explicit=body.credential_user_id is not None,
         )
         if credential is not None:
             source = await _canonical_repository(settings, credential, RepoRef.parse(source))
@@ -142,6 +276,32 @@ async def create(
     return monitor
 
 
+async def list_monitors(session: AsyncSession, context: OrgContext) -> list[Monitor]:
+    return await repository.monitors(session, context.org.id)
+
+
+async def credentials_of(
+    monitors: list[Monitor], session: AsyncSession
+) -> dict[uuid.UUID, CredentialOut]:
+    """Whose token each monitor reads with, in one query however many monitors."""
+    ids = {m.credential_id for m in monitors if m.credential_id is not None}
+    found = await repository.credentials_with_owners(session, ids)
+    return {
+        m.id: credential_out(*found[m.credential_id])
+        for m in monitors
+        if m.credential_id is not None and m.credential_id in found
+    }
+
+
+async def org_tokens(session: AsyncSession, context: OrgContext) -> list[OrgTokenOut]:
+    caller_id = context.user.id if context.user else None
+    rows = await credentials.org_tokens(session, context.org.id, caller_id)
+    return [
+        org_token_out(credential, owner, offered=offered, caller_id=caller_id)
+        for credential, owner, offered in rows
+    ]
+
+
 async def get(session: AsyncSession, context: OrgContext, monitor_id: uuid.UUID) -> Monitor:
     monitor = await repository.monitor_in_org(session, context.org.id, monitor_id)
     if monitor is None:
@@ -163,7 +323,7 @@ async def update(
         if monitor.source_kind != "github":
             raise BadRequest("A local git monitor reads no GitHub token.")
         credential = await _credential(
-            session, context, changes.pop("credential_user_id"), explicit=True
+            session, context, changes.pop("credential_user_id"), client, explicit=True
         )
         monitor.credential_id = credential.id if credential else None
     for field, value in changes.items():

@@ -64,7 +64,10 @@ async def orgs_of_user(
         .where(Membership.user_id == user_id)
         .order_by(Org.name, Org.slug)
     )
-    if not include_deleted:
+    if include_deleted:
+        # A deleted org is there for its owners only, who may restore it.
+        query = query.where(Org.deleted_at.is_(None) | (Membership.role == Role.OWNER))
+    else:
         query = query.where(Org.deleted_at.is_(None))
     return [(org, role) for org, role in (await session.execute(query)).all()]
 
@@ -124,16 +127,22 @@ async def invite_in_org(
 
 async def invite_by_token_hash(
     session: AsyncSession, token_hash: str
-) -> tuple[Invite, Org, User | None] | None:
+) -> tuple[Invite, Org, User | None, Role | None] | None:
+    """The invite, its org, its inviter, and the inviter's current role in that org (None
+    when they are no longer a member, or their account is deleted)."""
+    inviter_membership = (Membership.org_id == Invite.org_id) & (
+        Membership.user_id == Invite.invited_by_id
+    )
     row = (
         await session.execute(
-            select(Invite, Org, User)
+            select(Invite, Org, User, Membership.role)
             .join(Org, Org.id == Invite.org_id)
-            .outerjoin(User, User.id == Invite.invited_by_id)
+            .outerjoin(User, (User.id == Invite.invited_by_id) & User.deleted_at.is_(None))
+            .outerjoin(Membership, inviter_membership & (Membership.user_id == User.id))
             .where(Invite.token_hash == token_hash, Org.deleted_at.is_(None))
         )
     ).first()
-    return (row[0], row[1], row[2]) if row else None
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 async def claim_invite(
@@ -165,6 +174,35 @@ async def api_keys(session: AsyncSession, org_id: uuid.UUID) -> list[tuple[ApiKe
         .order_by(ApiKey.created_at.desc())
     )
     return [(key, creator) for key, creator in rows.all()]
+
+
+async def live_keys_created_by(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> list[ApiKey]:
+    rows = await session.scalars(
+        select(ApiKey).where(
+            ApiKey.org_id == org_id,
+            ApiKey.created_by_id == user_id,
+            ApiKey.revoked_at.is_(None),
+            ApiKey.deleted_at.is_(None),
+        )
+    )
+    return list(rows)
+
+
+async def pending_invites_by(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> list[Invite]:
+    rows = await session.scalars(
+        select(Invite).where(
+            Invite.org_id == org_id,
+            Invite.invited_by_id == user_id,
+            Invite.accepted_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+    )
+    return list(rows)
 
 
 async def api_key_in_org(

@@ -248,15 +248,15 @@ async def revoke_invite(
 )
 async def preview_invite(token: str, user: CurrentUser, session: DbSession) -> InvitePreview:
     """What an invite link offers, before you accept it."""
-    invite, org, inviter = await service.find_invite(session, token)
+    found = await service.find_invite(session, token)
     return InvitePreview(
-        org_name=org.name,
-        org_slug=org.slug,
-        role=invite.role,
-        invited_by=inviter.login if inviter else None,
-        email_bound=invite.email is not None,
-        status=service.invite_status(invite),
-        expires_at=invite.expires_at,
+        org_name=found.org.name,
+        org_slug=found.org.slug,
+        role=found.role,
+        invited_by=found.inviter.login if found.inviter else None,
+        email_bound=found.invite.email is not None,
+        status=found.status,
+        expires_at=found.invite.expires_at,
     )
 
 

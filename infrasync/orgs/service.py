@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import service as audit
-from infrasync.audit.service import Actor, Target
-from infrasync.deps import OrgContext
+from infrasync.audit.service import Target
+from infrasync.auth.context import Actor, OrgContext, weaker
 from infrasync.errors import BadRequest, Conflict, Forbidden, NotFound
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import hash_token, new_token
 from infrasync.models import ApiKey, Invite, Membership, Org, Role, User
+from infrasync.monitors import service as monitor_service
 from infrasync.orgs import repository
 from infrasync.orgs.schemas import InviteStatus
 
@@ -105,7 +106,11 @@ async def update_org(
         changes["name"] = {"from": org.name, "to": name}
         org.name = name
     if changes:
-        await session.flush()
+        try:
+            await session.flush()
+        except IntegrityError:
+            # Another rename took the slug between our check and our write.
+            raise Conflict(f"The slug {slug!r} is taken; choose another.") from None
         await audit.record_in_org(
             session, context, "org.rename", client, _org_target(org), details=changes
         )
@@ -149,6 +154,11 @@ def _check_may_manage(context: OrgContext, current: Role, wanted: Role | None) -
         raise Forbidden("Only an owner can change or remove an owner.")
     if wanted is not None and not context.role.at_least(wanted):
         raise Forbidden(f"You cannot grant {wanted.value}: it is above your own role.")
+
+
+def _check_owner_rank(context: OrgContext, role: Role, what: str) -> None:
+    if role == Role.OWNER and context.role != Role.OWNER:
+        raise Forbidden(f"Only an owner can revoke {what}.")
 
 
 async def _check_not_last_owner(session: AsyncSession, org: Org, membership: Membership) -> None:
@@ -203,6 +213,7 @@ async def remove_member(
         _member_target(user),
         details={"role": membership.role.value},
     )
+    await _end_what_they_made(session, context, user, client, reason="removed")
 
 
 async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
@@ -212,6 +223,36 @@ async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) 
     await _check_not_last_owner(session, context.org, membership)
     await repository.delete_membership(session, membership)
     await audit.record_in_org(session, context, "member.leave", client, _member_target(user))
+    await _end_what_they_made(session, context, user, client, reason="left")
+
+
+async def _end_what_they_made(
+    session: AsyncSession, context: OrgContext, user: User, client: ClientInfo, *, reason: str
+) -> None:
+    """A member's keys and pending invites die with their membership, and their GitHub
+    token stops serving the org (SPEC §5); each is audited. Authentication and invite
+    acceptance check the creator's membership too, so nothing slips through a race."""
+    for key in await repository.live_keys_created_by(session, context.org.id, user.id):
+        key.revoked_at = utcnow()
+        await audit.record_in_org(
+            session,
+            context,
+            "api_key.revoke",
+            client,
+            Target(type="api_key", id=str(key.id), label=key.name),
+            {"reason": f"creator_{reason}"},
+        )
+    for invite in await repository.pending_invites_by(session, context.org.id, user.id, utcnow()):
+        invite.revoked_at = utcnow()
+        await audit.record_in_org(
+            session,
+            context,
+            "invite.revoke",
+            client,
+            Target(type="invite", id=str(invite.id), label=invite.email or "link"),
+            {"reason": f"inviter_{reason}"},
+        )
+    await monitor_service.release_member_token(session, context, user, client, reason=reason)
 
 
 # Invites ---------------------------------------------------------------------------------
@@ -249,7 +290,9 @@ async def create_invite(
         token_hash=hash_token(token),
         role=role,
         email=email.lower() if email else None,
-        invited_by_id=context.user.id if context.user else None,
+        # Tied to the member behind the caller (an API key's creator), so the invite
+        # never outlives, or outranks, that member's membership.
+        invited_by_id=context.principal.on_behalf_of,
         expires_at=utcnow() + timedelta(days=expires_in_days),
     )
     await repository.add(session, invite)
@@ -270,6 +313,7 @@ async def revoke_invite(
     invite = await repository.invite_in_org(session, context.org.id, invite_id)
     if invite is None:
         raise NotFound("No such invite in this org.")
+    _check_owner_rank(context, invite.role, "an owner invite")
     status = invite_status(invite)
     if status != "pending":
         raise Conflict(f"This invite is {status}; only a pending invite can be revoked.")
@@ -283,20 +327,46 @@ async def revoke_invite(
     )
 
 
-async def find_invite(session: AsyncSession, token: str) -> tuple[Invite, Org, User | None]:
+@dataclass(frozen=True)
+class FoundInvite:
+    invite: Invite
+    org: Org
+    inviter: User | None
+    # The inviter's role in the org now; None once they have left it (or were deleted).
+    inviter_role: Role | None
+
+    @property
+    def role(self) -> Role:
+        """What accepting grants: never more than the inviter holds now (SPEC §5)."""
+        if self.inviter_role is None:
+            return self.invite.role
+        return weaker(self.invite.role, self.inviter_role)
+
+    @property
+    def status(self) -> InviteStatus:
+        status = invite_status(self.invite)
+        if status == "pending" and self.inviter_role is None:
+            return "revoked"  # an invite dies with its inviter's membership
+        return status
+
+
+async def find_invite(session: AsyncSession, token: str) -> FoundInvite:
     found = await repository.invite_by_token_hash(session, hash_token(token))
     if found is None:
         raise NotFound("This invite link is not valid. Ask for a new one.")
-    return found
+    invite, org, inviter, inviter_role = found
+    return FoundInvite(invite=invite, org=org, inviter=inviter, inviter_role=inviter_role)
 
 
 async def accept_invite(
     session: AsyncSession, user: User, token: str, client: ClientInfo
 ) -> tuple[Org, Role]:
-    invite, org, _inviter = await find_invite(session, token)
-    status = invite_status(invite)
-    if status != "pending":
-        raise Conflict(f"This invite is {status}. Ask for a new one.")
+    found = await find_invite(session, token)
+    invite, org = found.invite, found.org
+    # Checked here, at acceptance, and not only when the inviter left: a removal racing
+    # with this request cannot let the invite through.
+    if found.status != "pending":
+        raise Conflict(f"This invite is {found.status}. Ask for a new one.")
     if invite.email and (user.email or "").lower() != invite.email:
         raise Forbidden(
             "This invite is for another email address. Sign in with the GitHub account "
@@ -306,7 +376,12 @@ async def accept_invite(
         raise Conflict(f"You are already a member of {org.name}.")
     if not await repository.claim_invite(session, invite.id, user.id, utcnow()):
         raise Conflict("This invite was used a moment ago. Ask for a new one.")
-    await repository.add(session, Membership(org_id=org.id, user_id=user.id, role=invite.role))
+    role, org_name = found.role, org.name  # read now: a failed flush expires the rows
+    try:
+        await repository.add(session, Membership(org_id=org.id, user_id=user.id, role=role))
+    except IntegrityError:
+        # Another invite to the same org, accepted by the same person at the same moment.
+        raise Conflict(f"You are already a member of {org_name}.") from None
     await audit.record(
         session,
         "invite.accept",
@@ -314,9 +389,9 @@ async def accept_invite(
         client=client,
         org_id=org.id,
         target=Target(type="invite", id=str(invite.id), label=invite.email or "link"),
-        details={"role": invite.role.value},
+        details={"role": role.value, "invited_as": invite.role.value},
     )
-    return org, invite.role
+    return org, role
 
 
 # API keys --------------------------------------------------------------------------------
@@ -342,7 +417,7 @@ async def create_api_key(
         role=role,
         token_hash=hash_token(secret),
         hint=secret[: len(API_KEY_PREFIX) + 4],
-        created_by_id=context.user.id if context.user else None,
+        created_by_id=context.principal.on_behalf_of,
     )
     await repository.add(session, key)
     await audit.record_in_org(
@@ -362,6 +437,7 @@ async def revoke_api_key(
     key = await repository.api_key_in_org(session, context.org.id, key_id)
     if key is None:
         raise NotFound("No such API key in this org.")
+    _check_owner_rank(context, key.role, "an owner API key")
     key.revoked_at = utcnow()
     await audit.record_in_org(
         session,

@@ -83,7 +83,15 @@ async def test_a_deleted_orgs_keys_stop_working(
     sign_in: SignIn, personas: Personas, app: FastAPI
 ) -> None:
     owner = await sign_in(personas.owner)
-    key = (await owner.post("/api/orgs/acme/api-keys", json={"name": "x"})).json()["key"]
+    body = {"name": "x", "role": "owner"}
+    key = (await owner.post("/api/orgs/acme/api-keys", json=body)).json()["key"]
     assert (await owner.delete("/api/orgs/acme")).status_code == 204
     async with client_with(app, headers={"Authorization": f"Bearer {key}"}) as robot:
-        assert (await robot.get("/api/orgs/acme")).status_code == 404
+        assert (await robot.get("/api/orgs/acme")).status_code == 401
+        # An owner-role key of a deleted org cannot bring it back: that needs a person.
+        assert (await robot.post("/api/orgs/acme/restore")).status_code == 401
+        listed = await owner.get("/api/orgs", params={"include_deleted": "true"})
+        assert [o["deleted_at"] is not None for o in listed.json()] == [True]
+        assert (await owner.post("/api/orgs/acme/restore")).status_code == 200
+        # Restored by its owner, the org is whole again, keys included.
+        assert (await robot.get("/api/orgs/acme")).status_code == 200

@@ -87,7 +87,11 @@ async def test_delete_ends_access_and_owner_can_restore(
     assert (await owner.get("/api/orgs")).json() == []
     deleted = (await owner.get("/api/orgs", params={"include_deleted": "true"})).json()
     assert deleted[0]["deleted_at"] is not None
-    assert (await admin.post("/api/orgs/acme/restore")).status_code == 403
+    # While deleted, the org exists for its owners only.
+    assert (await admin.post("/api/orgs/acme/restore")).status_code == 404
+    for other in (admin, member):
+        listed = await other.get("/api/orgs", params={"include_deleted": "true"})
+        assert listed.json() == []
     restored = await owner.post("/api/orgs/acme/restore")
     assert restored.status_code == 200
     assert restored.json()["deleted_at"] is None
