@@ -111,7 +111,7 @@ async def test_a_token_of_someone_outside_the_org_is_refused(
         json={"source": "acme/app", "credential_user_id": str(personas.outsider.id)},
     )
     assert response.status_code == 400
-    assert "must be a member of this org" in response.json()["detail"]
+    assert "has not offered a GitHub token to this org" in response.json()["detail"]
 
 
 async def test_a_monitor_shows_whose_token_never_the_token(
@@ -252,13 +252,16 @@ async def test_the_org_lists_whose_github_tokens_monitors_can_use(
 ) -> None:
     await _connect(session, personas.member.id, "ghp_memberTokenAAAA1111")
     await _connect(session, personas.outsider.id, "ghp_outsiderTokenBBBB2222")
+    member = await sign_in(personas.member)
+    assert (await member.put("/api/orgs/acme/github-tokens/mine")).status_code == 200
+    outsider = await sign_in(personas.outsider)
+    assert (await outsider.put("/api/orgs/acme/github-tokens/mine")).status_code == 404
     viewer = await sign_in(personas.viewer)
     response = await viewer.get("/api/orgs/acme/github-tokens")
     assert response.status_code == 200
     assert [t["login"] for t in response.json()] == [personas.member.login]
     assert response.json()[0]["token_hint"].endswith("1111")
     assert "ghp_memberTokenAAAA1111" not in response.text
-    outsider = await sign_in(personas.outsider)
     assert (await outsider.get("/api/orgs/acme/github-tokens")).status_code == 404
 
 
