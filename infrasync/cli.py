@@ -7,6 +7,7 @@ line on stderr and never a traceback for a user mistake.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,17 @@ app = typer.Typer(
 )
 admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+
+
+@app.callback()
+def _every_command() -> None:
+    # Before any command runs, log lines go to stderr: unconfigured, structlog prints
+    # every debug line to stdout, in the way of a digest or a link. Warnings only, as a
+    # command says what it did in its own words; `serve` and `digest` configure their
+    # own level and format from settings.
+    from infrasync.observability.logging import configure_logging
+
+    configure_logging("console", logging.WARNING)
 
 
 class CliFailure(Exception):
@@ -194,16 +206,22 @@ def digest(
         str, typer.Option("--format", help="markdown, json or slack.")
     ] = "markdown",
     writer: Annotated[str, typer.Option(help="auto, builtin or llm.")] = "auto",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log debug lines (to stderr).")
+    ] = False,
 ) -> None:
-    """Print one digest to stdout; progress goes to stderr."""
+    """Print one digest to stdout; progress and logs go to stderr."""
     from infrasync.digests.cli import DigestFailed, make_digest
+    from infrasync.observability.logging import configure_logging
 
     if output_format not in DIGEST_FORMATS:
         raise CliFailure(f"--format must be one of {', '.join(DIGEST_FORMATS)}.", EXIT_BAD_INPUT)
     if writer not in DIGEST_WRITERS:
         raise CliFailure(f"--writer must be one of {', '.join(DIGEST_WRITERS)}.", EXIT_BAD_INPUT)
+    settings = _settings()
+    configure_logging(settings.effective_log_format, logging.DEBUG if verbose else logging.INFO)
     try:
-        output = make_digest(_settings(), source, since, until, output_format, writer, stderr)
+        output = make_digest(settings, source, since, until, output_format, writer, stderr)
     except ValueError as error:
         raise CliFailure(str(error), EXIT_BAD_INPUT) from None
     except DigestFailed as error:

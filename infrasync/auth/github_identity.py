@@ -9,11 +9,12 @@ share a connection pool with tenant tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from pydantic import SecretStr
 
 from infrasync.config import Settings
 
@@ -22,7 +23,10 @@ TIMEOUT = httpx.Timeout(10.0)
 
 
 class GitHubUnavailable(Exception):
-    """GitHub could not be reached or answered with an error we cannot act on."""
+    """GitHub could not be reached or answered with an error we cannot act on.
+
+    The message is a fixed code (`token_exchange_http_502`), safe to log: never a body,
+    a URL with a query, or an exception's text, which could carry a code or a token."""
 
 
 class CodeRejected(Exception):
@@ -34,7 +38,7 @@ class GitHubIdentity:
     github_id: int
     login: str
     name: str | None
-    email: str | None
+    email: str | None = field(repr=False)  # personal data stays out of reprs and logs
     avatar_url: str | None
 
 
@@ -55,7 +59,8 @@ def authorize_url(
 
 @dataclass(frozen=True)
 class GrantedToken:
-    token: str
+    # SecretStr: a repr, a traceback or a log line shows `**********`, never the token.
+    token: SecretStr
     scopes: str  # as GitHub granted them, comma-separated
 
 
@@ -74,29 +79,30 @@ async def _exchange_code(
         headers={"Accept": "application/json"},
     )
     if response.status_code != 200:
-        raise GitHubUnavailable(f"token exchange answered HTTP {response.status_code}")
+        raise GitHubUnavailable(f"token_exchange_http_{response.status_code}")
     body: dict[str, Any] = response.json()
     # GitHub reports a bad code as HTTP 200 with an `error` field.
     if "error" in body:
         raise CodeRejected(str(body.get("error")))
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
-        raise GitHubUnavailable("token exchange returned no access_token")
+        raise GitHubUnavailable("token_exchange_without_token")
     scopes = body.get("scope")
-    return GrantedToken(token=token, scopes=scopes if isinstance(scopes, str) else "")
+    return GrantedToken(token=SecretStr(token), scopes=scopes if isinstance(scopes, str) else "")
 
 
-async def _get_json(client: httpx.AsyncClient, url: str, token: str) -> Any:
+async def _get_json(client: httpx.AsyncClient, url: str, name: str, token: SecretStr) -> Any:
+    """GET one of GitHub's REST reads; `name` names it in a GitHubUnavailable."""
     response = await client.get(
         url,
         headers={
-            "Authorization": f"Bearer {token}",
+            "Authorization": f"Bearer {token.get_secret_value()}",
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
         },
     )
     if response.status_code != 200:
-        raise GitHubUnavailable(f"{url.rsplit('/', 2)[-2:]} answered HTTP {response.status_code}")
+        raise GitHubUnavailable(f"{name}_http_{response.status_code}")
     return response.json()
 
 
@@ -124,15 +130,15 @@ async def identify_and_keep_token(
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client:
             granted = await _exchange_code(client, settings, code, redirect_uri)
-            token = granted.token
-            user = await _get_json(client, f"{settings.github_api_url}/user", token)
-            emails = await _get_json(client, f"{settings.github_api_url}/user/emails", token)
+            api = settings.github_api_url
+            user = await _get_json(client, f"{api}/user", "user", granted.token)
+            emails = await _get_json(client, f"{api}/user/emails", "user_emails", granted.token)
     except httpx.HTTPError as error:
-        raise GitHubUnavailable(type(error).__name__) from None
-    except ValueError as error:  # a body that is not JSON
-        raise GitHubUnavailable(f"unreadable answer: {type(error).__name__}") from None
+        raise GitHubUnavailable(f"transport_{type(error).__name__}") from None
+    except ValueError:  # a body that is not JSON
+        raise GitHubUnavailable("unreadable_answer") from None
     if not isinstance(user, dict) or not isinstance(user.get("id"), int):
-        raise GitHubUnavailable("/user returned no numeric id")
+        raise GitHubUnavailable("user_without_id")
     identity = GitHubIdentity(
         github_id=user["id"],
         login=str(user.get("login") or f"github-{user['id']}"),

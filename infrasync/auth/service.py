@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +35,9 @@ class SignInRefused(Exception):
 
 @dataclass(frozen=True)
 class IssuedSession:
-    cookie_value: str
-    csrf_token: str
+    # Out of the repr, so a traceback or a log line never shows a live session's secrets.
+    cookie_value: str = field(repr=False)
+    csrf_token: str = field(repr=False)
     row: AuthSession
 
 

@@ -2,6 +2,10 @@
 
 Standard-library loggers (uvicorn, alembic, sqlalchemy) are routed through the same
 processors, so their lines carry the request id too.
+
+Tracebacks are rendered without local variables in every format: locals hold tokens,
+cookies, CSRF values and emails (SPEC §6), and rendering every local of every frame
+inside the event loop stalled the whole server for seconds per error.
 """
 
 from __future__ import annotations
@@ -39,14 +43,23 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
-def configure_logging(log_format: Literal["console", "json"], level: int = logging.INFO) -> None:
-    renderer: Processor
+def _final_processors(log_format: Literal["console", "json"]) -> list[Processor]:
     if log_format == "json":
-        renderer = structlog.processors.JSONRenderer()
-        final: list[Processor] = [structlog.processors.format_exc_info, renderer]
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        final = [renderer]
+        # The standard library's traceback: frames and source lines, never locals (not
+        # `dict_tracebacks`, whose default shows them).
+        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    # ConsoleRenderer's default, with `rich` installed, prints every local of every frame.
+    return [
+        structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
+    ]
+
+
+def configure_logging(log_format: Literal["console", "json"], level: int = logging.INFO) -> None:
+    """Every log line, ours and the standard library's, goes to stderr: stdout belongs to
+    what a command prints (a digest, a link)."""
+    final = _final_processors(log_format)
 
     structlog.configure(
         processors=[
