@@ -153,9 +153,9 @@ class RoleRequirement:
     async def __call__(self, org: str, principal: Caller, session: DbSession) -> OrgContext:
         if principal.user is None and principal.api_key is None:
             raise Unauthorized("Sign in, or send an API key as `Authorization: Bearer isk_…`.")
+        context = await self._resolve(org, principal, session)
         if self.include_deleted and principal.user is None:
             raise Unauthorized("Sign in as an owner to do this; API keys cannot.")
-        context = await self._resolve(org, principal, session)
         if not context.role.at_least(self.role):
             raise Forbidden(
                 f"This needs the {self.role.value} role or higher in {context.org.name}; "
