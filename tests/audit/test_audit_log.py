@@ -113,7 +113,7 @@ async def test_my_audit_log_has_my_sign_ins_and_sign_outs(
     await audit.record(
         session,
         "auth.sign_in",
-        actor=audit.Actor.of_user(personas.member),
+        actor=Actor.of_user(personas.member),
         client=ClientInfo(ip="203.0.113.9", user_agent="ua"),
         details={"method": "github"},
     )

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.audit.service import Actor
+from infrasync.auth.context import Actor
 from infrasync.config import Settings
 from infrasync.digests.service import Trigger, make_digest
 from infrasync.github.credentials import store_github_token
