@@ -108,6 +108,7 @@ async def test_my_audit_log_has_my_sign_ins_and_sign_outs(
     sign_in: SignIn, personas: Personas, session: AsyncSession
 ) -> None:
     from infrasync.audit import service as audit
+    from infrasync.auth.context import Actor
     from infrasync.kit.client_info import ClientInfo
 
     await audit.record(
