@@ -20,7 +20,7 @@ from infrasync.deps import (
 from infrasync.errors import documented
 from infrasync.kit.rate_limit import Limit
 from infrasync.models import ApiKey, Invite, Membership, Org, Role, User
-from infrasync.orgs import repository, service
+from infrasync.orgs import service
 from infrasync.orgs.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -101,7 +101,7 @@ async def list_my_orgs(
 ) -> list[OrgOut]:
     """The orgs you belong to, with your role. `include_deleted` adds soft-deleted ones
     (owners can restore them until they are purged)."""
-    rows = await repository.orgs_of_user(session, user.id, include_deleted=include_deleted)
+    rows = await service.orgs_of_user(session, user, include_deleted=include_deleted)
     return [_org_out(org, role) for org, role in rows]
 
 
@@ -158,7 +158,7 @@ async def restore_org(
 
 @router.get("/orgs/{org}/members", response_model=list[MemberOut], responses=ORG_ROUTE)
 async def list_members(context: ViewerOrg, session: DbSession) -> list[MemberOut]:
-    return [_member_out(m, u) for m, u in await repository.members(session, context.org.id)]
+    return [_member_out(m, u) for m, u in await service.members(session, context)]
 
 
 @router.patch(
@@ -203,7 +203,7 @@ async def leave_org(context: ViewerOrg, session: DbSession, client: Client) -> N
 
 @router.get("/orgs/{org}/invites", response_model=list[InviteOut], responses=ORG_ROUTE)
 async def list_invites(context: AdminOrg, session: DbSession) -> list[InviteOut]:
-    return [_invite_out(i, u) for i, u in await repository.invites(session, context.org.id)]
+    return [_invite_out(i, u) for i, u in await service.invites(session, context)]
 
 
 @router.post(
@@ -287,7 +287,7 @@ async def accept_invite(
 
 @router.get("/orgs/{org}/api-keys", response_model=list[ApiKeyOut], responses=ORG_ROUTE)
 async def list_api_keys(context: AdminOrg, session: DbSession) -> list[ApiKeyOut]:
-    return [_api_key_out(k, u) for k, u in await repository.api_keys(session, context.org.id)]
+    return [_api_key_out(k, u) for k, u in await service.api_keys(session, context)]
 
 
 @router.post(

@@ -47,6 +47,26 @@ def _member_target(user: User) -> Target:
 # Orgs ------------------------------------------------------------------------------------
 
 
+async def orgs_of_user(
+    session: AsyncSession, user: User, *, include_deleted: bool
+) -> list[tuple[Org, Role]]:
+    """The user's orgs and roles; with `include_deleted`, also the deleted orgs they own
+    (a deleted org is there for its owners only, to restore it)."""
+    return await repository.orgs_of_user(session, user.id, include_deleted=include_deleted)
+
+
+async def members(session: AsyncSession, context: OrgContext) -> list[tuple[Membership, User]]:
+    return await repository.members(session, context.org.id)
+
+
+async def invites(session: AsyncSession, context: OrgContext) -> list[tuple[Invite, User | None]]:
+    return await repository.invites(session, context.org.id)
+
+
+async def api_keys(session: AsyncSession, context: OrgContext) -> list[tuple[ApiKey, User | None]]:
+    return await repository.api_keys(session, context.org.id)
+
+
 async def _free_slug(session: AsyncSession, name: str) -> str:
     base = slugify(name)
     if base in RESERVED_SLUGS:
