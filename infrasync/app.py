@@ -18,6 +18,7 @@ from infrasync.db import create_engine_for, session_factory
 from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented, error_response, install_error_handlers
 from infrasync.github.metrics import register_github_metrics
+from infrasync.kit.security_headers import SecurityHeadersMiddleware
 from infrasync.monitors import router as monitors_router
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
@@ -132,4 +133,10 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware)
     # Added last, so it runs first: every response, even a 413 or a 500, gets an id.
     app.add_middleware(RequestContextMiddleware, metrics=app.state.http_metrics)
+    # Outside even that, so the 500 it sends carries the security headers too.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        github_url=settings.github_url,
+        production=settings.is_production,
+    )
     return app

@@ -166,7 +166,10 @@ def serve(
         host=host,
         port=port,
         log_config=None,
-        proxy_headers=True,
+        # Only INFRASYNC_TRUSTED_PROXIES may name the client, never uvicorn's default
+        # (127.0.0.1, or FORWARDED_ALLOW_IPS): else any local process picks its own address.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         server_header=False,
     )
 

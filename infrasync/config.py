@@ -7,6 +7,7 @@ every secret is given and every public address is https.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from infrasync.kit.urls import normalize_database_url
 
@@ -67,6 +68,35 @@ DatabaseUrl = Annotated[
 ]
 
 
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _canonical_proxies(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each address or CIDR network in the form uvicorn matches: it would silently take
+    `10.0.0.1/8` (host bits set) or a typo as a name that no peer ever has."""
+    canonical: list[str] = []
+    for value in values:
+        try:
+            if "/" in value:
+                canonical.append(str(ipaddress.ip_network(value, strict=False)))
+            else:
+                canonical.append(str(ipaddress.ip_address(value)))
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an IP address or a CIDR network (such as 10.0.0.0/8)"
+            ) from None
+    return tuple(canonical)
+
+
+# NoDecode: the environment gives `10.0.0.1, 10.1.0.0/16`, not a JSON list.
+ProxyAddresses = Annotated[
+    tuple[str, ...], NoDecode, BeforeValidator(_split_commas), AfterValidator(_canonical_proxies)
+]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INFRASYNC_",
@@ -104,6 +134,9 @@ class Settings(BaseSettings):
     stripe_api_base: BaseUrl = "https://api.stripe.com"
 
     metrics_token: OptionalSecret = None
+    # Peers whose X-Forwarded-For names the client (rate limits, the audit log). None by
+    # default: otherwise any local process could claim any address.
+    trusted_proxies: ProxyAddresses = ()
     retention_days: int = Field(default=30, ge=1)
     log_format: Literal["console", "json"] | None = None
     ssm_prefix: OptionalStr = None

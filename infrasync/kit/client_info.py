@@ -16,8 +16,10 @@ class ClientInfo:
 
     @classmethod
     def of(cls, connection: HTTPConnection) -> ClientInfo:
-        # uvicorn's proxy_headers already replaced the peer with X-Forwarded-For's client
-        # when the peer is a trusted proxy (FORWARDED_ALLOW_IPS); never trust it blindly.
+        # The peer's address, never a header: X-Forwarded-For is believed only from
+        # INFRASYNC_TRUSTED_PROXIES, and `serve` has uvicorn put that client in the peer's
+        # place. None trusted (the default), it is ignored: rate limits and the audit log
+        # see whoever connected.
         ip = connection.client.host if connection.client else None
         agent = connection.headers.get("user-agent")
         return cls(ip=ip, user_agent=agent[:USER_AGENT_MAX] if agent else None)

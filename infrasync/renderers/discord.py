@@ -41,7 +41,9 @@ def _size(embed: dict[str, Any]) -> int:
 
 def messages(digest: Digest) -> list[dict[str, Any]]:
     """The webhook payloads to post, in order."""
-    title = shorten(unescape(outline(digest.text, digest.repository.name).title), MAX_CONTENT)
+    # Discord reads Markdown, backslash escapes included, in `content`: the title stays as
+    # the builtin writer escaped it, or a repository name could make a masked link there.
+    title = shorten(outline(digest.text, digest.repository.name).title, MAX_CONTENT)
     batches: list[list[dict[str, Any]]] = [[]]
     for embed in embeds(digest):
         batch = batches[-1]

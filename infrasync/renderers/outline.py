@@ -42,14 +42,21 @@ def outline(markdown: str, fallback_title: str) -> Outline:
     return Outline(title=title, sections=[s for s in sections if s.lines or s.title])
 
 
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()<>#+!|~.-])")
+# The backslash escapes the builtin writer makes (writers/builtin.escape), and `.` and `-`.
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()<>#+!|~&.-])")
 _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\((https?://[^\s)]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 
 
-def unescape(text: str) -> str:
-    return _ESCAPED.sub(r"\1", text)
+def _itself(character: str) -> str:
+    return character
+
+
+def unescape(text: str, literal: Callable[[str], str] = _itself) -> str:
+    """`text` with each backslash-escaped character replaced by `literal(character)`: the
+    character itself, or what a channel without backslash escapes needs in its place."""
+    return _ESCAPED.sub(lambda m: literal(m.group(1)), text)
 
 
 def table_row(line: str) -> list[str] | None:
@@ -66,9 +73,12 @@ def links(text: str) -> list[tuple[str, str]]:
     return [(unescape(label), url) for label, url in _LINK.findall(text)]
 
 
-def replace_links(text: str, render: Callable[[str, str], str]) -> str:
-    """`text` with each `[label](url)` replaced by `render(label, url)`."""
-    return _LINK.sub(lambda m: render(unescape(m.group(1)), m.group(2)), text)
+def replace_links(
+    text: str, render: Callable[[str, str], str], literal: Callable[[str], str] = _itself
+) -> str:
+    """`text` with each `[label](url)` replaced by `render(label, url)`, the label
+    unescaped with `literal`."""
+    return _LINK.sub(lambda m: render(unescape(m.group(1), literal), m.group(2)), text)
 
 
 def replace_bold(text: str, render: Callable[[str], str]) -> str:

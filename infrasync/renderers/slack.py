@@ -20,11 +20,20 @@ from infrasync.renderers.outline import (
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
+ZERO_WIDTH_SPACE = "\u200b"
+_FORMATTING = frozenset("*_~`")
 
 
 def escape(text: str) -> str:
     """Slack's three control characters in mrkdwn text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inert(character: str) -> str:
+    """A character the Markdown escaped, as mrkdwn text. mrkdwn has no escape: a zero-width
+    space after `*`, `_`, `~` or a backtick keeps it from pairing up into formatting, so
+    a title such as `*urgent*` reads as written."""
+    return character + ZERO_WIDTH_SPACE if character in _FORMATTING else character
 
 
 def mrkdwn(line: str) -> str:
@@ -35,7 +44,7 @@ def mrkdwn(line: str) -> str:
         parts.append(f"<{url}|{escape(label).replace('|', '¦')}>")
         return f"\x00{len(parts) - 1}\x00"
 
-    text = escape(unescape(replace_links(line, link)))
+    text = escape(unescape(replace_links(line, link, _inert), _inert))
     text = replace_bold(text, lambda inner: f"*{inner}*")
     for index, rendered in enumerate(parts):
         text = text.replace(f"\x00{index}\x00", rendered)
@@ -73,7 +82,7 @@ def messages(digest: Digest) -> list[dict[str, Any]]:
     """The webhook payloads to post, in order."""
     all_blocks = blocks(digest)
     chunks = [all_blocks[i : i + MAX_BLOCKS] for i in range(0, len(all_blocks), MAX_BLOCKS)]
-    title = unescape(outline(digest.text, digest.repository.name).title)
+    title = unescape(outline(digest.text, digest.repository.name).title, _inert)
     payloads = []
     for number, chunk in enumerate(chunks, start=1):
         part = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""

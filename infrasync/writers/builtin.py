@@ -8,10 +8,12 @@ no address, names its short sha instead).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Literal, get_args
+from urllib.parse import quote
 
 from infrasync.digests.document import (
     CommitItem,
@@ -25,13 +27,52 @@ from infrasync.digests.document import (
 )
 from infrasync.digests.metrics import MetricsV1, PeriodFigures
 
-# Characters that would change Markdown's meaning inside a title someone else wrote.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# Characters that can open or close Markdown syntax anywhere in a line: emphasis, code,
+# links, images, HTML, autolinks, tables, strikethrough and entities (`&lt;`). CommonMark
+# makes any ASCII punctuation literal after a backslash.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+# A tag or a sha is shown as code only when made of these: nothing in them can end a code
+# span early, and every channel reads such a span alike. Anything else is escaped text.
+_CODE_SAFE = re.compile(r"[A-Za-z0-9._/@+:=-]+")
+
+
+def plain(text: str) -> str:
+    """What a reader sees of a value: no control characters (nothing can show them), and
+    its words one space apart (a line break in a title must not end its list item)."""
+    visible = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(visible.split())
 
 
 def escape(text: str) -> str:
-    """A title or name as literal text: `[x](javascript:…)` in a title stays text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Any value from a repository (a title, a login, a name, a tag) as literal Markdown
+    text: `[x](javascript:…)`, `<b>`, a backtick or `&amp;` in it stays the text it is.
+    Every such value goes through here, or through `code` and `link`, which use it."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text))
+    # Where a value begins a list item's text, `- x` or `1. x` would start another list.
+    if escaped.startswith("-"):
+        return "\\" + escaped
+    return re.sub(r"^(\d+)\.", r"\1\\.", escaped)
+
+
+def code(text: str) -> str:
+    """A tag or sha as inline code, or as escaped text if it has a character that could
+    end the code span (a backtick) or that a channel would read differently inside one."""
+    shown = plain(text)
+    return f"`{shown}`" if _CODE_SAFE.fullmatch(shown) else escape(shown)
+
+
+# RFC 3986's reserved and unreserved characters and `%`, less `(` and `)`, which would end
+# the destination: anything else (spaces, `<`, `>`, `\`, non-ASCII) is percent-encoded.
+_URL_SAFE = ";/?:@&=+$,-_.!~*'#[]%"
+
+
+def link(label: str, url: str | None) -> str:
+    """`[label](url)` with `label` already Markdown; just the label when there is no web
+    address. The URL comes from the source too: characters that would end the link's
+    destination are percent-encoded, and only http(s) links are made."""
+    if url is None or not url.lower().startswith(("https://", "http://")):
+        return label
+    return f"[{label}]({quote(url, safe=_URL_SAFE)})"
 
 
 def day(moment: datetime) -> str:
@@ -50,24 +91,23 @@ def _by(author: str | None, mention: str = "@") -> str:
 
 
 def _pull_line(pull: PullItem, note: str) -> str:
-    return f"- [#{pull.number} {escape(pull.title)}]({pull.url}){_by(pull.author)} — {note}"
+    title = link(f"#{pull.number} {escape(pull.title)}", pull.url)
+    return f"- {title}{_by(pull.author)} — {note}"
 
 
 def _issue_line(issue: IssueItem) -> str:
-    return f"- [#{issue.number} {escape(issue.title)}]({issue.url}){_by(issue.author)}"
+    return f"- {link(f'#{issue.number} {escape(issue.title)}', issue.url)}{_by(issue.author)}"
 
 
 def _release_line(release: ReleaseItem) -> str:
-    label = escape(release.name or release.tag)
+    label = escape(release.name or release.tag) if release.url else code(release.tag)
     when = f" — {day(release.published_at)}" if release.published_at else ""
     pre = " (pre-release)" if release.is_prerelease else ""
-    linked = f"[{label}]({release.url})" if release.url else f"`{release.tag}`"
-    return f"- {linked}{pre}{when}"
+    return f"- {link(label, release.url)}{pre}{when}"
 
 
 def _commit_line(commit: CommitItem) -> str:
-    short = commit.sha[:7]
-    ref = f"[`{short}`]({commit.url})" if commit.url else f"`{short}`"
+    ref = link(code(commit.sha[:7]), commit.url)
     mention = "@" if commit.url else ""
     return f"- {ref} {escape(commit.message)}{_by(commit.author, mention)}"
 
@@ -188,10 +228,7 @@ def _sections(metrics: MetricsV1, items: DigestItems) -> list[tuple[str, str, It
         (
             "new_contributors",
             "New contributors",
-            (
-                f"- [{escape(c.name)}]({c.url})" if c.url else f"- {escape(c.name)}"
-                for c in items.new_contributors
-            ),
+            (f"- {link(escape(c.name), c.url)}" for c in items.new_contributors),
         ),
         ("numbers", "Numbers", numbers_table(metrics)),
     ]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from infrasync.digests.document import build_items, period_of, repository_of
 from infrasync.digests.metrics import compute_metrics
 from infrasync.sources.model import Activity
-from infrasync.writers.builtin import escape, write
+from infrasync.writers.builtin import code, escape, link, write
 from tests.digests.test_metrics import COMMITS, PULLS, ada, at, pull, week
 
 
@@ -99,6 +99,23 @@ def test_titles_cannot_inject_markdown_links_or_html() -> None:
 def test_escape_keeps_text_readable() -> None:
     assert escape("a_b *c* [d]") == "a\\_b \\*c\\* \\[d\\]"
     assert escape("multi\nline   title") == "multi line title"
+    assert escape("Tom & Jerry: v1.2-rc") == "Tom \\& Jerry: v1.2-rc"  # `&lt;` stays text
+    assert escape("- not a list") == "\\- not a list"
+    assert escape("1. not a list") == "1\\. not a list"
+    assert escape("bell\x07 and nul\x00") == "bell and nul"
+
+
+def test_a_tag_is_code_unless_it_could_end_the_code_span() -> None:
+    assert code("v1.2.3") == "`v1.2.3`"
+    assert code("release/2026-11@x") == "`release/2026-11@x`"
+    assert code("v1`<b>") == "v1\\`\\<b\\>"
+    assert code("two words") == "two words"
+
+
+def test_links_go_to_web_addresses_only_and_stay_whole() -> None:
+    assert link("a", "https://example.com/a b(c)") == "[a](https://example.com/a%20b%28c%29)"
+    assert link("a", "javascript:alert(1)") == "a"
+    assert link("a", None) == "a"
 
 
 def test_only_the_chosen_sections_are_written() -> None:
