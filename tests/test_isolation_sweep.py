@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import delete, select
-from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.deps import RoleRequirement
@@ -267,7 +266,8 @@ async def _snapshot(session: AsyncSession, org_id: uuid.UUID) -> list[tuple[obje
     for table in (Membership, Invite, ApiKey, Monitor, DigestRecord):
         result = await session.execute(select(table).where(table.org_id == org_id))
         for row in result.scalars():
-            values = {c.key: getattr(row, c.key) for c in sqlalchemy_inspect(table).columns}
+            columns = table.__table__.columns
+            values = {c.key: getattr(row, c.key) for c in columns}
             values.pop("last_used_at", None)
             rows.append((table.__name__, *sorted((k, repr(v)) for k, v in values.items())))
     found = await session.scalar(select(Org).where(Org.id == org_id))
