@@ -28,7 +28,21 @@ from tests.factories import add_member, make_org, make_user
 
 SignIn = Callable[[User], Awaitable[httpx.AsyncClient]]
 
-BACKENDS = ["sqlite", *(["postgres"] if postgres_admin_url() else [])]
+# Both variants always exist, so a run without a Postgres server shows its postgres
+# variants as skipped, with the reason (`-ra`), instead of silently running fewer tests.
+POSTGRES_MISSING = (
+    "INFRASYNC_TEST_DATABASE_URL is not set: the postgres variants need a server, e.g. "
+    "INFRASYNC_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
+)
+# A `skip` mark (not `skipif`, not `pytest.skip()` in a fixture) is what `-ra` folds into
+# one summary line per test file.
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[pytest.mark.skip(reason=POSTGRES_MISSING)] if postgres_admin_url() is None else [],
+    ),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +67,7 @@ def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabase
 def postgres_databases() -> Iterator[PostgresDatabases]:
     admin_url = postgres_admin_url()
     if admin_url is None:
-        pytest.skip("INFRASYNC_TEST_DATABASE_URL is not set")
+        pytest.skip(POSTGRES_MISSING)
     databases = PostgresDatabases(admin_url)
     databases.create_template()
     yield databases

@@ -3,7 +3,7 @@
 `/user/emails`), with the shapes of GitHub's real responses.
 
 The `/user` body is GitHub's own documented example
-(`../shared/fixtures/github/rest/openapi-examples/users.get-authenticated.200…json`), with
+(`tests/fixtures/github/rest/openapi-examples/users.get-authenticated.200…json`), with
 the account's id, login and name set per test. Codes are single use and bound to the
 `redirect_uri`, as on GitHub; a bad code is answered with HTTP 200 and an `error` field,
 as GitHub does.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github"
+from tests.fixtures import GITHUB_FIXTURES
+
 USER_EXAMPLE = (
-    FIXTURES
+    GITHUB_FIXTURES
     / "rest"
     / "openapi-examples"
     / "users.get-authenticated.200.response-with-public-and-private-profile-information.json"

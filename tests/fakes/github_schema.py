@@ -1,4 +1,4 @@
-"""GitHub's real GraphQL schema (`../shared/fixtures/github/graphql/schema.graphql`), and
+"""GitHub's real GraphQL schema (`tests/fixtures/github/graphql/schema.graphql`), and
 GitHub's rules for a query beyond the schema: every connection that returns nodes needs
 `first` or `last` (1 to 100), a query may reach at most 500,000 nodes, and its cost in
 rate-limit points is the number of connection pages it may need, divided by 100.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -35,7 +34,10 @@ from graphql import (
     validate,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github"
+from tests.fixtures import GITHUB_FIXTURES
+
+# Re-exported: the other fakes take the folder from here.
+FIXTURES = GITHUB_FIXTURES
 SCHEMA_PATH = FIXTURES / "graphql" / "schema.graphql"
 MAX_NODES = 500_000
 MAX_PAGE = 100

@@ -2,7 +2,7 @@
 commits, releases and tags, served through GitHub's real GraphQL schema.
 
 `recorded_world()` fills it from payloads GitHub actually sent (see
-`../shared/fixtures/github/README.md`): the commits of `sigmavirus24/github3.py` with
+`tests/fixtures/github/README.md`): the commits of `sigmavirus24/github3.py` with
 their real parents, its pull request #671 with its five reviews, #235 merged, two
 releases; the merge-commit history of release-drafter's test repository with the pull
 requests GitHub associated with each commit; the three open pull requests of
