@@ -13,9 +13,10 @@ PORT ?= 8000
 	chromium openapi migration clean
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
-## (local git sources are allowed, so the demo org's monitor can read this repository)
+## (monitors may read local git repositories next to this checkout, so the demo org's
+## monitor can read this repository; set INFRASYNC_LOCAL_SOURCE_ROOTS to choose others)
 run: install web
-	INFRASYNC_ALLOW_LOCAL_SOURCES=$${INFRASYNC_ALLOW_LOCAL_SOURCES:-true} \
+	INFRASYNC_LOCAL_SOURCE_ROOTS="$${INFRASYNC_LOCAL_SOURCE_ROOTS:-$$(cd .. && pwd)}" \
 		$(BIN)/infrasync serve --host $(HOST) --port $(PORT)
 
 ## test: lint, type checks, Python tests (SQLite, and Postgres when

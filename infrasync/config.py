@@ -97,6 +97,24 @@ ProxyAddresses = Annotated[
 ]
 
 
+def _absolute_directories(values: tuple[Path, ...]) -> tuple[Path, ...]:
+    # A relative root would mean a different directory for each working directory the
+    # server is started in.
+    for value in values:
+        if not value.is_absolute():
+            raise ValueError(f"{str(value)!r} is not an absolute path")
+    return values
+
+
+# NoDecode: the environment gives `/srv/git, /home/ci/repos`, not a JSON list.
+Directories = Annotated[
+    tuple[Path, ...],
+    NoDecode,
+    BeforeValidator(_split_commas),
+    AfterValidator(_absolute_directories),
+]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INFRASYNC_",
@@ -140,8 +158,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=30, ge=1)
     log_format: Literal["console", "json"] | None = None
     ssm_prefix: OptionalStr = None
-    # Monitors may read local git repositories on the server's disk only when allowed.
-    allow_local_sources: bool = False
+    # The directories under which monitors may read local git repositories on the
+    # server's disk (sources/service.py confines them). None by default.
+    local_source_roots: Directories = ()
 
     # Derived values. Everything else reads these rather than re-deriving them.
 

@@ -17,7 +17,7 @@ async def test_the_server_says_what_it_offers_to_anyone(client: httpx.AsyncClien
     ("settings_overrides", "field"),
     [
         ({"github_client_id": "Iv1.abc", "github_client_secret": "s3cret-value"}, "github_sign_in"),
-        ({"allow_local_sources": True}, "local_sources"),
+        ({"local_source_roots": "/srv/git"}, "local_sources"),
         ({"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "gpt-x"}, "llm_writer"),
     ],
     indirect=["settings_overrides"],

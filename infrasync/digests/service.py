@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +28,14 @@ from infrasync.sources.bots import BotPolicy
 from infrasync.sources.github import GitHubSource
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.model import Activity, Window
-from infrasync.sources.service import LocalSpec, ensure_monitor_source_allowed, parse_source
+from infrasync.sources.service import (
+    LocalSourceRefused,
+    LocalSourcesOff,
+    LocalSpec,
+    confine_local_source,
+    parse_source,
+    run_failure,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -86,15 +94,36 @@ async def _activities(
     session: AsyncSession, settings: Settings, monitor: Monitor, window: Window
 ) -> tuple[Activity, Activity]:
     bots = BotPolicy.with_extra(monitor.extra_bots)
+    if monitor.source_kind == "git":
+        return await _local_activities(settings, monitor, window, bots)
     try:
-        if monitor.source_kind == "git":
-            ensure_monitor_source_allowed(settings, LocalSpec(Path(monitor.source)))
-            local = LocalGitSource(monitor.source, bots)
-            current, previous = await local.activities([window, previous_window(window)])
-            return current, previous
         return await _github_activities(session, settings, monitor, window, bots)
-    except (LocalGitError, GitHubError) as error:
+    except GitHubError as error:
         raise RunFailed(str(error)) from None
+
+
+async def _local_activities(
+    settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
+) -> tuple[Activity, Activity]:
+    # Confined again at every run: the disk may have changed since the monitor was made.
+    # In a thread: it stats and walks the git directory.
+    try:
+        found = await asyncio.to_thread(confine_local_source, settings, Path(monitor.source))
+    except (LocalSourceRefused, LocalSourcesOff) as refused:
+        raise RunFailed(refused.message) from None
+    local = LocalGitSource(found.path, bots, git_dir=found.git_dir)
+    try:
+        current, previous = await local.activities([window, previous_window(window)])
+    except LocalGitError as error:
+        log.warning(
+            "local git source failed",
+            code=error.code,
+            exit_status=error.exit_status,
+            monitor_id=str(monitor.id),
+            path=str(found.path),
+        )
+        raise RunFailed(run_failure(error)) from None
+    return current, previous
 
 
 def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:

@@ -13,6 +13,7 @@ from infrasync.config import Settings
 from infrasync.deps import OrgContext, Principal
 from infrasync.digests.service import RunFailed, Trigger, make_digest
 from infrasync.digests.window import parse_window
+from infrasync.errors import InfrasyncError
 from infrasync.kit.client_info import NO_CLIENT
 from infrasync.kit.time import utcnow
 from infrasync.models import Role, User
@@ -20,6 +21,7 @@ from infrasync.monitors import service as monitor_service
 from infrasync.monitors.schemas import MonitorCreate
 from infrasync.orgs import repository as org_repository
 from infrasync.orgs import service as org_service
+from infrasync.sources.service import confine_local_source
 
 DEMO_ORG_NAME = "Demo"
 
@@ -36,10 +38,11 @@ async def ensure_demo(
     session: AsyncSession, settings: Settings, admin: User, directory: Path
 ) -> str | None:
     """Creates the demo once (when the admin has no org yet, the server runs in a git
-    repository and local sources are allowed, as `make run` allows them); says what it
-    made. Anywhere else there is nothing to demonstrate offline, so nothing is made."""
+    repository and the operator's local source roots hold it, as `make run`'s do); says
+    what it made. Anywhere else there is nothing to demonstrate offline, so nothing is
+    made."""
     repository = git_work_tree(directory.resolve())
-    if repository is None or not settings.allow_local_sources:
+    if repository is None or not _may_read(settings, repository):
         return None
     if await org_repository.orgs_of_user(session, admin.id, include_deleted=True):
         return None
@@ -60,3 +63,11 @@ async def ensure_demo(
     except RunFailed as failure:
         return f"Created the org {org.slug!r} with a monitor on {repository}: {failure}"
     return f"Created the org {org.slug!r} with a monitor on {repository} and its first digest."
+
+
+def _may_read(settings: Settings, repository: Path) -> bool:
+    try:
+        confine_local_source(settings, repository)
+    except InfrasyncError:  # local sources off, or this repository outside their roots
+        return False
+    return True

@@ -3,15 +3,27 @@ branch, their authors, and tags as releases. Git knows nothing of pull requests 
 issues, so those are `None` (unknown), never empty.
 
 For offline use, GitHub Enterprise Server without API access, or any git host. It reads
-the server's disk, so monitors may use it only when the operator allows it
-(`INFRASYNC_ALLOW_LOCAL_SOURCES`); the CLI always may.
+the server's disk, so monitors may use it only inside the directories the operator
+allows (`INFRASYNC_LOCAL_SOURCE_ROOTS`, checked in `sources/service.py`); the CLI may read
+any path.
+
+git runs disarmed, always: a repository is data, never code. Its own config may name
+commands (`core.sshCommand`, `ext::` remotes, an fsmonitor hook) that a fetch would run,
+and a partial clone fetches on its own the moment a missing object is read. So git gets
+a minimal environment instead of the server's (no secrets, no user config, no network
+transport at all), partial clones are refused, and git's stderr (which a hostile
+repository controls) is never shown to anyone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import codecs
+import contextlib
+import functools
 import os
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,10 +68,81 @@ _TAG_FORMAT = "%1f".join(
 SKEW_ALLOWANCE = 300
 
 
+# `git config --get-regexp` keys (git lowercases section and key names) that make a
+# repository a partial clone: reading a missing object would then fetch it from that
+# remote, running whatever transport the repository's config names.
+_PARTIAL_CLONE_KEYS = r"^(extensions\.partialclone|remote\..*\.promisor)$"
+_FALSE = frozenset({"false", "no", "off", "0"})
+# `-c` options that win over the repository's own config.
+_OVERRIDES = (
+    *("-c", "log.showSignature=false"),  # no gpg run to check signatures
+    *("-c", "color.ui=never"),
+    *("-c", "core.fsmonitor=false"),  # a command git would run to watch the work tree
+    *("-c", "protocol.allow=never"),  # with GIT_ALLOW_PROTOCOL=none (disarmed_environment)
+    *("-c", "mailmap.file="),  # a file anywhere on the disk that the config would name
+)
+
+
 class LocalGitError(Exception):
-    """The path is not a git repository git can read; the message says why."""
+    """git cannot (or may not) read the repository. The message is a sentence for the
+    CLI's user, who named the path; `code` (and `exit_status`) is what a server logs and
+    tells its users apart from. Neither ever holds git's own output."""
 
     permanent = True
+
+    def __init__(self, code: str, message: str, *, exit_status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.exit_status = exit_status
+
+
+@functools.cache
+def _empty_home() -> str:
+    """An empty directory for git's HOME, made once per process, so git finds no user's
+    config, credentials or `~/` files."""
+    home = tempfile.mkdtemp(prefix="infrasync-git-home-")
+    atexit.register(_remove_empty_directory, home)
+    return home
+
+
+def _remove_empty_directory(path: str) -> None:
+    with contextlib.suppress(OSError):  # not empty: git wrote there; leave it be seen
+        os.rmdir(path)
+
+
+def disarmed_environment(
+    git_dir: Path | None = None, directory: Path | None = None
+) -> dict[str, str]:
+    """The whole environment git runs with: never the server's, which holds its secrets
+    and whatever GIT_* variables the operator's shell had.
+
+    With `git_dir` and `directory` (a monitor's repository, already confined to the
+    operator's roots, and the directory `-C` points git at) git is told where the
+    repository is and discovers nothing; GIT_CEILING_DIRECTORIES (the directory's parent)
+    also stops any discovery above that directory, should a later git or a later change
+    drop GIT_DIR. Without them (the CLI, which may read any path) git finds the
+    repository from the directory the way `git log` would."""
+    environment = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "LC_ALL": "C",
+        "HOME": _empty_home(),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_TERMINAL_PROMPT": "0",
+        # No transport at all, not even file://: `-c protocol.allow=never` alone loses to
+        # a repository's own `protocol.ext.allow=always`, and this does not.
+        "GIT_ALLOW_PROTOCOL": "none",
+        # git 2.44+: never fetch a missing object (older gits ignore it; the above and
+        # the partial-clone refusal cover them).
+        "GIT_NO_LAZY_FETCH": "1",
+        # Reading never takes the index lock, so a digest cannot block a user's git.
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
+    if git_dir is not None:
+        environment["GIT_DIR"] = str(git_dir)
+    if directory is not None:
+        environment["GIT_CEILING_DIRECTORIES"] = str(directory.parent)
+    return environment
 
 
 class _History:
@@ -145,12 +228,22 @@ class _History:
 
 
 class LocalGitSource:
+    """`git_dir`: the repository's git directory, for a path already confined to the
+    operator's roots (see `disarmed_environment`)."""
+
     def __init__(
-        self, path: str | Path, bots: BotPolicy = DEFAULT_POLICY, *, git: str = "git"
+        self,
+        path: str | Path,
+        bots: BotPolicy = DEFAULT_POLICY,
+        *,
+        git_dir: Path | None = None,
+        git: str = "git",
     ) -> None:
-        self.path = Path(path).expanduser()
+        self.path = _expand_user(Path(path))
         self.bots = bots
         self.git = git
+        confined = git_dir is not None
+        self._environment = disarmed_environment(git_dir, self.path if confined else None)
 
     async def activity(self, window: Window) -> Activity:
         return (await self.activities([window]))[0]
@@ -158,8 +251,7 @@ class LocalGitSource:
     async def activities(self, windows: Sequence[Window]) -> list[Activity]:
         """The activity of each window, from one walk of the history (a digest reads its
         window and the one before it)."""
-        if not self.path.is_dir():
-            raise LocalGitError(f"{self.path} is not a directory.")
+        await self._ensure_readable()
         # Side by side, so a digest takes about as long as the walk alone. Each is let
         # finish (none is cancelled mid-way, which would leave a git process behind);
         # then the first failure (not a repository) is the answer.
@@ -217,7 +309,6 @@ class LocalGitSource:
         history = _History(windows, self.bots)
         process = await self._start("log", f"--format={_COMMIT_FORMAT}", "HEAD")
         assert process.stdout is not None
-        assert process.stderr is not None
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         pending = ""
         try:
@@ -233,9 +324,40 @@ class LocalGitSource:
                 process.kill()
                 await process.wait()
         if process.returncode != 0 and await self._has_commits():
-            reason = (await process.stderr.read()).decode("utf-8", "replace").strip()
-            raise LocalGitError(f"cannot read the git repository at {self.path}: {reason}")
+            raise self._failed(process.returncode)
         return history
+
+    async def _ensure_readable(self) -> None:
+        """Refuses a path that is not a git repository, and a partial clone, before any
+        git command that could read a missing object (and so fetch it) runs."""
+        try:
+            is_directory = self.path.is_dir()
+        except (OSError, ValueError):  # a name too long, no permission, a NUL byte
+            is_directory = False
+        if not is_directory:
+            raise LocalGitError("not_a_directory", f"{self.path} is not a directory.")
+        if not (await self._run("rev-parse", "--git-dir", check=False)).strip():
+            raise LocalGitError("not_a_repository", f"{self.path} is not a git repository.")
+        # Reading config runs nothing. -z: one `key\nvalue` per entry, whatever the value.
+        process = await self._start("config", "-z", "--get-regexp", _PARTIAL_CLONE_KEYS)
+        out, _ = await process.communicate()
+        if process.returncode not in (0, 1):  # 1: no such key
+            raise self._failed(process.returncode)
+        for entry in out.decode("utf-8", "replace").split("\0"):
+            key, _, value = entry.partition("\n")
+            if key == "extensions.partialclone" or (key and value.lower() not in _FALSE):
+                raise LocalGitError(
+                    "partial_clone",
+                    f"{self.path} is a partial clone: git would fetch the objects it lacks "
+                    "from its remote, which infrasync never lets it do. Use a full clone.",
+                )
+
+    def _failed(self, exit_status: int | None) -> LocalGitError:
+        return LocalGitError(
+            "git_failed",
+            f"git could not read the repository at {self.path} (exit status {exit_status}).",
+            exit_status=exit_status,
+        )
 
     async def _head(self) -> tuple[str | None, bool]:
         """The branch HEAD names (None when detached or not yet born), and whether the
@@ -269,32 +391,38 @@ class LocalGitSource:
         return tuple(sorted(tags, key=lambda t: t.tagged_at))
 
     async def _start(self, *args: str) -> asyncio.subprocess.Process:
+        # stderr is dropped, never read: a hostile repository decides what git prints
+        # there. stdin is /dev/null: nothing may ask a question and wait.
         return await asyncio.create_subprocess_exec(
             self.git,
+            "--no-pager",
             "-C",
             str(self.path),
-            "-c",
-            "log.showSignature=false",
-            "-c",
-            "color.ui=never",
+            *_OVERRIDES,
             *args,
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+            stderr=asyncio.subprocess.DEVNULL,
+            env=self._environment,
         )
 
     async def _run(self, *args: str, check: bool = True) -> str:
         process = await self._start(*args)
-        out, err = await process.communicate()
+        out, _ = await process.communicate()
         if process.returncode != 0 and check:
-            lines = err.decode("utf-8", "replace").strip().splitlines()
-            reason = lines[-1] if lines else f"git exited with {process.returncode}"
-            raise LocalGitError(f"cannot read the git repository at {self.path}: {reason}")
+            raise self._failed(process.returncode)
         return out.decode("utf-8", "replace") if process.returncode == 0 else ""
+
+
+def _expand_user(path: Path) -> Path:
+    try:
+        return path.expanduser()
+    except RuntimeError:  # `~nobody-here/x`: no such user, so no such directory either
+        return path
 
 
 def _time(value: str) -> datetime:
     moment = parse_github_time(value)
     if moment is None:
-        raise LocalGitError(f"git printed a date it cannot have meant: {value!r}")
+        raise LocalGitError("bad_date", f"git printed a date it cannot have meant: {value!r}")
     return moment

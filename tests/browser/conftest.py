@@ -65,5 +65,6 @@ def demo_server(tmp_path: Path) -> Iterator[Server]:
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` first.")
     repository = make_git_repository(tmp_path / "repo")
-    with live_server(repository, "--no-worker", INFRASYNC_ALLOW_LOCAL_SOURCES="true") as base_url:
+    roots = {"INFRASYNC_LOCAL_SOURCE_ROOTS": str(tmp_path)}
+    with live_server(repository, "--no-worker", **roots) as base_url:
         yield Server(base_url=base_url, cwd=repository)

@@ -113,8 +113,8 @@ def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
     section_box(form, "Releases").uncheck()
     form.get_by_role("button", name="Add monitor").click()
     expect(form.get_by_role("alert")).to_have_text(
-        "Local git repositories are turned off on this server; the operator can allow "
-        "them with INFRASYNC_ALLOW_LOCAL_SOURCES=true."
+        "Local git repositories are turned off on this server; the operator can allow them "
+        "inside chosen directories with INFRASYNC_LOCAL_SOURCE_ROOTS."
     )
     expect(form.get_by_label("Repository", exact=True)).to_have_value("/srv/code")
     expect(form.get_by_label("Name (optional)")).to_have_value("Code")

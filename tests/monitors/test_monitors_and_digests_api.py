@@ -25,8 +25,8 @@ ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, object]:
-    return {"allow_local_sources": True, "encryption_keys": ENCRYPTION_KEY}
+def settings_overrides(tmp_path: Path) -> dict[str, object]:
+    return {"local_source_roots": (tmp_path,), "encryption_keys": ENCRYPTION_KEY}
 
 
 @pytest.fixture
@@ -87,11 +87,11 @@ async def test_bad_monitor_input_is_a_clear_4xx(
 async def test_local_paths_need_the_operator(
     sign_in: SignIn, personas: Personas, app: FastAPI, repo: Path
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"allow_local_sources": False})
+    app.state.settings = app.state.settings.model_copy(update={"local_source_roots": ()})
     member = await sign_in(personas.member)
     response = await member.post("/api/orgs/acme/monitors", json={"source": str(repo)})
     assert response.status_code == 403
-    assert "INFRASYNC_ALLOW_LOCAL_SOURCES" in response.json()["detail"]
+    assert "INFRASYNC_LOCAL_SOURCE_ROOTS" in response.json()["detail"]
 
 
 async def test_a_token_of_someone_outside_the_org_is_refused(

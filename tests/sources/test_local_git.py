@@ -14,6 +14,7 @@ from infrasync.sources import local_git
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.model import Window
+from tests.security.hostile_git import corrupt
 
 WEEK = Window(since=datetime(2026, 11, 16, tzinfo=UTC), until=datetime(2026, 11, 23, tzinfo=UTC))
 ALICE = ("Alice Old", "alice@example.com")
@@ -153,10 +154,30 @@ async def test_an_empty_repository_has_an_empty_week(tmp_path: Path) -> None:
 
 
 async def test_a_directory_that_is_not_a_repository_says_so(tmp_path: Path) -> None:
-    with pytest.raises(LocalGitError, match="not a git repository"):
+    with pytest.raises(LocalGitError, match="is not a git repository"):
         await LocalGitSource(tmp_path).activity(WEEK)
-    with pytest.raises(LocalGitError, match="is not a directory"):
-        await LocalGitSource(tmp_path / "missing").activity(WEEK)
+    for missing in (tmp_path / "missing", tmp_path / ("x" * 300), "~no-such-user-here/x"):
+        with pytest.raises(LocalGitError, match="is not a directory"):
+            await LocalGitSource(missing).activity(WEEK)
+
+
+async def test_a_path_from_home_is_read_from_home(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(repo.path.parent))
+    activity = await LocalGitSource("~/project").activity(WEEK)
+    assert activity.source.revision == repo.git("rev-parse", "main")
+
+
+async def test_git_failing_is_told_by_exit_status_never_by_what_git_printed(repo: Repo) -> None:
+    sha = corrupt(repo.path)
+    with pytest.raises(LocalGitError) as failed:
+        await LocalGitSource(repo.path).activity(WEEK)
+    assert (failed.value.code, failed.value.exit_status) == ("git_failed", 128)
+    assert str(failed.value) == (
+        f"git could not read the repository at {repo.path} (exit status 128)."
+    )
+    assert sha not in str(failed.value)
 
 
 async def test_the_digest_names_the_commit_it_was_made_from(repo: Repo) -> None:

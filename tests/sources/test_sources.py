@@ -1,12 +1,13 @@
-"""Naming sources, the operator's switch for local ones, and who counts as a bot."""
+"""Naming sources, the operator's roots for local ones, and who counts as a bot."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from infrasync.config import load_settings
+from infrasync.config import SettingsError, load_settings
 from infrasync.errors import BadRequest, Forbidden
 from infrasync.github.activity import RepoRef
 from infrasync.sources.bots import BotPolicy
@@ -30,6 +31,7 @@ from infrasync.sources.service import (
         ("./octo/hello", LocalSpec(Path("octo/hello"))),
         (".", LocalSpec(Path("."))),
         ("git:relative/dir", LocalSpec(Path("relative/dir"))),
+        ("~/code/app", LocalSpec(Path("~/code/app"))),  # expanded by the CLI alone
         ("file:///srv/app", LocalSpec(Path("/srv/app"))),
     ],
 )
@@ -43,21 +45,36 @@ def test_a_source_that_is_neither_says_so(text: str) -> None:
         parse_source(text)
 
 
-def test_monitors_may_read_local_repositories_only_when_the_operator_allows(
-    monkeypatch: pytest.MonkeyPatch,
+def test_monitors_may_read_local_repositories_only_inside_the_operators_roots(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     default = load_settings()
     assert not local_sources_allowed(default)
-    with pytest.raises(Forbidden, match="INFRASYNC_ALLOW_LOCAL_SOURCES=true"):
+    with pytest.raises(Forbidden, match="INFRASYNC_LOCAL_SOURCE_ROOTS"):
         ensure_monitor_source_allowed(default, parse_source("/srv/git/app"))
     ensure_monitor_source_allowed(default, parse_source("octo/hello"))  # GitHub always
 
-    monkeypatch.setenv("INFRASYNC_ALLOW_LOCAL_SOURCES", "true")
+    for name in ("code", "elsewhere"):
+        (tmp_path / name / "app").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(tmp_path / name / "app")], check=True)
+    monkeypatch.setenv("INFRASYNC_LOCAL_SOURCE_ROOTS", f"{tmp_path / 'code'}, /srv/git")
     allowed = load_settings()
     assert local_sources_allowed(allowed)
-    ensure_monitor_source_allowed(allowed, parse_source("/srv/git/app"))
+    ensure_monitor_source_allowed(allowed, parse_source(str(tmp_path / "code" / "app")))
+    with pytest.raises(BadRequest, match="INFRASYNC_LOCAL_SOURCE_ROOTS"):
+        ensure_monitor_source_allowed(allowed, parse_source(str(tmp_path / "elsewhere" / "app")))
     with pytest.raises(BadRequest, match="absolute path"):
         ensure_monitor_source_allowed(allowed, parse_source("./app"))
+    # No one using the web app has a home on the server, and `~name` would tell which
+    # accounts it has.
+    with pytest.raises(BadRequest, match="absolute path"):
+        ensure_monitor_source_allowed(allowed, parse_source("~root/app"))
+
+
+def test_a_root_must_be_an_absolute_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFRASYNC_LOCAL_SOURCE_ROOTS", "/srv/git,repos")
+    with pytest.raises(SettingsError, match="'repos' is not an absolute path"):
+        load_settings()
 
 
 @pytest.mark.parametrize(
