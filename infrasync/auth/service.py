@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import service as audit
 from infrasync.auth import repository
+from infrasync.auth.context import Actor
 from infrasync.auth.github_identity import GitHubIdentity
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
@@ -96,7 +97,7 @@ async def end_session(
     session: AsyncSession, auth_session: AuthSession, user: User, client: ClientInfo
 ) -> None:
     await repository.revoke_session(session, auth_session.id, utcnow())
-    await audit.record(session, "auth.sign_out", actor=audit.Actor.of_user(user), client=client)
+    await audit.record(session, "auth.sign_out", actor=Actor.of_user(user), client=client)
 
 
 def safe_return_path(candidate: str | None) -> str | None:
@@ -170,7 +171,7 @@ async def record_sign_in(
     await audit.record(
         session,
         "auth.sign_in",
-        actor=audit.Actor.of_user(user),
+        actor=Actor.of_user(user),
         client=client,
         details={"method": method},
     )

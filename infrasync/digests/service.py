@@ -10,7 +10,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.audit.service import Actor
+from infrasync.auth.context import Actor
 from infrasync.config import Settings
 from infrasync.digests import repository
 from infrasync.digests.compose import WriterChoice, compose
@@ -23,7 +23,7 @@ from infrasync.github.errors import GitHubError, GitHubTokenRejected
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
 from infrasync.models import DigestRecord, Monitor
-from infrasync.monitors import repository as monitor_repository
+from infrasync.monitors import service as monitor_service
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.github import GitHubSource
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
@@ -57,16 +57,15 @@ class Trigger:
 async def _github_activities(
     session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
 ) -> tuple[Activity, Activity]:
-    found = (
-        await monitor_repository.credential_with_owner(session, monitor.credential_id)
-        if monitor.credential_id
-        else None
-    )
-    if found is None or found[0].rejected_at is not None:
+    run_credential = await monitor_service.credential_for_run(session, monitor)
+    credential = run_credential.credential
+    if credential is None:
+        raise RunFailed(run_credential.refusal)
+    if credential.rejected_at is not None:
         raise RunFailed(
-            "No usable GitHub token: choose a member who has connected GitHub for this monitor."
+            "GitHub refused this monitor's token: its owner needs to connect GitHub again, "
+            "or choose another member's offered token."
         )
-    credential = found[0]
     try:
         token = reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
     except DecryptionFailed as error:

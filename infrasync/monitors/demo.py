@@ -8,9 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.audit.service import Actor
+from infrasync.auth.context import Actor, OrgContext, Principal
 from infrasync.config import Settings
-from infrasync.deps import OrgContext, Principal
 from infrasync.digests.service import RunFailed, Trigger, make_digest
 from infrasync.digests.window import parse_window
 from infrasync.errors import InfrasyncError

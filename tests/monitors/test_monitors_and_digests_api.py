@@ -190,7 +190,7 @@ async def test_a_github_monitor_without_a_token_says_so(
     monitor = await _monitor(member, "acme/app")
     response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
     assert response.status_code == 409
-    assert "No usable GitHub token" in response.json()["detail"]
+    assert "No GitHub token" in response.json()["detail"]
 
 
 async def test_bad_run_windows_are_400(sign_in: SignIn, personas: Personas, repo: Path) -> None:
