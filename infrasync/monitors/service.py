@@ -3,9 +3,10 @@ viewers read, members and up write)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,14 @@ from infrasync.kit.time import utcnow
 from infrasync.models import GitHubCredential, Monitor, User
 from infrasync.monitors import repository
 from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate
-from infrasync.sources.service import GitHubSpec, ensure_monitor_source_allowed, parse_source
+from infrasync.sources.local_git import LocalGitError, LocalGitSource
+from infrasync.sources.service import (
+    GitHubSpec,
+    confine_local_source,
+    ensure_monitor_source_allowed,
+    parse_source,
+    run_failure,
+)
 
 log = structlog.get_logger(__name__)
 # A person is waiting for the answer: one try, a short wait; the first run retries.
@@ -234,6 +242,18 @@ def _parsed_source(settings: Settings, text: str) -> tuple[str, str]:
     return str(spec.path), "git"
 
 
+async def _check_local_repository(settings: Settings, path: Path) -> None:
+    """Refuses now, not at the first run, a local repository git must not read (a
+    partial clone would fetch from its remote); with git's fixed sentence, never its
+    output."""
+    found = await asyncio.to_thread(confine_local_source, settings, path)
+    try:
+        await LocalGitSource(found.path, git_dir=found.git_dir).ensure_readable()
+    except LocalGitError as error:
+        log.info("local source refused", code=error.code, exit_status=error.exit_status)
+        raise BadRequest(run_failure(error)) from None
+
+
 async def create(
     session: AsyncSession,
     context: OrgContext,
@@ -241,8 +261,11 @@ async def create(
     body: MonitorCreate,
     client: ClientInfo,
 ) -> Monitor:
-    source, kind = _parsed_source(settings, body.source)
+    # In a thread: confining a local path stats and walks its git directory.
+    source, kind = await asyncio.to_thread(_parsed_source, settings, body.source)
     credential = None
+    if kind == "git":
+        await _check_local_repository(settings, Path(source))
     if kind == "github":
         credential = await _credential(
             session,

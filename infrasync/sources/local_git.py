@@ -251,7 +251,7 @@ class LocalGitSource:
     async def activities(self, windows: Sequence[Window]) -> list[Activity]:
         """The activity of each window, from one walk of the history (a digest reads its
         window and the one before it)."""
-        await self._ensure_readable()
+        await self.ensure_readable()
         # Side by side, so a digest takes about as long as the walk alone. Each is let
         # finish (none is cancelled mid-way, which would leave a git process behind);
         # then the first failure (not a repository) is the answer.
@@ -327,7 +327,7 @@ class LocalGitSource:
             raise self._failed(process.returncode)
         return history
 
-    async def _ensure_readable(self) -> None:
+    async def ensure_readable(self) -> None:
         """Refuses a path that is not a git repository, and a partial clone, before any
         git command that could read a missing object (and so fetch it) runs."""
         try:

@@ -175,16 +175,23 @@ async def test_a_hostile_partial_clone_in_the_root_makes_the_server_run_nothing(
     upstream = repository(tmp_path / "upstream", "Step 0")
     hostile = partial_clone(upstream, disk.root / "hostile", disk.marker, transport)
     member = await sign_in(personas.member)
-    # Made (nothing of it is run when a monitor is made); refused when it runs.
-    created = await _create(member, str(hostile))
+    # Refused when a monitor is made on it...
+    refused = await _create(member, str(hostile))
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["detail"] == REFUSED
+    # ...and when a monitor made on a sound repository finds it swapped at its next run.
+    sound = repository(disk.root / "sound", "Step 0")
+    created = await _create(member, str(sound))
     assert created.status_code == 201, created.text
+    shutil.rmtree(sound)
+    partial_clone(upstream, sound, disk.marker, transport)
     run = await _run(member, created.json()["id"])
     shown = await member.get(f"/api/orgs/acme/monitors/{created.json()['id']}")
     assert not disk.marker.exists()
     assert run.status_code == 409
     assert run.json()["detail"] == RUN_REFUSED
     assert shown.json()["last_run_error"] == REFUSED
-    for answer in (created.text, run.text, shown.text):
+    for answer in (refused.text, created.text, run.text, shown.text):
         assert LEAKED not in answer
         assert SECRET not in answer
 
