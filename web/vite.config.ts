@@ -27,5 +27,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // A test that clicks through a whole form outlasts Vitest's 5 s on a busy machine.
+    testTimeout: 20_000,
   },
 });

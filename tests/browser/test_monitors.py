@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from infrasync.auth.cookies import OAUTH_STATE_COOKIE
 from infrasync.frontend import WEB_DIST
 from tests.browser.server import DEMO_COMMITS, Server
 from tests.browser.test_orgs import create_org, sign_in
@@ -17,6 +18,8 @@ from tests.live_server import live_server
 
 pytestmark = pytest.mark.browser
 
+# Where the GitHub app of `github_server` points: nothing answers there.
+GITHUB = "http://127.0.0.1:9"
 NO_MODEL = "No AI model is configured on this server, so the builtin writer writes every digest."
 
 
@@ -144,13 +147,26 @@ def github_server(tmp_path: Path) -> Iterator[Server]:
     github = {
         "INFRASYNC_GITHUB_CLIENT_ID": "Iv1.test-client",
         "INFRASYNC_GITHUB_CLIENT_SECRET": "test-secret",
-        "INFRASYNC_GITHUB_URL": "http://127.0.0.1:9",
+        "INFRASYNC_GITHUB_URL": GITHUB,
     }
     with live_server(tmp_path, "--no-worker", **github) as base_url:
         yield Server(base_url=base_url, cwd=tmp_path)
 
 
-def test_connect_github_leads_to_github_and_back_to_the_monitors(
+def _follow_to_github(page: Page) -> dict[str, list[str]]:
+    """Clicks "Continue to GitHub" and returns the query of the authorize page it leads to.
+    A stand-in answers for GitHub, so the browser never reaches for the network."""
+    page.route(f"{GITHUB}/**", lambda route: route.fulfill(status=200, body="GitHub"))
+    with page.expect_request(f"{GITHUB}/login/oauth/authorize?*") as opened:
+        page.get_by_role("button", name="Continue to GitHub").click()
+    location = urlsplit(opened.value.url)
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        f"{GITHUB}/login/oauth/authorize"
+    )
+    return parse_qs(location.query)
+
+
+def test_connect_github_leads_through_the_consent_page_to_github(
     page: Page, github_server: Server
 ) -> None:
     server = github_server
@@ -159,18 +175,53 @@ def test_connect_github_leads_to_github_and_back_to_the_monitors(
     open_monitors(page)
 
     connect = page.get_by_role("link", name="Connect GitHub")
-    expect(connect).to_have_attribute(
-        "href", "/auth/github/connect?return_to=%2Forgs%2Facme%2Fmonitors"
-    )
+    expect(connect).to_have_attribute("href", "/connect/github?return_to=%2Forgs%2Facme%2Fmonitors")
     expect(page.get_by_role("link", name="Grant private repository access")).to_have_count(0)
 
-    # The link is the server's: it answers with GitHub's authorize page, asking to come back.
-    answer = page.request.get(server.url(connect.get_attribute("href") or ""), max_redirects=0)
-    assert answer.status == 302, answer.text()
-    location = urlsplit(answer.headers["location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == (
-        "http://127.0.0.1:9/login/oauth/authorize"
+    # The link opens the web app's consent page, which starts nothing by being opened.
+    connect.click()
+    expect(page.get_by_role("heading", level=1, name="Connect GitHub")).to_be_visible()
+    expect(page.get_by_test_id("connect-scopes")).to_contain_text(
+        "Read access to public repositories"
     )
-    query = parse_qs(location.query)
+    expect(page.get_by_test_id("connect-scopes")).not_to_contain_text("repo scope")
+    cookies = {cookie["name"] for cookie in page.context.cookies()}
+    assert OAUTH_STATE_COOKIE not in cookies
+
+    query = _follow_to_github(page)
     assert query["client_id"] == ["Iv1.test-client"]
-    assert query["state"][0]
+    assert query["scope"] == ["read:user user:email"]
+    assert query["redirect_uri"] == [server.url("/auth/github/callback")]
+    state = {c["name"]: c["value"] for c in page.context.cookies()}.get(OAUTH_STATE_COOKIE)
+    assert state is not None
+    assert query["state"] == [state]
+
+
+def test_a_link_to_the_servers_connect_route_only_opens_the_consent_page(
+    page: Page, github_server: Server
+) -> None:
+    server = github_server
+    sign_in(page, server, server.login_link("ada@example.com"), "ada")
+
+    # Another site may link here or post here, but neither starts a connection.
+    forged = page.request.post(server.url("/auth/github/connect"), data={"private": True})
+    assert forged.status == 403, forged.text()
+    page.goto(server.url("/auth/github/connect?private=true&return_to=/orgs/acme/monitors"))
+    expect(page).to_have_url(
+        server.url("/connect/github?private=true&return_to=%2Forgs%2Facme%2Fmonitors")
+    )
+    expect(
+        page.get_by_role("heading", level=1, name="Grant private repository access")
+    ).to_be_visible()
+    expect(page.get_by_test_id("connect-scopes")).to_contain_text(
+        "The repo scope, which gives Infrasync read access to your private repositories."
+    )
+    assert OAUTH_STATE_COOKIE not in {cookie["name"] for cookie in page.context.cookies()}
+
+    # Cancel goes back where the link said, asking GitHub for nothing.
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(server.url("/orgs/acme/monitors"))
+    page.go_back()
+
+    query = _follow_to_github(page)
+    assert query["scope"] == ["read:user repo user:email"]

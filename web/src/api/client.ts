@@ -73,6 +73,9 @@ export type Monitor = Schemas["MonitorOut"];
 export type MonitorCreate = Schemas["MonitorCreate"];
 export type MonitorUpdate = Schemas["MonitorUpdate"];
 export type Credential = Schemas["CredentialOut"];
+/** A GitHub token as an org sees it: offered to the org, and whether it is the caller's own. */
+export type OrgToken = Schemas["OrgTokenOut"];
+export type ConnectGitHubBody = Schemas["ConnectGitHub"];
 /** A part of a digest a monitor may leave out. */
 export type Section = NonNullable<MonitorCreate["sections"]>[number];
 export type WriterChoice = MonitorCreate["writer"];

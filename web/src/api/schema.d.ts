@@ -133,14 +133,20 @@ export interface paths {
             cookie?: never;
         };
         /**
+         * Github Connect Page
+         * @description The consent page: the web app's, which asks before anything starts. Connecting is
+         *     a POST, so that no other site can start it (a GET could be a cross-site link).
+         */
+        get: operations["github_connect_page"];
+        put?: never;
+        /**
          * Github Connect
          * @description Connect your GitHub account so monitors can read repositories with your token.
-         *     `private=true` also asks for the `repo` scope (private repositories), an explicit
-         *     consent recorded in the audit log.
+         *     `private: true` also asks for the `repo` scope (private repositories), an explicit
+         *     consent recorded in the audit log. Needs the X-CSRF-Token header, like every write
+         *     from a browser; answers with GitHub's consent page for the browser to go to.
          */
-        get: operations["github_connect"];
-        put?: never;
-        post?: never;
+        post: operations["github_connect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -546,13 +552,39 @@ export interface paths {
         };
         /**
          * List Github Tokens
-         * @description The members who have connected GitHub: whose token a monitor can read with (the
-         *     token itself is never shown).
+         * @description The GitHub tokens this org's monitors may read with: those its members have
+         *     offered, plus your own (offered or not). The tokens themselves are never shown.
          */
         get: operations["list_github_tokens"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/github-tokens/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Offer My Github Token
+         * @description Offer your connected GitHub token to this org, so its monitors may read with it
+         *     (choosing your own token for a monitor does the same). Audited.
+         */
+        put: operations["offer_my_github_token"];
+        post?: never;
+        /**
+         * Withdraw My Github Token
+         * @description Withdraw your token from this org: every monitor reading with it lets go of it
+         *     at once, and its next run asks for another. Audited.
+         */
+        delete: operations["withdraw_my_github_token"];
         options?: never;
         head?: never;
         patch?: never;
@@ -752,6 +784,31 @@ export interface components {
              * Format: date-time
              */
             committed_at: string;
+        };
+        /**
+         * ConnectGitHub
+         * @description Start connecting GitHub so monitors can read repositories with your token.
+         */
+        ConnectGitHub: {
+            /**
+             * Private
+             * @description Also ask GitHub for the `repo` scope (private repositories); audited.
+             * @default false
+             */
+            private: boolean;
+            /**
+             * Return To
+             * @description A path of the web app to come back to.
+             */
+            return_to?: string | null;
+        };
+        /** ConnectStarted */
+        ConnectStarted: {
+            /**
+             * Authorize Url
+             * @description GitHub's consent page: send the browser there.
+             */
+            authorize_url: string;
         };
         /** ContributorItem */
         ContributorItem: {
@@ -1187,7 +1244,7 @@ export interface components {
             name?: string | null;
             /**
              * Credential User Id
-             * @description The member whose GitHub token it reads with; yours when left out.
+             * @description The member whose offered GitHub token it reads with; yours when left out. Choosing your own token offers it to this org.
              */
             credential_user_id?: string | null;
             /** Sections */
@@ -1282,7 +1339,7 @@ export interface components {
             name?: string | null;
             /**
              * Credential User Id
-             * @description Switch to this member's GitHub token; null switches to yours. GitHub answers its API only with a token, so a GitHub monitor always reads with one.
+             * @description Switch to this member's offered GitHub token; null switches to yours (which offers it to this org). GitHub answers its API only with a token, so a GitHub monitor always reads with one.
              */
             credential_user_id?: string | null;
             /** Sections */
@@ -1332,6 +1389,35 @@ export interface components {
             created_at: string;
             /** Deleted At */
             deleted_at: string | null;
+        };
+        /**
+         * OrgTokenOut
+         * @description A GitHub token as an org sees it: offered to it, or the caller's own.
+         */
+        OrgTokenOut: {
+            /** User Id */
+            user_id: string | null;
+            /** Login */
+            login: string | null;
+            /**
+             * Token Hint
+             * @description The token's last characters, ellipsis included: …AbCd
+             */
+            token_hint: string;
+            /** Private Access */
+            private_access: boolean;
+            /** Usable */
+            usable: boolean;
+            /**
+             * Offered
+             * @description Offered to this org: its monitors may read with it
+             */
+            offered: boolean;
+            /**
+             * Mine
+             * @description The caller's own token
+             */
+            mine: boolean;
         };
         /** OrgUpdate */
         OrgUpdate: {
@@ -1759,7 +1845,7 @@ export interface operations {
             };
         };
     };
-    github_connect: {
+    github_connect_page: {
         parameters: {
             query?: {
                 private?: boolean;
@@ -1787,8 +1873,68 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description Too many attempts; wait for the seconds in Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    github_connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectGitHub"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectStarted"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not signed in, or the session or API key has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3709,8 +3855,140 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CredentialOut"][];
+                    "application/json": components["schemas"]["OrgTokenOut"][];
                 };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    offer_my_github_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgTokenOut"][];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_my_github_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */
             400: {

@@ -2,6 +2,7 @@ import { lazy } from "react";
 import { Navigate, type RouteObject } from "react-router";
 
 import { AuthCallbackPage } from "@/features/auth/AuthCallbackPage";
+import { ConnectGitHubPage } from "@/features/auth/ConnectGitHubPage";
 import { SignInPage } from "@/features/auth/SignInPage";
 import { HomePage } from "@/features/home/HomePage";
 import { InviteAcceptPage } from "@/features/invites/InviteAcceptPage";
@@ -31,6 +32,7 @@ export const routes: RouteObject[] = [
       { index: true, element: <HomePage /> },
       { path: "signin", element: <SignInPage /> },
       { path: "auth/callback", element: <AuthCallbackPage /> },
+      { path: "connect/github", element: <ConnectGitHubPage /> },
       { path: "invites/:token", element: <InviteAcceptPage /> },
       {
         path: "orgs/:slug",

@@ -11,6 +11,7 @@ import type {
   Metrics,
   Monitor,
   Org,
+  OrgToken,
   Section,
   ServerInfo,
 } from "@/api/client";
@@ -40,6 +41,11 @@ export function aCredential(overrides: Partial<Credential> = {}): Credential {
     usable: true,
     ...overrides,
   };
+}
+
+/** A GitHub token as `/api/orgs/{org}/github-tokens` lists it: by default yours, offered to the org. */
+export function aToken(overrides: Partial<OrgToken> = {}): OrgToken {
+  return { ...aCredential(), offered: true, mine: true, ...overrides };
 }
 
 /** `/api/server` of a server with GitHub sign-in and a model, and no local sources. */

@@ -65,3 +65,14 @@ export function setCsrfCookie(value: string) {
     document.cookie = "infrasync_csrf=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT";
   };
 }
+
+/**
+ * Stand in for the browser's `window.location`, whose `assign` leaves the page (jsdom cannot
+ * follow it): returns the `assign` mock, so a test sees where the app sent the browser.
+ * `vi.unstubAllGlobals` (after each test) puts the real one back.
+ */
+export function stubPageNavigation() {
+  const assign = vi.fn<(url: string | URL) => void>();
+  vi.stubGlobal("location", { ...window.location, assign });
+  return assign;
+}

@@ -1,5 +1,5 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, beforeEach, vi } from "vitest";
 
 // A browser resolves a relative URL such as "/health" against the page's address; the
@@ -11,6 +11,11 @@ class PageRequest extends NodeRequest {
   }
 }
 globalThis.Request = PageRequest;
+
+// `findBy…` waits this long for the page to show something. Testing Library's default of 1 s
+// is the time a lazy page and its first answers take on a busy machine; the tests assert what
+// the page shows, never how fast.
+configure({ asyncUtilTimeout: 4000 });
 
 beforeEach(() => {
   // A test that sets up no fake server sees no server at all, never the real network.

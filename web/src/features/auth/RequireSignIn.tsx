@@ -40,7 +40,14 @@ export function SignInPrompt({
 }
 
 /** Renders `children` for a signed-in user; otherwise asks them to sign in and come back here. */
-export function RequireSignIn({ children }: { children: ReactNode }) {
+export function RequireSignIn({
+  children,
+  description = "This page belongs to an org. Sign in with GitHub to see it.",
+}: {
+  children: ReactNode;
+  /** Why this page needs a sign-in, under "Sign in to continue". */
+  description?: string;
+}) {
   const me = useMe();
   const location = useLocation();
   if (me.isPending) {
@@ -56,7 +63,7 @@ export function RequireSignIn({ children }: { children: ReactNode }) {
       {me.isError && <ErrorMessage error={me.error} className="mx-auto max-w-md" />}
       <SignInPrompt
         title="Sign in to continue"
-        description="This page belongs to an org. Sign in with GitHub to see it."
+        description={description}
         returnTo={`${location.pathname}${location.search}`}
       />
     </div>

@@ -1,7 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
 
-import { api, type Me } from "@/api/client";
+import { api, type ConnectGitHubBody, type Me } from "@/api/client";
 import { ApiError, detailOf, unwrap } from "@/api/errors";
 
 export const meQueryKey = ["me"] as const;
@@ -43,12 +43,31 @@ export function signInHref(returnTo?: string): string {
 }
 
 /**
- * Where "Connect GitHub" points: a full page load of the backend's route, which asks GitHub
- * for a token the org's monitors may read with (`privateAccess`: private repositories too),
- * then comes back to `returnTo`.
+ * A path of this web app to come back to, or null: the same rule as the server's
+ * `safe_return_path`, so a crafted `return_to` can never send a link off-site.
+ */
+export function safeReturnPath(candidate: string | null | undefined): string | null {
+  return candidate && /^\/(?!\/)[A-Za-z0-9/_\-.~%?=&]*$/.test(candidate) ? candidate : null;
+}
+
+/**
+ * Where "Connect GitHub" points: the web app's consent page (`/connect/github`), which says
+ * what GitHub will be asked for (`privateAccess`: private repositories too) and starts
+ * nothing until the user continues; afterwards the browser comes back to `returnTo`.
  */
 export function connectGitHubHref(returnTo: string, { privateAccess = false } = {}): string {
   const query = new URLSearchParams(privateAccess ? { private: "true" } : {});
   query.set("return_to", returnTo);
-  return `/auth/github/connect?${query}`;
+  return `/connect/github?${query}`;
+}
+
+/**
+ * Starts connecting GitHub: a POST (with the CSRF header, like every write), so no other
+ * site can start it; the server answers with GitHub's consent page, where the browser goes.
+ */
+export function useConnectGitHub() {
+  return useMutation({
+    mutationFn: (body: ConnectGitHubBody) => unwrap(api.POST("/auth/github/connect", { body })),
+    onSuccess: ({ authorize_url }) => window.location.assign(authorize_url),
+  });
 }

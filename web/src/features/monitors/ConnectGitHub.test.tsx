@@ -1,17 +1,18 @@
 import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import type { Credential, Role, ServerInfo } from "@/api/client";
-import { aCredential, aMember, aMonitor, anOrg, aServer, ME } from "@/test/fixtures";
+import { aCredential, aMember, aMonitor, anOrg, aServer, aToken, ME } from "@/test/fixtures";
 import { fakeServer, json, renderApp } from "@/test/render";
 
 function server(github: Credential | null, info: ServerInfo, role: Role = "member") {
-  fakeServer({
+  return fakeServer({
     "/api/me": () => json({ ...ME, github }),
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": () => json([aMonitor()]),
-    "/api/orgs/acme/github-tokens": () => json(github ? [github] : []),
+    "/api/orgs/acme/github-tokens": () => json(github ? [aToken(github)] : []),
     "/api/server": () => json(info),
   });
 }
@@ -25,9 +26,24 @@ describe("Connect GitHub", () => {
     renderApp(HERE);
 
     const link = await screen.findByRole("link", { name: "Connect GitHub" });
-    expect(link).toHaveAttribute("href", `/auth/github/connect?${BACK_HERE}`);
+    expect(link).toHaveAttribute("href", `/connect/github?${BACK_HERE}`);
     expect(screen.getByTestId("github-connection")).toHaveTextContent("Connect your GitHub account");
     expect(screen.queryByRole("link", { name: "Grant private repository access" })).not.toBeInTheDocument();
+  });
+
+  it("leads to the consent page in the app, and starts nothing on the way", async () => {
+    const fetchMock = server(aCredential({ private_access: false }), aServer());
+    const user = userEvent.setup();
+    const { router } = renderApp(HERE);
+
+    await user.click(await screen.findByRole("link", { name: "Grant private repository access" }));
+
+    expect(
+      await screen.findByRole("heading", { level: 1, name: "Grant private repository access" }),
+    ).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/connect/github");
+    expect(router.state.location.search).toBe(`?private=true&${BACK_HERE}`);
+    expect(fetchMock.mock.calls.filter(([request]) => (request as Request).method !== "GET")).toEqual([]);
   });
 
   it("keeps the page's query when it sends you back", async () => {
@@ -36,7 +52,7 @@ describe("Connect GitHub", () => {
 
     expect(await screen.findByRole("link", { name: "Connect GitHub" })).toHaveAttribute(
       "href",
-      "/auth/github/connect?return_to=%2Forgs%2Facme%2Fmonitors%3Ffrom%3Ddigest",
+      "/connect/github?return_to=%2Forgs%2Facme%2Fmonitors%3Ffrom%3Ddigest",
     );
   });
 
@@ -45,7 +61,7 @@ describe("Connect GitHub", () => {
     renderApp(HERE);
 
     const link = await screen.findByRole("link", { name: "Connect GitHub again" });
-    expect(link).toHaveAttribute("href", `/auth/github/connect?private=true&${BACK_HERE}`);
+    expect(link).toHaveAttribute("href", `/connect/github?private=true&${BACK_HERE}`);
     expect(screen.getByTestId("github-connection")).toHaveTextContent("Your GitHub token no longer works");
   });
 
@@ -54,7 +70,7 @@ describe("Connect GitHub", () => {
     renderApp(HERE);
 
     const link = await screen.findByRole("link", { name: "Grant private repository access" });
-    expect(link).toHaveAttribute("href", `/auth/github/connect?private=true&${BACK_HERE}`);
+    expect(link).toHaveAttribute("href", `/connect/github?private=true&${BACK_HERE}`);
     expect(screen.queryByRole("link", { name: /^Connect GitHub/ })).not.toBeInTheDocument();
   });
 

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { GitBranch, KeyRound } from "lucide-react";
-import { useLocation } from "react-router";
+import { Link, useLocation } from "react-router";
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -66,11 +66,11 @@ function Callout({ text, href, action }: { text: string; href: string; action: s
       <GitBranch aria-hidden="true" />
       <p className="min-w-0 flex-1">{text}</p>
       <Button asChild variant="default" size="sm">
-        {/* A full page load: the server sends the browser on to GitHub and back. */}
-        <a href={href}>
+        {/* The consent page says what GitHub will be asked for; nothing starts until you continue. */}
+        <Link to={href}>
           <KeyRound aria-hidden="true" />
           {action}
-        </a>
+        </Link>
       </Button>
     </Alert>
   );

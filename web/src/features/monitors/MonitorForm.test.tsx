@@ -2,30 +2,33 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
-import type { Credential, Me, Monitor, Role, ServerInfo } from "@/api/client";
-import { ALL_SECTIONS, aCredential, aMember, aMonitor, anOrg, aServer, ME } from "@/test/fixtures";
+import type { Me, Monitor, OrgToken, Role, ServerInfo } from "@/api/client";
+import { ALL_SECTIONS, aCredential, aMember, aMonitor, anOrg, aServer, aToken, ME } from "@/test/fixtures";
 import { fakeServer, type Handler, json, methods, renderApp } from "@/test/render";
 
-const BEA = aCredential({
+// What /api/orgs/acme/github-tokens lists: your own token, and those others offered to the org.
+const BEA = aToken({
+  mine: false,
   user_id: "00000000-0000-4000-8000-000000000002",
   login: "bea",
   token_hint: "…WxYz",
   private_access: false,
 });
-const CARL = aCredential({
+const CARL = aToken({
+  mine: false,
   user_id: "00000000-0000-4000-8000-000000000003",
   login: "carl",
   token_hint: "…Qr12",
   private_access: false,
   usable: false,
 });
-const MINE = aCredential();
+const MINE = aToken();
 
 interface Setup {
   role?: Role;
   me?: Me;
   monitors?: Monitor[];
-  tokens?: Credential[];
+  tokens?: OrgToken[];
   info?: ServerInfo;
   extra?: Record<string, Handler>;
 }
@@ -47,6 +50,12 @@ function server({
     "/api/server": () => json(info),
     ...extra,
   });
+}
+
+/** Puts `text` in a field at once: typing it key by key is slow on a busy machine. */
+async function fill(user: ReturnType<typeof userEvent.setup>, field: HTMLElement, text: string) {
+  await user.click(field);
+  await user.paste(text);
 }
 
 async function addForm() {
@@ -93,12 +102,12 @@ describe("Adding a monitor", () => {
     const form = await addForm();
     // Every section is on until someone turns one off.
     expect(sectionBoxes(form).map((box) => (box as HTMLInputElement).checked)).toEqual(ALL_SECTIONS.map(() => true));
-    await user.type(within(form).getByLabelText("Repository"), " acme/widgets ");
-    await user.type(within(form).getByLabelText("Name (optional)"), "Widgets");
+    await fill(user, within(form).getByLabelText("Repository"), " acme/widgets ");
+    await fill(user, within(form).getByLabelText("Name (optional)"), "Widgets");
     await user.selectOptions(await within(form).findByLabelText("GitHub token"), BEA.user_id as string);
     await user.click(within(form).getByRole("checkbox", { name: "Issues" }));
     await user.click(within(form).getByRole("checkbox", { name: "Releases" }));
-    await user.type(within(form).getByLabelText("Extra bot names"), "ci-bot, deploy-bot ci-bot");
+    await fill(user, within(form).getByLabelText("Extra bot names"), "ci-bot, deploy-bot ci-bot");
     await user.click(within(form).getByRole("checkbox", { name: "Skip empty digests" }));
     await user.click(within(form).getByRole("checkbox", { name: "Let the AI writer read pull request descriptions" }));
     await user.selectOptions(within(form).getByLabelText("Writer"), "builtin");
@@ -140,7 +149,7 @@ describe("Adding a monitor", () => {
     const select = await within(await addForm()).findByLabelText("GitHub token");
     await within(select).findByRole("option", { name: /bea/ });
     expect(optionLabels(select)).toEqual([
-      ["Yours: mona · …AbCd · private access", false],
+      ["Your token: mona · …AbCd · private access", false],
       ["bea · …WxYz · public repositories", false],
       ["carl · …Qr12 · public repositories · no longer works", true],
     ]);
@@ -157,6 +166,41 @@ describe("Adding a monitor", () => {
       ["None yet: runs need a connected GitHub token", false],
       ["bea · …WxYz · public repositories", false],
     ]);
+  });
+
+  it("lists your token and those offered to the org only, and says saving offers yours when it is not yet", async () => {
+    const notOffered = aToken({
+      mine: false,
+      offered: false,
+      user_id: "00000000-0000-4000-8000-000000000004",
+      login: "dan",
+    });
+    server({ tokens: [aToken({ offered: false }), BEA, notOffered] });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    const select = await within(form).findByLabelText("GitHub token");
+    await within(select).findByRole("option", { name: /bea/ });
+    expect(optionLabels(select)).toEqual([
+      ["Your token: mona · …AbCd · private access", false],
+      ["bea · …WxYz · public repositories", false],
+    ]);
+    const offers = "Saving offers your token to Acme: its monitors may read GitHub with it until you withdraw it.";
+    expect(within(form).getByTestId("token-offer-hint")).toHaveTextContent(offers);
+    expect(select).toHaveAccessibleDescription(expect.stringContaining(offers));
+
+    await user.selectOptions(select, BEA.user_id as string);
+    expect(within(form).queryByTestId("token-offer-hint")).not.toBeInTheDocument();
+  });
+
+  it("says nothing of offering when your token is offered already", async () => {
+    server();
+    renderApp("/orgs/acme/monitors");
+
+    const select = await within(await addForm()).findByLabelText("GitHub token");
+    await within(select).findByRole("option", { name: /bea/ });
+    expect(screen.queryByTestId("token-offer-hint")).not.toBeInTheDocument();
   });
 
   it("asks for no GitHub token for a local repository", async () => {
@@ -178,7 +222,7 @@ describe("Adding a monitor", () => {
 
     const form = await addForm();
     expect(await within(form).findByLabelText("GitHub token")).toBeInTheDocument();
-    await user.type(within(form).getByLabelText("Repository"), "/srv/code");
+    await fill(user, within(form).getByLabelText("Repository"), "/srv/code");
     expect(within(form).queryByLabelText("GitHub token")).not.toBeInTheDocument();
     await user.click(within(form).getByRole("button", { name: "Add monitor" }));
 
@@ -198,10 +242,10 @@ describe("Adding a monitor", () => {
     renderApp("/orgs/acme/monitors");
 
     const form = await addForm();
-    await user.type(within(form).getByLabelText("Repository"), "acme/secret");
-    await user.type(within(form).getByLabelText("Name (optional)"), "Secret");
+    await fill(user, within(form).getByLabelText("Repository"), "acme/secret");
+    await fill(user, within(form).getByLabelText("Name (optional)"), "Secret");
     await user.click(within(form).getByRole("checkbox", { name: "Numbers" }));
-    await user.type(within(form).getByLabelText("Extra bot names"), "ci-bot");
+    await fill(user, within(form).getByLabelText("Extra bot names"), "ci-bot");
     await user.click(within(form).getByRole("button", { name: "Add monitor" }));
 
     expect(await within(form).findByRole("alert")).toHaveTextContent(sentence);
@@ -218,7 +262,7 @@ describe("Adding a monitor", () => {
     renderApp("/orgs/acme/monitors");
 
     const form = await addForm();
-    await user.type(within(form).getByLabelText("Repository"), "acme/widgets");
+    await fill(user, within(form).getByLabelText("Repository"), "acme/widgets");
     await user.clear(within(form).getByLabelText("Stale after (days)"));
     await user.type(within(form).getByLabelText("Stale after (days)"), "45");
     await user.click(within(form).getByRole("button", { name: "Add monitor" }));
@@ -304,7 +348,7 @@ describe("Editing a monitor", () => {
     expect(token).toHaveValue(ME.id);
 
     await user.clear(within(form).getByLabelText("Name"));
-    await user.type(within(form).getByLabelText("Name"), "Widgets API");
+    await fill(user, within(form).getByLabelText("Name"), "Widgets API");
     await user.click(within(form).getByRole("checkbox", { name: "Releases" }));
     await user.selectOptions(token, BEA.user_id as string);
     await user.click(within(form).getByRole("button", { name: "Save" }));
@@ -349,6 +393,39 @@ describe("Editing a monitor", () => {
     expect(await within(form).findByRole("alert")).toHaveTextContent(sentence);
     expect(patches).toEqual([{ include_bots: true }]);
     expect(within(form).getByRole("checkbox", { name: "Count bots as people" })).toBeChecked();
+  });
+
+  it("switches to your token, saying that saving offers it to the org", async () => {
+    const monitor = aMonitor({ credential: BEA });
+    const patches: unknown[] = [];
+    server({
+      monitors: [monitor],
+      tokens: [aToken({ offered: false }), BEA],
+      extra: {
+        [`/api/orgs/acme/monitors/${monitor.id}`]: methods({
+          patch: async (request) => {
+            patches.push(await request.json());
+            return json({ ...monitor, credential: MINE });
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    await user.click(await screen.findByRole("button", { name: "Edit widgets" }));
+    const form = screen.getByRole("form", { name: "Edit widgets" });
+    const token = within(form).getByLabelText("GitHub token");
+    await within(token).findByRole("option", { name: /Your token/ });
+    expect(token).toHaveValue(BEA.user_id);
+    expect(within(form).queryByTestId("token-offer-hint")).not.toBeInTheDocument();
+
+    await user.selectOptions(token, ME.id);
+    expect(within(form).getByTestId("token-offer-hint")).toHaveTextContent("Saving offers your token to Acme");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent("Saved widgets.");
+    expect(patches).toEqual([{ credential_user_id: ME.id }]);
   });
 
   it("closes without a request when nothing changed", async () => {

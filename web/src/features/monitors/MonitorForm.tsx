@@ -20,6 +20,7 @@ import {
   NEW_MONITOR,
   SECTIONS,
   STALE_DAYS,
+  savingOffersMine,
   tokenChoices,
   updateBody,
   WRITER_CHOICES,
@@ -281,7 +282,7 @@ function MonitorFields({
   );
 }
 
-/** Whose GitHub token the monitor reads with: the org's connected members, never a token. */
+/** Whose GitHub token the monitor reads with: yours, or one offered to the org; never a token. */
 function TokenSelect({
   org,
   editing,
@@ -297,13 +298,14 @@ function TokenSelect({
   const me = useMe();
   const tokens = useQuery(githubTokensQuery(org.slug));
   const choices = tokenChoices(tokens.data ?? [], me.data, editing);
+  const offersMine = savingOffersMine(tokens.data ?? [], editing, value);
   return (
     <div className="flex flex-col gap-1.5">
       <Label htmlFor={`${id}-token`}>GitHub token</Label>
       <Select
         id={`${id}-token`}
         value={value}
-        aria-describedby={`${id}-token-hint`}
+        aria-describedby={offersMine ? `${id}-token-hint ${id}-token-offer` : `${id}-token-hint`}
         onChange={(event) => onChange(event.target.value)}
       >
         {choices.map((choice) => (
@@ -313,9 +315,14 @@ function TokenSelect({
         ))}
       </Select>
       <p id={`${id}-token-hint`} className={HINT}>
-        The monitor reads GitHub as this member. Members appear here once they connect GitHub; the token itself is never
-        shown.
+        The monitor reads GitHub as this member. Other members appear here once they offer their token to this org; the
+        token itself is never shown.
       </p>
+      {offersMine && (
+        <p id={`${id}-token-offer`} className="text-xs text-amber-900" data-testid="token-offer-hint">
+          Saving offers your token to {org.name}: its monitors may read GitHub with it until you withdraw it.
+        </p>
+      )}
       {tokens.isError && <ErrorMessage error={tokens.error} />}
     </div>
   );

@@ -15,6 +15,7 @@ import { atLeast } from "@/lib/roles";
 import { ConnectGitHub } from "./ConnectGitHub";
 import { settingsSummary } from "./draft";
 import { CreateMonitorForm, EditMonitorForm } from "./MonitorForm";
+import { MyTokenOffer } from "./MyTokenOffer";
 import { monitorsQuery, useDeleteMonitor, useRunDigest, useUpdateMonitor } from "./queries";
 
 export function MonitorsPage() {
@@ -22,7 +23,10 @@ export function MonitorsPage() {
   const canWrite = atLeast(org.role, "member");
   return (
     <div className="flex flex-col gap-6">
-      <ConnectGitHub />
+      <div className="flex flex-col gap-3 empty:hidden">
+        <ConnectGitHub />
+        <MyTokenOffer org={org} />
+      </div>
       <div className={canWrite ? "grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start" : "flex flex-col"}>
         <MonitorList org={org} canWrite={canWrite} />
         {canWrite && <CreateMonitorForm org={org} />}

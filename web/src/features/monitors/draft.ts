@@ -1,4 +1,13 @@
-import type { Credential, Me, Monitor, MonitorCreate, MonitorUpdate, Section, WriterChoice } from "@/api/client";
+import type {
+  Credential,
+  Me,
+  Monitor,
+  MonitorCreate,
+  MonitorUpdate,
+  OrgToken,
+  Section,
+  WriterChoice,
+} from "@/api/client";
 
 /** The parts of a digest, in the order a digest shows them. */
 export const SECTIONS: readonly { value: Section; label: string; short: string }[] = [
@@ -174,32 +183,41 @@ export interface TokenChoice {
   disabled: boolean;
 }
 
+/** "Your token: mona · …AbCd · private access". */
+function myTokenLabel(credential: Credential): string {
+  return `Your token: ${tokenLabel(credential)}`;
+}
+
 /**
- * The "whose GitHub token" options. For a new monitor "" means the creator's own token (the
- * server's default) and other members follow; when editing, "" or an id no longer listed is
- * the monitor's current token, kept unless another is picked. A token that no longer works
- * is marked, and cannot be picked anew.
+ * The "whose GitHub token" options: your own first, then those other members offered to the
+ * org (the server lists nothing else, and accepts nothing else). For a new monitor "" means
+ * your own token (the server's default); when editing, "" or an id no longer listed is the
+ * monitor's current token, kept unless another is picked. A token that no longer works is
+ * marked, and cannot be picked anew.
  */
 export function tokenChoices(
-  tokens: readonly Credential[],
+  tokens: readonly OrgToken[],
   me: Me | null | undefined,
   editing: Monitor | null,
 ): TokenChoice[] {
-  const pickable = (credential: Credential): TokenChoice => ({
+  const mine = tokens.find((token) => token.mine);
+  const offered = tokens.filter((token) => token.offered && !token.mine && token.user_id);
+  const pickable = (credential: Credential, label = tokenLabel(credential)): TokenChoice => ({
     value: credential.user_id ?? "",
-    label: tokenLabel(credential),
+    label,
     disabled: !credential.usable && credential.user_id !== editing?.credential?.user_id,
   });
   if (!editing) {
-    const mine = me?.github ? `Yours: ${tokenLabel({ ...me.github, login: me.login })}` : null;
+    // Before the org's list arrives, /api/me already says whether you have a token.
+    const own = mine ?? (me?.github ? { ...me.github, login: me.login } : null);
     return [
-      { value: "", label: mine ?? "None yet: runs need a connected GitHub token", disabled: false },
-      ...tokens.filter((credential) => credential.user_id && credential.user_id !== me?.id).map(pickable),
+      { value: "", label: own ? myTokenLabel(own) : "None yet: runs need a connected GitHub token", disabled: false },
+      ...offered.map((token) => pickable(token)),
     ];
   }
+  const listed = [...(mine ? [mine] : []), ...offered];
   const current = editing.credential;
-  const listed = tokens.some((credential) => current?.user_id && credential.user_id === current.user_id);
-  const kept: TokenChoice[] = listed
+  const kept: TokenChoice[] = listed.some((token) => current?.user_id && token.user_id === current.user_id)
     ? []
     : [
         {
@@ -210,7 +228,22 @@ export function tokenChoices(
           disabled: false,
         },
       ];
-  return [...kept, ...tokens.filter((credential) => credential.user_id).map(pickable)];
+  return [
+    ...kept,
+    ...(mine?.user_id ? [pickable(mine, myTokenLabel(mine))] : []),
+    ...offered.map((token) => pickable(token)),
+  ];
+}
+
+/**
+ * Whether saving with `value` chosen offers your token to the org: you chose your own (for
+ * a new monitor, "" is yours), it works, it is not offered yet, and it is a change.
+ */
+export function savingOffersMine(tokens: readonly OrgToken[], editing: Monitor | null, value: string): boolean {
+  const mine = tokens.find((token) => token.mine);
+  if (!mine?.user_id || mine.offered || !mine.usable) return false;
+  if (!editing) return value === "" || value === mine.user_id;
+  return value === mine.user_id && editing.credential?.user_id !== mine.user_id;
 }
 
 /** How a monitor is set up, in one line: "All sections · writer: automatic · stale after 3 days". */

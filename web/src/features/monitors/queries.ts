@@ -11,7 +11,10 @@ export function monitorsQuery(slug: string) {
   });
 }
 
-/** The members who connected GitHub: whose token a monitor may read with (never the token). */
+/**
+ * The GitHub tokens this org's monitors may read with: those its members offered to it, and
+ * your own (offered or not, `mine`). Whose, never the token.
+ */
 export function githubTokensQuery(slug: string) {
   return queryOptions({
     queryKey: orgKeys.githubTokens(slug),
@@ -68,6 +71,28 @@ export function useRunDigest(slug: string) {
           body,
         }),
       ),
+    onSuccess: invalidate,
+  });
+}
+
+/** Offers your connected GitHub token to the org, so its monitors may read with it. */
+export function useOfferMyToken(slug: string) {
+  const queryClient = useQueryClient();
+  const invalidate = useInvalidateOrg(slug);
+  return useMutation({
+    mutationFn: () => unwrap(api.PUT("/api/orgs/{org}/github-tokens/mine", { params: { path: { org: slug } } })),
+    onSuccess: (tokens) => {
+      queryClient.setQueryData(orgKeys.githubTokens(slug), tokens);
+      invalidate();
+    },
+  });
+}
+
+/** Withdraws your token from the org: the monitors reading with it let go of it (so they refetch too). */
+export function useWithdrawMyToken(slug: string) {
+  const invalidate = useInvalidateOrg(slug);
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/orgs/{org}/github-tokens/mine", { params: { path: { org: slug } } })),
     onSuccess: invalidate,
   });
 }
