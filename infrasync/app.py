@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infrasync import __version__, frontend, server_info
 from infrasync.audit import router as audit_router
@@ -16,57 +15,15 @@ from infrasync.auth import router as auth_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.digests import router as digests_router
-from infrasync.errors import NotFound, documented, error_response, install_error_handlers
+from infrasync.errors import NotFound, documented, install_error_handlers
 from infrasync.github.metrics import register_github_metrics
+from infrasync.kit.request_guards import RequestGuardMiddleware
 from infrasync.kit.security_headers import SecurityHeadersMiddleware
 from infrasync.monitors import router as monitors_router
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
 from infrasync.observability.requests import RequestContextMiddleware
 from infrasync.orgs import router as orgs_router
-
-MAX_REQUEST_BODY_BYTES = 1024 * 1024
-
-
-class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with a 413 before a route reads them into memory."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BODY_BYTES) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, f"The request body is larger than {self.limit // 1024} KiB; send less."
-        )
-        await response(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def _api_not_found_router() -> APIRouter:
@@ -130,7 +87,8 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimitMiddleware)
+    # Body size and NUL bytes, checked once for every route: see kit/request_guards.
+    app.add_middleware(RequestGuardMiddleware)
     # Added last, so it runs first: every response, even a 413 or a 500, gets an id.
     app.add_middleware(RequestContextMiddleware, metrics=app.state.http_metrics)
     # Outside even that, so the 500 it sends carries the security headers too.

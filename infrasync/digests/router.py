@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -22,7 +22,7 @@ from infrasync.digests.schemas import (
     RunDigest,
 )
 from infrasync.digests.service import RunFailed, Trigger, make_digest
-from infrasync.digests.window import parse_window
+from infrasync.digests.window import check_moment, parse_window
 from infrasync.errors import BadRequest, NotFound, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.kit.time import utcnow
@@ -33,11 +33,16 @@ from infrasync.renderers import discord, email, slack
 router = APIRouter(prefix="/api/orgs/{org}", tags=["digests"])
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A time without a zone is read as UTC, as the digest periods are."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+def filter_moment(moment: datetime | None, name: str) -> datetime | None:
+    """A filter's time in UTC (one without a zone is read as UTC, as the digest periods
+    are), within the bounds a digest's window has: no digest lies outside them, and a time
+    like 0001-01-01T00:00+01:00 has no UTC form to compare with."""
+    if moment is None:
+        return None
+    try:
+        return check_moment(moment, name, utcnow())
+    except ValueError as error:
+        raise BadRequest(f"{error}.") from None
 
 
 def summary(record: DigestRecord, monitor_name: str | None) -> DigestSummary:
@@ -126,7 +131,7 @@ async def list_digests(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DigestPage:
     """The org's digests, newest first; filter by monitor and by overlap with a period."""
-    since, until = as_utc(since), as_utc(until)
+    since, until = filter_moment(since, "since"), filter_moment(until, "until")
     records, next_cursor = await repository.page(
         session,
         context.org.id,

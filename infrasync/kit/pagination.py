@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -31,8 +31,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         moment = datetime.fromisoformat(created)
         if moment.tzinfo is None:
             raise ValueError("naive")
-        return moment, uuid.UUID(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        # In UTC here, as the column stores it: a forged 0001-01-01T00:00+01:00 has no UTC
+        # time, and would otherwise overflow while the query is bound (a 500).
+        return moment.astimezone(UTC), uuid.UUID(row_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequest(
             "The cursor is not one this API gave out; use `next_cursor` from the previous page."
         ) from None
