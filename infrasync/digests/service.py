@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import structlog
+from pydantic import SecretStr
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth.context import Actor
@@ -17,8 +20,8 @@ from infrasync.digests.compose import WriterChoice, compose
 from infrasync.digests.document import Digest
 from infrasync.digests.window import previous_window
 from infrasync.errors import Conflict
-from infrasync.github.client import GitHubClient
-from infrasync.github.credentials import mark_token_rejected, reveal_token
+from infrasync.github.client import GitHubClient, RetryPolicy
+from infrasync.github.credentials import reveal_token
 from infrasync.github.errors import GitHubError, GitHubTokenRejected
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
@@ -54,9 +57,63 @@ class Trigger:
         return self.kind == "schedule"
 
 
-async def _github_activities(
-    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
-) -> tuple[Activity, Activity]:
+# Someone is waiting for the answer (run now, the demo): a few quick tries, no waiting
+# out a rate limit; the schedule's runs keep the patient default.
+PERSON_WAITING = RetryPolicy(
+    timeout_seconds=20.0,
+    max_attempts=2,
+    backoff_base_seconds=1.0,
+    backoff_cap_seconds=5.0,
+    secondary_max_attempts=0,
+    max_rate_limit_wait=timedelta(seconds=0),
+    max_primary_waits=0,
+)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run needs, read while claiming it: plain values, so that nothing touches
+    the database while GitHub, git or a model is being called."""
+
+    monitor_id: uuid.UUID
+    source: str
+    source_kind: str
+    bots: BotPolicy
+    include_bots: bool
+    pr_descriptions: bool
+    writer: WriterChoice
+    stale_after: timedelta
+    sections: frozenset[str]
+    skip_empty: bool
+    token: SecretStr | None = None
+    policy: RetryPolicy | None = None
+
+
+async def _plan(
+    session: AsyncSession, settings: Settings, monitor: Monitor, trigger: Trigger
+) -> RunPlan:
+    """Checks what can be checked without calling out (the token may serve this org,
+    and decrypts); raises RunFailed."""
+    token = None
+    if monitor.source_kind != "git":
+        token = await _github_token(session, settings, monitor)
+    return RunPlan(
+        monitor_id=monitor.id,
+        source=monitor.source,
+        source_kind=monitor.source_kind,
+        bots=BotPolicy.with_extra(monitor.extra_bots),
+        include_bots=monitor.include_bots,
+        pr_descriptions=monitor.include_pr_descriptions,
+        writer=_writer(monitor.writer),
+        stale_after=timedelta(days=monitor.stale_days),
+        sections=frozenset(monitor.sections),
+        skip_empty=monitor.skip_empty,
+        token=token,
+        policy=None if trigger.scheduled else PERSON_WAITING,
+    )
+
+
+async def _github_token(session: AsyncSession, settings: Settings, monitor: Monitor) -> SecretStr:
     run_credential = await monitor_service.credential_for_run(session, monitor)
     credential = run_credential.credential
     if credential is None:
@@ -67,50 +124,53 @@ async def _github_activities(
             "or choose another member's offered token."
         )
     try:
-        token = reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
+        return reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
     except DecryptionFailed as error:
         raise RunFailed(str(error)) from None
-    spec = parse_source(monitor.source)
-    assert not isinstance(spec, LocalSpec)
-    async with GitHubClient.from_settings(settings, token) as client:
-        source = GitHubSource(
-            client,
-            spec.repo,
-            bots,
-            count_bots=monitor.include_bots,
-            descriptions=monitor.include_pr_descriptions,
-        )
-        try:
-            # Both windows in the same queries: about the cost of one.
-            current, previous = await source.activities([window, previous_window(window)])
-            return current, previous
-        except GitHubTokenRejected as error:
-            await mark_token_rejected(session, credential)
-            raise RunFailed(str(error)) from None
+
+
+class TokenRejected(RunFailed):
+    """GitHub answered 401 to the monitor's token: it is marked so until replaced."""
 
 
 async def _activities(
-    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window
+    settings: Settings, plan: RunPlan, window: Window
 ) -> tuple[Activity, Activity]:
-    bots = BotPolicy.with_extra(monitor.extra_bots)
-    if monitor.source_kind == "git":
-        return await _local_activities(settings, monitor, window, bots)
+    """Reads both windows from the source. No database session in sight: this is the
+    part that waits on the network (or on git)."""
+    if plan.source_kind == "git":
+        return await _local_activities(settings, plan, window)
+    spec = parse_source(plan.source)
+    assert not isinstance(spec, LocalSpec)
+    assert plan.token is not None, "a GitHub run is planned with its token"
     try:
-        return await _github_activities(session, settings, monitor, window, bots)
+        async with GitHubClient.from_settings(settings, plan.token, policy=plan.policy) as client:
+            source = GitHubSource(
+                client,
+                spec.repo,
+                plan.bots,
+                count_bots=plan.include_bots,
+                descriptions=plan.pr_descriptions,
+            )
+            # Both windows in the same queries: about the cost of one.
+            current, previous = await source.activities([window, previous_window(window)])
+            return current, previous
+    except GitHubTokenRejected as error:
+        raise TokenRejected(str(error)) from None
     except GitHubError as error:
         raise RunFailed(str(error)) from None
 
 
 async def _local_activities(
-    settings: Settings, monitor: Monitor, window: Window, bots: BotPolicy
+    settings: Settings, plan: RunPlan, window: Window
 ) -> tuple[Activity, Activity]:
     # Confined again at every run: the disk may have changed since the monitor was made.
     # In a thread: it stats and walks the git directory.
     try:
-        found = await asyncio.to_thread(confine_local_source, settings, Path(monitor.source))
+        found = await asyncio.to_thread(confine_local_source, settings, Path(plan.source))
     except (LocalSourceRefused, LocalSourcesOff) as refused:
         raise RunFailed(refused.message) from None
-    local = LocalGitSource(found.path, bots, git_dir=found.git_dir)
+    local = LocalGitSource(found.path, plan.bots, git_dir=found.git_dir)
     try:
         current, previous = await local.activities([window, previous_window(window)])
     except LocalGitError as error:
@@ -118,11 +178,25 @@ async def _local_activities(
             "local git source failed",
             code=error.code,
             exit_status=error.exit_status,
-            monitor_id=str(monitor.id),
+            monitor_id=str(plan.monitor_id),
             path=str(found.path),
         )
         raise RunFailed(run_failure(error)) from None
     return current, previous
+
+
+async def _write(settings: Settings, plan: RunPlan, window: Window) -> Digest:
+    current, previous = await _activities(settings, plan, window)
+    return await compose(
+        current,
+        previous,
+        settings,
+        writer=plan.writer,
+        include_bots=plan.include_bots,
+        stale_after=plan.stale_after,
+        sections=plan.sections,
+        pr_descriptions=plan.pr_descriptions,
+    )
 
 
 def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:
@@ -155,33 +229,56 @@ async def make_digest(
     has one, RunFailed (after noting it on the monitor) when it cannot be made.
 
     None: a scheduled run of a monitor that skips empty digests found a quiet period. A
-    person who asks for a digest now always gets one, quiet or not."""
+    person who asks for a digest now always gets one, quiet or not.
+
+    Three steps, as Healthchecks runs its alerts: the run is claimed in one short
+    transaction, GitHub (or git, or a model) is called with none open, and the result is
+    stored in a second one. So this, unlike other services, commits the caller's session:
+    a lock held across a slow GitHub would stall every other writer for as long.
+    """
+    plan = await _claim(session, settings, monitor, window, trigger)
+    try:
+        digest = await _write(settings, plan, window)
+    except RunFailed as failure:
+        await _fail(session, monitor, failure)
+        raise
+    monitor.last_run_status, monitor.last_run_error = "ok", None
+    if trigger.scheduled and plan.skip_empty and digest.is_quiet:
+        log.info("quiet period skipped", monitor_id=str(monitor.id))
+        return None
+    record = _record(monitor, digest, trigger)
+    try:
+        await repository.add(session, record)
+    except IntegrityError:
+        # Another run made the same period while this one was calling out.
+        await session.rollback()
+        raise Conflict("This monitor already has a digest for exactly that period.") from None
+    return record
+
+
+async def _claim(
+    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, trigger: Trigger
+) -> RunPlan:
     if await repository.for_period(session, monitor.id, window.since, window.until):
         raise Conflict("This monitor already has a digest for exactly that period.")
     monitor.last_run_at = utcnow()
     try:
-        current, previous = await _activities(session, settings, monitor, window)
+        plan = await _plan(session, settings, monitor, trigger)
     except RunFailed as failure:
-        monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
-        log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
+        await _fail(session, monitor, failure)
         raise
-    digest = await compose(
-        current,
-        previous,
-        settings,
-        writer=_writer(monitor.writer),
-        include_bots=monitor.include_bots,
-        stale_after=timedelta(days=monitor.stale_days),
-        sections=frozenset(monitor.sections),
-        pr_descriptions=monitor.include_pr_descriptions,
-    )
-    monitor.last_run_status, monitor.last_run_error = "ok", None
-    if trigger.scheduled and monitor.skip_empty and digest.is_quiet:
-        log.info("quiet period skipped", monitor_id=str(monitor.id))
-        return None
-    record = _record(monitor, digest, trigger)
-    await repository.add(session, record)
-    return record
+    await session.commit()  # claimed: nothing stays locked while we call out
+    return plan
+
+
+async def _fail(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> None:
+    """Notes the failure on the monitor (and a token GitHub rejected), for everyone to
+    see until the next run; committed by the caller's unit of work, which answers the
+    failure rather than raising it."""
+    if isinstance(failure, TokenRejected) and monitor.credential_id is not None:
+        await monitor_service.mark_credential_rejected(session, monitor.credential_id)
+    monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
+    log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
 
 
 def _writer(choice: str) -> WriterChoice:

@@ -179,6 +179,13 @@ async def credential_for_run(session: AsyncSession, monitor: Monitor) -> RunCred
     )
 
 
+async def mark_credential_rejected(session: AsyncSession, credential_id: uuid.UUID) -> None:
+    """GitHub answered 401 to this token: no monitor reads with it until it is replaced."""
+    found = await repository.credential_with_owner(session, credential_id)
+    if found is not None:
+        await credentials.mark_token_rejected(session, found[0])
+
+
 _NO_TOKEN = "No GitHub token: choose a member who has offered theirs to this org."
 
 
