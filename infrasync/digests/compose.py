@@ -46,6 +46,7 @@ async def compose(
                 items,
                 timeout_s=llm_timeout_s,
                 descriptions=_descriptions(activity) if pr_descriptions else None,
+                sections=sections,
             )
         except llm.WriterFailed as failure:
             note = f"The LLM writer did not write this digest: {failure}."

@@ -224,7 +224,7 @@ def _pull_lists(
         key=lambda pull: pull.merged_at or pull.created_at,
     )
     still_open = [pull for pull in pulls if open_at(pull, window.until)]
-    in_review = [pull for pull in still_open if not pull.is_draft]
+    in_review = [pull for pull in still_open if not pull.is_draft_at(window.until)]
     stale = [pull for pull in still_open if is_stale(pull, window.until, stale_after)]
     touched = merged + [pull for pull in pulls if window.contains(pull.created_at)]
     biggest = sorted(

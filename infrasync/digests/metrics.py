@@ -123,9 +123,10 @@ def first_review(pull: PullRequest) -> Review | None:
 
 
 def is_stale(pull: PullRequest, until: datetime, stale_after: timedelta) -> bool:
-    """Open at the window's end, not a draft, created at least `stale_after` before the
-    end, and not reviewed by anyone but its author before the end."""
-    if not open_at(pull, until) or pull.is_draft:
+    """Open at the window's end, not a draft then (what it is now says nothing of a past
+    window), created at least `stale_after` before the end, and not reviewed by anyone
+    but its author before the end."""
+    if not open_at(pull, until) or pull.is_draft_at(until):
         return False
     if pull.created_at > until - stale_after:
         return False
@@ -133,12 +134,13 @@ def is_stale(pull: PullRequest, until: datetime, stale_after: timedelta) -> bool
     return review is None or review.submitted_at is None or review.submitted_at >= until
 
 
-def review_clock_start(pull: PullRequest) -> datetime:
-    """A pull request that started as a draft waits for review from when it was marked
-    ready; any other from its creation."""
-    if pull.started_as_draft and pull.ready_for_review_at is not None:
-        return pull.ready_for_review_at
-    return pull.created_at
+def review_clock_start(pull: PullRequest, review: datetime) -> datetime:
+    """When `pull` began to wait for the review given at `review`: its creation, or, for
+    one opened as a draft, when it was first marked ready — going back to draft later
+    does not stop the clock. A review given before it was ever ready waited not at all
+    (the clock starts with the review, never after it)."""
+    ready = pull.first_ready_at
+    return review if ready is None else min(ready, review)
 
 
 def _pull_request_figures(
@@ -151,7 +153,8 @@ def _pull_request_figures(
         review = first_review(pull)
         if review is not None and window.contains(review.submitted_at):
             assert review.submitted_at is not None
-            review_hours.append(hours(review.submitted_at - review_clock_start(pull)))
+            start = review_clock_start(pull, review.submitted_at)
+            review_hours.append(hours(review.submitted_at - start))
     return {
         "prs_opened": sum(window.contains(pull.created_at) for pull in pulls),
         "prs_merged": len(merged),

@@ -8,6 +8,7 @@ from typing import Any, cast
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.model import (
     Commit,
+    DraftChange,
     Issue,
     Person,
     PullRequest,
@@ -82,21 +83,22 @@ def _review_request(node: Node) -> str | None:
     return reviewer.get("login")
 
 
-def _draft_history(node: Node, is_draft: bool) -> tuple[bool, datetime | None]:
-    """(opened as a draft?, first marked ready for review) from the earliest draft event."""
-    events = _nodes(node.get("timelineItems"))
-    if not events:
-        # Never changed: it is still what it was opened as.
-        return is_draft, None
-    first = events[0]
-    if first.get("__typename") == "ReadyForReviewEvent":
-        return True, parse_github_time(first.get("createdAt"))
-    return False, None
+_DRAFT_EVENTS = {"ReadyForReviewEvent": False, "ConvertToDraftEvent": True}
+
+
+def _draft_changes(node: Node) -> tuple[DraftChange, ...]:
+    """The first and the latest changes between draft and ready (two lists that overlap
+    when there are few)."""
+    changes: dict[tuple[datetime, bool], DraftChange] = {}
+    for event in _nodes(node.get("firstDraftChange")) + _nodes(node.get("draftChanges")):
+        draft = _DRAFT_EVENTS.get(str(event.get("__typename")))
+        at = parse_github_time(event.get("createdAt"))
+        if draft is not None and at is not None:
+            changes[(at, draft)] = DraftChange(at=at, draft=draft)
+    return tuple(changes.values())
 
 
 def pull_request(node: Node, bots: BotPolicy) -> PullRequest:
-    is_draft = bool(node.get("isDraft"))
-    started_as_draft, ready_at = _draft_history(node, is_draft)
     requests = (_review_request(item) for item in _nodes(node.get("reviewRequests")))
     return PullRequest(
         number=int(node["number"]),
@@ -104,15 +106,14 @@ def pull_request(node: Node, bots: BotPolicy) -> PullRequest:
         url=str(node["url"]),
         author=actor(node.get("author"), bots),
         state=cast(Any, str(node["state"]).lower()),
-        is_draft=is_draft,
+        is_draft=bool(node.get("isDraft")),
         labels=_labels(node),
         base_ref=node.get("baseRefName"),
         created_at=_time(node["createdAt"]),
         updated_at=_time(node["updatedAt"]),
         merged_at=parse_github_time(node.get("mergedAt")),
         closed_at=parse_github_time(node.get("closedAt")),
-        started_as_draft=started_as_draft,
-        ready_for_review_at=ready_at,
+        draft_changes=_draft_changes(node),
         additions=int(node.get("additions") or 0),
         deletions=int(node.get("deletions") or 0),
         changed_files=int(node.get("changedFiles") or 0),

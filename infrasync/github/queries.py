@@ -23,6 +23,13 @@ TAGS_PAGE = 50
 LABELS_PAGE = 10
 REVIEWS_PAGE = 20
 REVIEW_REQUESTS_PAGE = 10
+# A pull request's changes between draft and ready for review: its first (what it was
+# opened as, when it was first ready) and its latest this many, in the same query, so
+# that a PR's draft state at any moment of a recent window is exact for a PR that
+# changed up to DRAFT_CHANGES_PAGE + 1 times. Beyond that (rare: each change is a click
+# by a person), the changes in between are not known and the state after the first
+# change is taken to hold until the earliest of the latest ones.
+DRAFT_CHANGES_PAGE = 10
 NODE_BUDGET = 150_000
 MAX_PARTS_PER_QUERY = 100
 
@@ -41,6 +48,7 @@ class GraphQLRequest:
     variables: dict[str, Any]
 
 
+_DRAFT_EVENT_TYPES = "[READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]"
 _FRAGMENTS = {
     "PageFields": "fragment PageFields on PageInfo { hasNextPage endCursor }",
     "ActorFields": (
@@ -69,11 +77,14 @@ _FRAGMENTS = {
         f"labels(first: {LABELS_PAGE}) {{ ...LabelPage }} "
         f"reviews(first: {REVIEWS_PAGE}) {{ ...ReviewPage }} "
         f"reviewRequests(first: {REVIEW_REQUESTS_PAGE}) {{ ...ReviewRequestPage }} "
-        # The earliest draft event tells whether the pull request was opened as a draft
-        # and when it first became ready for review.
-        "timelineItems(first: 1, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT]) "
-        "{ nodes { __typename ... on ReadyForReviewEvent { createdAt } "
-        "... on ConvertToDraftEvent { createdAt } } } }"
+        f"firstDraftChange: timelineItems(first: 1, itemTypes: {_DRAFT_EVENT_TYPES}) "
+        "{ ...DraftChanges } "
+        f"draftChanges: timelineItems(last: {DRAFT_CHANGES_PAGE}, itemTypes: "
+        f"{_DRAFT_EVENT_TYPES}) {{ ...DraftChanges }} }}"
+    ),
+    "DraftChanges": (
+        "fragment DraftChanges on PullRequestTimelineItemsConnection { nodes { __typename "
+        "... on ReadyForReviewEvent { createdAt } ... on ConvertToDraftEvent { createdAt } } }"
     ),
     "PullRequestPage": (
         "fragment PullRequestPage on PullRequestConnection { pageInfo { ...PageFields } "
@@ -109,7 +120,9 @@ _RATE_LIMIT = "rateLimit { cost remaining resetAt limit used }"
 
 # Nodes each part may return at most, for packing parts into queries (GitHub's count:
 # every connection's `first` times the `first` of the connections around it).
-_PULLS_NODES = PAGE_SIZE * (1 + LABELS_PAGE + REVIEWS_PAGE + REVIEW_REQUESTS_PAGE + 1)
+_PULLS_NODES = PAGE_SIZE * (
+    1 + LABELS_PAGE + REVIEWS_PAGE + REVIEW_REQUESTS_PAGE + 1 + DRAFT_CHANGES_PAGE
+)
 KIND_NODES: dict[Kind, int] = {
     "pulls": _PULLS_NODES,
     "open_pulls": _PULLS_NODES,

@@ -55,9 +55,16 @@ async def _increment(session: AsyncSession, key: str, window_start: datetime) ->
     return count
 
 
-async def hit(factory: async_sessionmaker[AsyncSession], limit: Limit, client_key: str) -> None:
-    """Counts one request; raises RateLimited (429 with Retry-After) over the limit."""
-    now = utcnow()
+async def hit(
+    factory: async_sessionmaker[AsyncSession],
+    limit: Limit,
+    client_key: str,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Counts one request (made at `now`, by default the present); raises RateLimited
+    (429 with Retry-After) over the limit."""
+    now = now or utcnow()
     window_start = _window_start(now, limit.per_seconds)
     key = f"{limit.bucket}:{client_key}"
     previous_start = window_start - timedelta(seconds=limit.per_seconds)

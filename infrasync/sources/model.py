@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 
 class _Frozen(BaseModel):
@@ -99,6 +99,13 @@ class Review(_Frozen):
     submitted_at: datetime | None
 
 
+class DraftChange(_Frozen):
+    """A pull request marked ready for review (`draft=False`) or converted to a draft."""
+
+    at: datetime
+    draft: bool
+
+
 class PullRequest(_Frozen):
     number: int
     title: str
@@ -112,10 +119,13 @@ class PullRequest(_Frozen):
     updated_at: datetime
     merged_at: datetime | None = None
     closed_at: datetime | None = None
-    # A pull request opened as a draft is waiting for review only from the moment it is
-    # marked ready (SPEC §7, time to first review).
-    started_as_draft: bool = False
-    ready_for_review_at: datetime | None = None
+    # Each change between draft and ready for review, oldest first: what the pull request
+    # was at a past moment (SPEC §7: stale PRs are those that were not drafts at the
+    # window's end; one opened as a draft waits for review only from when it is ready).
+    # GitHub allows no change to what it already is, so changes alternate, and the first
+    # tells what it was opened as. A source may know only the first and the latest of
+    # many changes (see `github/queries.py`); between those, the first one holds.
+    draft_changes: tuple[DraftChange, ...] = ()
     additions: int = 0
     deletions: int = 0
     changed_files: int = 0
@@ -126,6 +136,34 @@ class PullRequest(_Frozen):
     # Plain text, fetched only for a monitor that lets its AI writer read descriptions;
     # None when not fetched.
     description: str | None = None
+
+    @field_validator("draft_changes")
+    @classmethod
+    def _oldest_first(cls, changes: tuple[DraftChange, ...]) -> tuple[DraftChange, ...]:
+        return tuple(sorted(changes, key=lambda change: change.at))
+
+    @property
+    def started_as_draft(self) -> bool:
+        if not self.draft_changes:
+            return self.is_draft  # never changed: it is what it was opened as
+        return not self.draft_changes[0].draft
+
+    def is_draft_at(self, moment: datetime) -> bool:
+        """A draft at `moment`; a change made exactly then is not in effect yet (a
+        window's end belongs to the next window)."""
+        draft = self.started_as_draft
+        for change in self.draft_changes:
+            if change.at < moment:
+                draft = change.draft
+        return draft
+
+    @property
+    def first_ready_at(self) -> datetime | None:
+        """When it was first ready for review: its creation, or, for one opened as a
+        draft, the first time it was marked ready (None while it never was)."""
+        if not self.started_as_draft:
+            return self.created_at
+        return next((change.at for change in self.draft_changes if not change.draft), None)
 
 
 class Issue(_Frozen):

@@ -6,20 +6,26 @@ which fixture items make it up, so a reader can check it against docs/metrics.md
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from infrasync.digests.document import CommitItem, build_items
 from infrasync.digests.metrics import (
     MetricsV1,
     compute_metrics,
     median,
     p90,
 )
+from infrasync.sources.local_git import LocalGitSource
 from infrasync.sources.model import (
     Activity,
     Commit,
     Contributor,
+    DraftChange,
     Issue,
     Person,
     PullRequest,
@@ -124,8 +130,7 @@ PULLS = (
         8,
         bob,
         datetime(2026, 10, 25, tzinfo=UTC),
-        started_as_draft=True,
-        ready_for_review_at=at(5, 12),
+        draft_changes=(DraftChange(at=at(5, 12), draft=False),),
         updated_at=at(6, 0),
         reviews=(review(ada, at(6, 0), "changes_requested"),),
     ),
@@ -320,3 +325,202 @@ def test_median_and_nearest_rank_p90(
 ) -> None:
     assert median(values) == expected_median
     assert p90(values) == expected_p90
+
+
+# Boundaries ------------------------------------------------------------------------------
+
+
+def figures_of(*pulls: PullRequest, stale_after: timedelta = timedelta(days=3)) -> MetricsV1:
+    return compute_metrics(week(pull_requests=pulls), stale_after=stale_after)
+
+
+def test_a_pull_request_created_exactly_at_the_windows_end_belongs_to_the_next_window() -> None:
+    at_end = figures_of(pull(1, ada, UNTIL))
+    assert (at_end.prs_opened, at_end.prs_open_at_end) == (0, 0)
+    just_before = figures_of(pull(1, ada, UNTIL - timedelta(seconds=1)))
+    assert (just_before.prs_opened, just_before.prs_open_at_end) == (1, 1)
+    at_start = figures_of(pull(1, ada, SINCE))
+    assert (at_start.prs_opened, at_start.prs_open_at_end) == (1, 1)
+
+
+def test_a_pull_request_closed_exactly_at_the_windows_end_was_open_at_it() -> None:
+    closed_at_end = pull(1, ada, at(3), state="closed", closed_at=UNTIL)
+    merged_at_end = pull(2, ada, at(3), state="merged", merged_at=UNTIL, closed_at=UNTIL)
+    figures = figures_of(closed_at_end, merged_at_end)
+    assert figures.prs_open_at_end == 2
+    assert (figures.prs_merged, figures.prs_closed_unmerged) == (0, 0)
+    closed_before = pull(3, ada, at(3), state="closed", closed_at=UNTIL - timedelta(seconds=1))
+    assert figures_of(closed_before).prs_open_at_end == 0
+
+
+def test_exactly_the_stale_threshold_before_the_end_is_stale() -> None:
+    """SPEC §7: "created at least the stale threshold before the window ends"."""
+    threshold = timedelta(days=3)
+    assert figures_of(pull(1, ada, UNTIL - threshold)).prs_stale == 1
+    assert figures_of(pull(1, ada, UNTIL - threshold + timedelta(seconds=1))).prs_stale == 0
+    five_days = figures_of(pull(1, ada, UNTIL - timedelta(days=5)), stale_after=timedelta(days=5))
+    assert five_days.prs_stale == 1
+
+
+def test_a_review_exactly_at_the_windows_end_comes_too_late_for_it() -> None:
+    old = UNTIL - timedelta(days=10)
+    at_end = pull(1, ada, old, reviews=(review(bob, UNTIL),))
+    just_before = pull(2, ada, old, reviews=(review(bob, UNTIL - timedelta(seconds=1)),))
+    own = pull(3, ada, old, reviews=(review(ada, at(3)),))  # its author's own review
+    assert figures_of(at_end).prs_stale == 1
+    assert figures_of(just_before).prs_stale == 0
+    assert figures_of(own).prs_stale == 1
+
+
+def commit_dated(sha: str, authored: datetime, committed: datetime) -> Commit:
+    return Commit(
+        sha=sha,
+        message=f"change {sha}",
+        author=ada,
+        authored_at=authored,
+        committed_at=committed,
+        parents=1,
+    )
+
+
+def test_commits_count_by_committer_date_not_author_date() -> None:
+    """SPEC §7 names the committer date: a commit written before the window and
+    committed (rebased, cherry-picked, applied by a maintainer) in it is the window's; one
+    written in the window and committed at its end or later is not."""
+    commits = (
+        commit_dated("rebased", SINCE - timedelta(days=20), SINCE),
+        commit_dated("picked", SINCE - timedelta(seconds=1), at(4)),
+        commit_dated("at-end", at(3), UNTIL),
+        commit_dated("later", at(4), at(12)),
+    )
+    activity = week(commits=commits)
+    metrics = compute_metrics(activity)
+    assert (metrics.commits, metrics.authors) == (2, 1)
+    assert {c.sha for c in items_commits(activity)} == {"rebased", "picked"}
+    assert {c.person.key: c.commits for c in activity.contributors}["login:ada"] == 2
+
+
+def items_commits(activity: Activity) -> tuple[CommitItem, ...]:
+    return build_items(activity).commits
+
+
+# Drafts: what a pull request was at the window's end --------------------------------------
+
+
+def ready(moment: datetime) -> DraftChange:
+    return DraftChange(at=moment, draft=False)
+
+
+def drafted(moment: datetime) -> DraftChange:
+    return DraftChange(at=moment, draft=True)
+
+
+OLD = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_a_pull_request_that_was_a_draft_at_the_end_is_not_stale_though_ready_now() -> None:
+    # Opened as a draft Oct 1, marked ready after the week (Nov 12): ready now.
+    later_ready = pull(1, ada, OLD, draft_changes=(ready(at(12)),))
+    assert not later_ready.is_draft
+    assert figures_of(later_ready).prs_stale == 0
+    in_review = build_items(week(pull_requests=(later_ready,))).in_review
+    assert in_review == ()  # a draft then: not in review in that week's digest
+    # Converted to a draft after the week: it was waiting for review at the end.
+    later_draft = pull(2, ada, OLD, is_draft=True, draft_changes=(drafted(at(12)),))
+    assert figures_of(later_draft).prs_stale == 1
+    assert [p.number for p in build_items(week(pull_requests=(later_draft,))).in_review] == [2]
+
+
+def test_a_pull_request_that_changed_back_and_forth_is_judged_at_the_windows_end() -> None:
+    flips = (ready(at(1)), drafted(at(3)), ready(at(12)))  # draft → ready → draft → ready
+    assert figures_of(pull(1, ada, OLD, draft_changes=flips)).prs_stale == 0  # a draft then
+    back = (ready(at(1)), drafted(at(3)), ready(at(5)))  # ready again before the end
+    assert figures_of(pull(1, ada, OLD, draft_changes=back)).prs_stale == 1
+    # Ready again exactly at the end: still a draft in this window.
+    edge = (ready(at(1)), drafted(at(3)), ready(UNTIL))
+    assert figures_of(pull(1, ada, OLD, draft_changes=edge)).prs_stale == 0
+    # Listed in any order, the changes are read oldest first.
+    shuffled = pull(1, ada, OLD, draft_changes=(ready(at(5)), ready(at(1)), drafted(at(3))))
+    assert figures_of(shuffled).prs_stale == 1
+
+
+def test_review_time_runs_from_the_first_time_a_draft_was_ready() -> None:
+    """Going back to draft does not stop the clock; a review given before a draft was
+    ever ready waited no time (never a negative wait)."""
+    flipped = pull(
+        1,
+        ada,
+        OLD,
+        draft_changes=(ready(at(2, 0)), drafted(at(3, 0)), ready(at(4, 0))),
+        reviews=(review(bob, at(4, 12)),),
+    )
+    early = pull(
+        2,
+        ada,
+        at(2, 0),
+        draft_changes=(ready(at(6, 0)),),
+        reviews=(review(bob, at(3, 0)),),  # while still a draft
+    )
+    opened_ready = pull(3, ada, at(2, 0), reviews=(review(bob, at(2, 6)),))
+    ready_first = pull(
+        4,
+        ada,
+        at(2, 0),
+        draft_changes=(drafted(at(2, 1)), ready(at(2, 20))),  # opened ready, then a draft
+        reviews=(review(bob, at(3, 0)),),
+    )
+
+    def waited(pr: PullRequest) -> float | None:
+        times = figures_of(pr).time_to_first_review_hours
+        return times.median if times else None
+
+    assert waited(flipped) == 60.0  # Nov 2 00:00 → Nov 4 12:00
+    assert waited(early) == 0.0
+    assert waited(opened_ready) == 6.0
+    assert waited(ready_first) == 24.0  # from creation: it was ready then
+
+
+def _git(path: Path, *args: str, authored: str, committed: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Ada",
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": "Bob",
+        "GIT_COMMITTER_EMAIL": "bob@example.com",
+        "GIT_AUTHOR_DATE": authored,
+        "GIT_COMMITTER_DATE": committed,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(path),
+    }
+    subprocess.run(["git", "-C", str(path), *args], env=env, check=True, capture_output=True)
+
+
+async def test_a_local_repository_counts_commits_by_committer_date(tmp_path: Path) -> None:
+    """The same rule read from git: author and committer dates on either side of the
+    window's edges."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    _git(path, "init", "-q", "-b", "main", authored="", committed="")
+    for message, authored, committed in (
+        ("rebased in", "2026-10-01T00:00:00Z", "2026-11-02T00:00:00Z"),  # at `since`
+        ("picked in", "2026-11-01T23:59:59Z", "2026-11-05T00:00:00Z"),
+        ("written in, committed at the end", "2026-11-03T00:00:00Z", "2026-11-09T00:00:00Z"),
+        ("written in, committed later", "2026-11-04T00:00:00Z", "2026-11-20T00:00:00Z"),
+    ):
+        _git(
+            path,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+            authored=authored,
+            committed=committed,
+        )
+    activity = await LocalGitSource(path).activity(WEEK)
+    assert sorted(c.message for c in activity.commits) == ["picked in", "rebased in"]
+    metrics = compute_metrics(activity)
+    assert (metrics.commits, metrics.authors, metrics.contributors) == (2, 1, 1)
+    # Written before the window, but nothing of hers was committed before it: SPEC §7
+    # counts her first contribution by the committer date too.
+    assert metrics.first_time_contributors == 1

@@ -68,7 +68,9 @@ def make_client(
     ledger: RateLimitLedger,
     **options: object,
 ) -> GitHubClient:
-    policy = options.pop("policy", RetryPolicy(timeout_seconds=2.0))
+    # Generous: the fake answers in-process on a shared machine, and a test that is about
+    # timeouts sets its own policy.
+    policy = options.pop("policy", RetryPolicy(timeout_seconds=60.0))
     return GitHubClient(
         token,
         api_url=fake.base_url,

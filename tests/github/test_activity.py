@@ -7,14 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from infrasync.digests.metrics import compute_metrics
 from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
 from infrasync.github.client import GitHubClient
 from infrasync.github.errors import GitHubRepositoryNotFound
+from infrasync.github.queries import DRAFT_CHANGES_PAGE
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.github import GitHubSource
 from infrasync.sources.model import Activity, ActivityFailure, ActivityOutcome, Window
 from tests.fakes.github_api import FakeGitHubAPI
-from tests.fakes.github_world import FakeRepo, FakeReview, generate_repo
+from tests.fakes.github_world import (
+    FakeAccount,
+    FakeCommit,
+    FakePull,
+    FakeRepo,
+    FakeReview,
+    generate_repo,
+)
 
 WEEK = Window(since=datetime(2026, 11, 16, tzinfo=UTC), until=datetime(2026, 11, 23, tzinfo=UTC))
 GRAPHQL = "POST /graphql"
@@ -345,6 +354,34 @@ async def test_bots_are_asked_about_only_when_the_monitor_counts_them(
     assert fake_github.count(GRAPHQL) == 3
 
 
+async def test_commits_are_the_windows_by_committer_date_not_author_date(
+    github: GitHubClient, fake_github: FakeGitHubAPI
+) -> None:
+    """SPEC §7 names the committer date. GitHub's `until` includes its second, so a
+    commit committed exactly at the window's end comes back and must be left out."""
+    repo = fake_github.world.add(FakeRepo("acme", "dated"))
+    ada = FakeAccount("ada", email="ada@example.com")
+
+    def dated(oid: str, authored: datetime, committed: datetime) -> FakeCommit:
+        return FakeCommit(oid * 40, oid, "Ada", "ada@example.com", committed, authored, 1, ada)
+
+    repo.commits = [
+        dated("a", WEEK.since - timedelta(days=30), WEEK.since),  # rebased in, at `since`
+        dated("b", WEEK.since - timedelta(seconds=1), WEEK.since + timedelta(days=2)),
+        dated("c", WEEK.since + timedelta(days=1), WEEK.until),  # committed at the end
+        dated("d", WEEK.since + timedelta(days=2), WEEK.until + timedelta(days=3)),
+        dated("e", WEEK.since - timedelta(days=3), WEEK.since - timedelta(seconds=1)),
+    ]
+    activity = await one(github, "acme/dated", WEEK)
+    assert sorted(c.message for c in activity.commits) == ["a", "b"]
+    metrics = compute_metrics(activity)
+    assert (metrics.commits, metrics.authors) == (2, 1)
+    assert metrics.first_time_contributors == 0  # "e" was committed before the window
+
+
+# Drafts --------------------------------------------------------------------------------
+
+
 async def test_draft_pull_requests_know_when_they_became_ready(
     github: GitHubClient, fake_github: FakeGitHubAPI
 ) -> None:
@@ -356,9 +393,99 @@ async def test_draft_pull_requests_know_when_they_became_ready(
     for fake in drafted:
         pull = by_number[fake.number]
         assert pull.started_as_draft
-        assert pull.ready_for_review_at == fake.draft_events[0][1].replace(microsecond=0)
+        assert pull.first_ready_at == fake.draft_events[0][1].replace(microsecond=0)
     never = next(
         p for p in activity.pull_requests or () if p.number not in {d.number for d in drafted}
     )
     assert not never.started_as_draft
-    assert never.ready_for_review_at is None
+    assert never.draft_changes == ()
+    assert never.first_ready_at == never.created_at
+
+
+def _day(month: int, day: int) -> datetime:
+    return datetime(2026, month, day, tzinfo=UTC)
+
+
+def _week_to(end: datetime) -> Window:
+    return Window(since=end - timedelta(days=7), until=end)
+
+
+def _drafty_repo(fake_github: FakeGitHubAPI, *pulls: FakePull) -> None:
+    repo = fake_github.world.add(FakeRepo("acme", "drafts"))
+    repo.pulls = list(pulls)
+
+
+def _unreviewed(number: int, created: datetime, events: list[tuple[str, datetime]]) -> FakePull:
+    """An open pull request nobody reviewed, with its draft history; `isDraft` is what
+    the last change made it."""
+    draft_now = events[-1][0] == "ConvertToDraftEvent" if events else False
+    return FakePull(
+        number,
+        f"Change {number}",
+        FakeAccount("ada"),
+        created,
+        events[-1][1] if events else created,
+        is_draft=draft_now,
+        draft_events=events,
+    )
+
+
+async def _stale_by_window(github: GitHubClient, windows: list[Window]) -> list[int | None]:
+    source = GitHubSource(github, RepoRef("acme", "drafts"))
+    activities = await source.activities(windows)
+    return [compute_metrics(activity).prs_stale for activity in activities]
+
+
+async def test_a_pull_request_that_was_a_draft_at_a_past_windows_end_was_not_stale(
+    github: GitHubClient, fake_github: FakeGitHubAPI
+) -> None:
+    """Opened as a draft Oct 20, ready Nov 12: not stale in the week to Nov 9 (a draft
+    then, though ready now), stale in the week to Nov 23."""
+    _drafty_repo(
+        fake_github,
+        _unreviewed(1, _day(10, 20), [("ReadyForReviewEvent", _day(11, 12))]),
+    )
+    past, recent = _week_to(_day(11, 9)), _week_to(_day(11, 23))
+    assert await _stale_by_window(github, [past, recent]) == [0, 1]
+
+
+async def test_a_pull_request_that_changed_back_and_forth_is_judged_by_its_state_then(
+    github: GitHubClient, fake_github: FakeGitHubAPI
+) -> None:
+    """Opened as a draft Oct 1; ready Oct 5, a draft again Oct 10, ready Oct 20."""
+    events = [
+        ("ReadyForReviewEvent", _day(10, 5)),
+        ("ConvertToDraftEvent", _day(10, 10)),
+        ("ReadyForReviewEvent", _day(10, 20)),
+    ]
+    _drafty_repo(fake_github, _unreviewed(1, _day(10, 1), events))
+    weeks = [_week_to(_day(10, 9)), _week_to(_day(10, 15)), _week_to(_day(10, 25))]
+    assert await _stale_by_window(github, weeks) == [1, 0, 1]
+    # A change exactly at a window's end belongs to the next window.
+    assert await _stale_by_window(github, [_week_to(_day(10, 10))]) == [1]
+    assert fake_github.count(GRAPHQL) == 2  # one query for each call, however many weeks
+
+
+async def test_a_pull_request_that_changed_very_often_costs_no_extra_request(
+    github: GitHubClient, fake_github: FakeGitHubAPI
+) -> None:
+    """Beyond the page of latest changes, the first change and the latest ones are
+    still known: what it was opened as, when it was first ready, and its recent state."""
+    changes = DRAFT_CHANGES_PAGE + 5
+    events = [
+        ("ReadyForReviewEvent" if n % 2 == 0 else "ConvertToDraftEvent", _day(10, 1 + n))
+        for n in range(changes)
+    ]
+    _drafty_repo(fake_github, _unreviewed(1, _day(9, 25), events))
+    activity = await one(github, "acme/drafts", _week_to(_day(10, 28)), first_time=False)
+    (pull,) = activity.pull_requests or ()
+    assert pull.started_as_draft
+    assert pull.first_ready_at == _day(10, 1)
+    assert [c.at for c in pull.draft_changes] == [
+        _day(10, 1),
+        *(_day(10, 1 + n) for n in range(changes - DRAFT_CHANGES_PAGE, changes)),
+    ]
+    assert fake_github.count(GRAPHQL) == 1
+    last_ready = events[-1] if events[-1][0] == "ReadyForReviewEvent" else events[-2]
+    assert not pull.is_draft_at(last_ready[1] + timedelta(hours=1))
+    assert pull.is_draft_at(last_ready[1]) is True

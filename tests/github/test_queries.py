@@ -52,6 +52,9 @@ def test_the_examples_cover_every_shape_the_code_can_build() -> None:
     parts = [part for group in queries.example_parts() for part in group]
     for part_type in typing.get_args(queries.Part):
         assert any(isinstance(part, part_type) for part in parts), part_type
+    # A pull request's draft state at any moment: its first and latest draft changes.
+    assert "firstDraftChange: timelineItems(first: 1, itemTypes: [READY_FOR_REVIEW_EVENT" in text
+    assert f"draftChanges: timelineItems(last: {queries.DRAFT_CHANGES_PAGE}, itemTypes:" in text
     assert "search(" in text  # the first-time contributor probe
     assert "author: $probeAuthor" in text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from cryptography.fernet import Fernet
@@ -11,8 +12,15 @@ from cryptography.fernet import Fernet
 from infrasync.config import Settings, load_settings
 from infrasync.digests.compose import compose
 from infrasync.digests.document import build_items, period_of, repository_of
-from infrasync.digests.metrics import compute_metrics
-from infrasync.writers.llm import MAX_DESCRIPTION_CHARS, build_facts, check
+from infrasync.digests.metrics import PeriodFigures, compute_metrics
+from infrasync.writers.builtin import ALL_SECTIONS, numbers_table
+from infrasync.writers.llm import (
+    MAX_DESCRIPTION_CHARS,
+    FactSheet,
+    build_facts,
+    check,
+    system_prompt,
+)
 from tests.digests.test_metrics import PULLS, SOURCE, week
 from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall, served_fake_openai
 
@@ -53,7 +61,9 @@ async def test_a_grounded_answer_is_used(model: FakeOpenAI, llm_settings: Settin
     digest = await compose(week(), None, llm_settings)
     assert digest.writer == "llm"
     assert digest.writer_note is None
-    assert digest.text == GROUNDED.strip()
+    # The model's text, then the figures as the builtin writer tabulates them.
+    assert digest.text.startswith(GROUNDED.strip() + "\n\n## Numbers\n")
+    assert digest.text.endswith("\n".join(numbers_table(digest.metrics)))
     [request] = model.requests
     assert request["temperature"] == 0
     assert request["model"] == "test-model"
@@ -97,6 +107,50 @@ async def test_descriptions_join_the_facts_only_when_given_and_stay_short(
     assert description.endswith("…")
 
 
+async def test_the_llm_writer_keeps_to_the_monitors_sections(
+    model: FakeOpenAI, llm_settings: Settings
+) -> None:
+    releases_only = ("releases",)
+    answer = "Two releases came out.\n\n## Releases\n- v1.0\n- v1.1-rc1"
+    model.script = [Answer(answer), Answer(GROUNDED)]
+    digest = await compose(week(), None, llm_settings, sections=releases_only)
+    assert (digest.writer, digest.text) == ("llm", answer)  # no numbers table: not chosen
+    system, user = (message["content"] for message in model.requests[0]["messages"])
+    assert "headings for releases, and no other sections" in system
+    assert "what shipped" not in system
+    lists = [json.loads(line)["list"] for line in user.splitlines()[2:]]
+    assert lists == ["Releases"]
+    assert "figures" in json.loads(user.splitlines()[1])  # the summary stands on them
+    # An answer about pull requests cites what the facts of these sections do not give.
+    refused = await compose(week(), None, llm_settings, sections=releases_only)
+    assert refused.writer == "builtin"
+    assert refused.writer_note is not None
+    assert "cites items not in the facts: #1, #2, #3, #5, #20" in refused.writer_note
+
+
+async def test_the_numbers_table_follows_the_models_text_only_when_chosen(
+    model: FakeOpenAI, llm_settings: Settings
+) -> None:
+    model.script = [Answer(GROUNDED), Answer(GROUNDED)]
+    chosen = await compose(week(), None, llm_settings, sections=ALL_SECTIONS)
+    left_out = await compose(
+        week(), None, llm_settings, sections=tuple(s for s in ALL_SECTIONS if s != "numbers")
+    )
+    assert chosen.text == "\n".join(
+        [GROUNDED.strip(), "", "## Numbers", "", *numbers_table(chosen.metrics)]
+    )
+    assert left_out.text == GROUNDED.strip()
+
+
+def test_a_monitor_with_no_section_of_items_gets_a_summary() -> None:
+    assert "Write a one-sentence summary and nothing else." in system_prompt(("numbers",))
+    every = system_prompt()
+    assert (
+        "for what shipped, what is in review, what needs attention, issues, releases and "
+        "new contributors, and no other sections" in " ".join(every.split())
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
@@ -104,7 +158,7 @@ async def test_descriptions_join_the_facts_only_when_given_and_stay_short(
         (GROUNDED.replace("merged 3 pull", "merged 5 pull"), "but prs_merged is 3"),
         (GROUNDED.replace("merged 3 pull", "merged 8 pull"), "not computed figures: 8"),
         (GROUNDED.replace("2 issues were opened", "3 issues were opened"), "issues_opened is 2"),
-        (GROUNDED + "\nSee https://evil.example/x", "links outside the repository"),
+        (GROUNDED + "\nSee https://evil.example/x", "links to what the facts do not give"),
     ],
 )
 async def test_an_ungrounded_answer_falls_back_to_builtin(
@@ -155,18 +209,6 @@ async def test_builtin_is_used_when_chosen_even_with_a_model(
     assert model.requests == []
 
 
-def test_numbers_inside_titles_are_not_claims() -> None:
-    activity = week()
-    metrics, items = compute_metrics(activity), build_items(activity)
-    repository = repository_of(activity)
-    facts = build_facts(repository, period_of(activity), metrics, items)
-    assert check("#2 PR 2 landed.", facts, repository) == []  # "2" is in the title
-    assert check("4 commits by 2 authors.", facts, repository) == []
-    assert check("7 commits.", facts, repository) != []
-    assert check("5 commits.", facts, repository, metrics) != []  # 5 is a figure, not this one
-    assert check("4 commits.", facts, repository, metrics) == []
-
-
 def test_a_long_fact_sheet_is_cut_by_priority_and_says_so() -> None:
     activity = week()
     facts = build_facts(
@@ -180,3 +222,147 @@ def test_a_long_fact_sheet_is_cut_by_priority_and_says_so() -> None:
     assert "more not listed" in facts.text
     assert "Pull requests merged" in facts.text  # the most important list comes first
     assert SOURCE.name in facts.text
+
+
+# The grounding checks, case by case ------------------------------------------------------
+#
+# One week (tests/digests/test_metrics.py) whose pull requests #2 and #3 have digits in
+# their titles that are no figure, with a previous week of 11 commits and 17 merged pull
+# requests. This week: 4 commits, 3 merged, 6 opened, 2 issues opened and 2 closed, 2
+# releases, 3 contributors, 1 new; so 11 and 17 are the previous week's alone, and 7
+# (|4 - 11|) and 14 (|3 - 17|) are differences alone.
+
+TITLED = week(
+    pull_requests=tuple(
+        p.model_copy(
+            update={"title": {2: "Fix 404 on login", 3: "Squash 10 commits into one"}[p.number]}
+        )
+        if p.number in (2, 3)
+        else p
+        for p in PULLS
+    )
+)
+_NOW = compute_metrics(TITLED)
+PREVIOUS = PeriodFigures.model_validate(
+    {**_NOW.model_dump(exclude={"schema_version", "previous"}), "commits": 11, "prs_merged": 17}
+)
+METRICS = _NOW.model_copy(update={"previous": PREVIOUS})
+ITEMS = build_items(TITLED)
+REPOSITORY = repository_of(TITLED)
+FACTS = build_facts(REPOSITORY, period_of(TITLED), METRICS, ITEMS)
+# Cut to fit: the merged pull requests and the stale one are listed, issue #20 is not.
+CUT_FACTS = build_facts(REPOSITORY, period_of(TITLED), METRICS, ITEMS, max_chars=1600)
+ITEM = "https://github.com/acme/app/pull/2"
+
+ACCEPT = None
+NOT_GIVEN = "links to what the facts do not give"
+NOT_A_FIGURE = "not computed figures"
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    refused_because: str | None  # None: the text is accepted
+    facts: FactSheet = FACTS
+
+
+CASES: dict[str, Case] = {
+    # Links: exactly the addresses the facts give, nothing that merely looks like them.
+    "an item's link": Case(f"#2 Fix 404 on login ([link]({ITEM})).", ACCEPT),
+    "a link ending a sentence": Case(f"See {ITEM}.", ACCEPT),
+    "the repository's link": Case("All in https://github.com/acme/app.", ACCEPT),
+    "a new contributor's profile": Case("Welcome https://github.com/cy!", ACCEPT),
+    "an item's link without its scheme": Case("See github.com/acme/app/pull/2.", ACCEPT),
+    "a lookalike repository": Case("See https://github.com/acme/app-evil/pull/2.", NOT_GIVEN),
+    "a lookalike without a scheme": Case("See github.com/acme/app-evil for more.", NOT_GIVEN),
+    "a bare lookalike host": Case("Mirror at www.github-acme.example today.", NOT_GIVEN),
+    "a lookalike host": Case("See https://github.com.evil.example/acme/app/pull/2", NOT_GIVEN),
+    "a path that climbs out": Case(f"See {ITEM}/../../../../evil/app", NOT_GIVEN),
+    "another scheme": Case("See http://github.com/acme/app/pull/2", NOT_GIVEN),
+    "the item inside another site's link": Case(f"See https://evil.example/?u={ITEM}", NOT_GIVEN),
+    "an item of the repository the facts do not give": Case(
+        "See https://github.com/acme/app/pull/4", NOT_GIVEN
+    ),
+    # Claims: each one stated, not only the first of its kind.
+    "a second claim of the same kind": Case(
+        "The team merged 3 pull requests. In all, 6 pull requests were merged.",
+        "'6 pull requests were merged' but prs_merged is 3",
+    ),
+    "a second claim in the same words": Case(
+        "The team merged 3 pull requests; the bots merged 2 pull requests.",
+        "'merged 2 pull requests' but prs_merged is 3",
+    ),
+    "the same claim twice": Case(
+        "3 pull requests were merged. Of the 3 pull requests merged, one was a bot's.", ACCEPT
+    ),
+    "a wrong number of commits": Case("There were 5 commits.", "but commits is 4"),
+    "a wrong number of authors": Case("4 commits by 3 authors.", "but authors is 2"),
+    "a wrong number of opened pull requests": Case(
+        "ada opened 2 pull requests.", "but prs_opened is 6"
+    ),
+    "a wrong number of opened issues": Case("opened 3 issues", "but issues_opened is 2"),
+    "a wrong number of closed issues": Case("1 issue was closed.", "but issues_closed is 2"),
+    "a wrong number of releases": Case("5 releases shipped.", "but releases is 2"),
+    "a wrong number of contributors": Case("2 contributors", "but contributors is 3"),
+    "a wrong number of newcomers": Case("2 new contributors", "first_time_contributors is 1"),
+    # The previous period: its figures, and differences, where a sentence speaks of it.
+    "the previous period's figure": Case(
+        "The team merged 3 pull requests, against 17 the week before.", ACCEPT
+    ),
+    "a claim about the previous period": Case(
+        "17 pull requests were merged the week before; this week, 3.", ACCEPT
+    ),
+    "the previous period's figure as this period's": Case(
+        "The team merged 17 pull requests.", "but prs_merged is 3"
+    ),
+    "the previous period's figure, and the previous period in another sentence": Case(
+        "The team merged 17 pull requests. The week before was quieter.", "prs_merged is 3"
+    ),
+    "another figure of the previous period": Case(
+        "The week before, 11 issues were opened.", "but issues_opened is 2"
+    ),
+    "a difference between periods": Case(
+        "There were 4 commits, 7 fewer than the week before.", ACCEPT
+    ),
+    "a difference stated as a claim": Case("This week saw 7 commits fewer than last week.", ACCEPT),
+    "a difference as this period's figure": Case("The team made 7 commits.", "commits is 4"),
+    "a difference as the previous period's figure": Case(
+        "Last week there were 7 commits.", "but commits is 4"
+    ),
+    "a difference of something else": Case(
+        "The team merged 7 pull requests fewer than last week.", "but prs_merged is 3"
+    ),
+    "a number of nothing": Case("The team merged 3 pull requests in 9 days.", NOT_A_FIGURE),
+    # Items cut from the fact sheet: the model cannot know them.
+    "an item still listed after the cut": Case("#1 PR 1 shipped.", ACCEPT, CUT_FACTS),
+    "an item cut from the facts": Case(
+        "#20 Crash was closed.", "cites items not in the facts: #20", CUT_FACTS
+    ),
+    "a link to an item cut from the facts": Case(
+        "Closed: https://github.com/acme/app/issues/20", NOT_GIVEN, CUT_FACTS
+    ),
+    "an item no list has": Case("#4 was closed.", "cites items not in the facts: #4"),
+    # Digits in titles are the title's, and nowhere else.
+    "a title's number": Case("#2 Fix 404 on login landed.", ACCEPT),
+    "a title that reads like a claim": Case("#3 Squash 10 commits into one landed.", ACCEPT),
+    "a title's number outside the title": Case("The 404 on login is gone.", NOT_A_FIGURE),
+    "a title's number as a figure": Case("The team made 10 commits.", "but commits is 4"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_grounding(name: str) -> None:
+    case = CASES[name]
+    problems = check(case.text, case.facts, METRICS)
+    if case.refused_because is None:
+        assert problems == []
+    else:
+        assert any(case.refused_because in problem for problem in problems), problems
+
+
+def test_the_cut_fact_sheet_is_what_the_cases_say() -> None:
+    assert {1, 2, 3, 5} <= CUT_FACTS.item_numbers
+    assert 20 not in CUT_FACTS.item_numbers
+    assert any(issue.number == 20 for issue in ITEMS.issues_closed)
+    assert {2, 3, 20} <= FACTS.item_numbers
+    assert 4 not in FACTS.item_numbers
