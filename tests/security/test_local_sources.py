@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from infrasync.config import load_settings
 from infrasync.sources.local_git import disarmed_environment
@@ -270,3 +272,56 @@ def test_a_nul_byte_or_a_fifo_is_the_same_refusal(disk: Disk) -> None:
     with pytest.raises(LocalSourceRefused) as fifo:
         confine_local_source(settings, disk.project)
     assert str(nul.value) == str(fifo.value) == REFUSED
+
+
+# Generated paths: whatever is typed, the answer is the one refusal (or a plain 4xx about
+# the input's form), never a 500, and a monitor is made only on a repository in the root.
+
+_SEGMENTS = st.one_of(
+    st.sampled_from(
+        ["..", ".", "", "project", "link-out", "loop", ".git", "x" * 300, "\x00", "~", "*"]
+    ),
+    st.text(st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=20),
+)
+_PREFIXES = st.sampled_from(["{root}/", "{outer}/", "/", "file://{root}/", "git:{root}/", ""])
+_PREFIX_EXTRAS = st.sampled_from(["", "/proc/self/cwd/", "/proc/self/root"])
+
+
+@settings(
+    max_examples=120,
+    deadline=None,  # tests never depend on how fast the machine is
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    prefix=_PREFIXES,
+    extra=_PREFIX_EXTRAS,
+    segments=st.lists(_SEGMENTS, max_size=5),
+)
+async def test_generated_local_paths_never_make_a_500_nor_escape_the_root(
+    sign_in: SignIn, personas: Personas, disk: Disk, prefix: str, extra: str, segments: list[str]
+) -> None:
+    if not (disk.root / "link-out").exists():
+        os.symlink(disk.outer, disk.root / "link-out")
+        os.symlink(disk.root / "loop", disk.root / "loop")
+    start = prefix.format(root=disk.root, outer=disk.outer)
+    if extra and start.startswith("/"):
+        start = extra.rstrip("/") + start
+    source = start + "/".join(segments)
+    member = await sign_in(personas.member)
+    answer = await _create(member, source)
+    assert answer.status_code in (201, 400, 422), (source, answer.text)
+    if answer.status_code == 201:
+        made = Path(os.path.realpath(answer.json()["source"].removeprefix("file://")))
+        assert made.is_relative_to(os.path.realpath(disk.root)), source
+        return
+    detail = answer.json()["detail"]
+    assert (
+        "\x00" in source
+        or detail in (REFUSED,)
+        or detail.startswith(
+            ("Give the local repository as an absolute path", "source:", "Invalid request")
+        )
+    ), (source, detail)
+    assert SECRET_SUBJECT not in answer.text
