@@ -10,12 +10,12 @@ not in the org gets 404 (nothing leaks its existence); one with too small a role
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.auth import repository as auth_repository
 from infrasync.auth import service as auth_service
 from infrasync.auth.context import OrgContext, Principal, weaker
 from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
@@ -25,9 +25,9 @@ from infrasync.errors import Forbidden, NotFound, Unauthorized
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.rate_limit import Limit, hit
 from infrasync.kit.time import utcnow
-from infrasync.kit.tokens import equal, hash_token
-from infrasync.models import Role, User
-from infrasync.orgs import repository as org_repository
+from infrasync.kit.tokens import equal
+from infrasync.models import AuthSession, Role, User
+from infrasync.orgs import service as org_service
 
 __all__ = [
     "AdminOrg",
@@ -45,6 +45,7 @@ __all__ = [
     "RoleRequirement",
     "ViewerOrg",
     "check_csrf",
+    "cookie_session",
 ]
 
 API_KEY_PREFIX = "isk_"
@@ -73,7 +74,7 @@ Client = Annotated[ClientInfo, Depends(ClientInfo.of)]
 
 async def _api_key_principal(session: AsyncSession, token: str) -> Principal:
     found = (
-        await auth_repository.live_api_key(session, hash_token(token))
+        await auth_service.live_api_key(session, token)
         if token.startswith(API_KEY_PREFIX)
         else None
     )
@@ -112,17 +113,33 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
             raise Unauthorized("Use `Authorization: Bearer isk_…` with an API key.")
         return await _api_key_principal(session, credentials.strip())
 
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    if not request.cookies.get(SESSION_COOKIE):
         return Principal()
+    found = await cookie_session(request, session, settings)
+    if found is None:
+        raise Unauthorized("Your session has ended; please sign in again.")
+    return Principal(user=found.user)
+
+
+@dataclass(frozen=True)
+class CookieSession:
+    row: AuthSession
+    user: User
+
+
+async def cookie_session(
+    request: Request, session: AsyncSession, settings: Settings
+) -> CookieSession | None:
+    """The live session this browser's cookie names, or None; for an unsafe method, only
+    with the right CSRF header (else Forbidden). The one reader of the session cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
     secret_key = settings.effective_secret_key
-    token = auth_service.token_from_cookie(secret_key, cookie)
+    token = auth_service.token_from_cookie(secret_key, cookie) if cookie else None
     resolved = await auth_service.resolve_session(session, token) if token else None
     if token is None or resolved is None:
-        raise Unauthorized("Your session has ended; please sign in again.")
+        return None
     check_csrf(request, secret_key, token)
-    _auth_session, user = resolved
-    return Principal(user=user)
+    return CookieSession(row=resolved[0], user=resolved[1])
 
 
 Caller = Annotated[Principal, Depends(get_principal)]
@@ -165,9 +182,7 @@ class RoleRequirement:
 
     async def _resolve(self, slug: str, principal: Principal, session: AsyncSession) -> OrgContext:
         not_found = NotFound(f"No org {slug!r} that you belong to.")
-        found = await org_repository.org_by_slug(
-            session, slug, include_deleted=self.include_deleted
-        )
+        found = await org_service.org_by_slug(session, slug, include_deleted=self.include_deleted)
         if found is None:
             raise not_found
         if principal.api_key is not None:
@@ -175,7 +190,7 @@ class RoleRequirement:
                 raise not_found
             return OrgContext(org=found, role=principal.api_key_role, principal=principal)
         assert principal.user is not None
-        membership = await org_repository.membership(session, found.id, principal.user.id)
+        membership = await org_service.membership(session, found.id, principal.user.id)
         if membership is None:
             raise not_found
         if found.deleted_at is not None and membership.role != Role.OWNER:

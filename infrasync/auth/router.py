@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth import service
-from infrasync.auth.cookies import OAUTH_STATE_COOKIE, SESSION_COOKIE, CookiePolicy
+from infrasync.auth.cookies import OAUTH_STATE_COOKIE, CookiePolicy
 from infrasync.auth.github_identity import (
     SIGN_IN_SCOPES,
     CodeRejected,
@@ -27,7 +27,7 @@ from infrasync.auth.github_identity import (
 from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
-from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, check_csrf
+from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, cookie_session
 from infrasync.errors import BadRequest, OpenApiResponses, documented
 from infrasync.github.credentials import (
     connect_github_token,
@@ -152,12 +152,10 @@ async def github_callback(
 
 
 async def _signed_in_user(request: Request, session: AsyncSession, settings: Settings) -> User:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    token = service.token_from_cookie(settings.effective_secret_key, cookie) if cookie else None
-    resolved = await service.resolve_session(session, token) if token else None
-    if resolved is None:
+    found = await cookie_session(request, session, settings)
+    if found is None:
         raise SignInRefused("connect_needs_sign_in")
-    return resolved[1]
+    return found.user
 
 
 async def _finish_connect(
@@ -270,15 +268,11 @@ async def logout(
     request: Request, session: DbSession, settings: AppSettings, client: Client
 ) -> Response:
     """Sign out: the session ends on the server and both cookies are cleared."""
-    secret_key = settings.effective_secret_key
-    cookie = request.cookies.get(SESSION_COOKIE)
-    token = service.token_from_cookie(secret_key, cookie) if cookie else None
-    resolved = await service.resolve_session(session, token) if token else None
-    if token is not None and resolved is not None:
-        # A forged cross-site POST must not be able to sign people out either.
-        check_csrf(request, secret_key, token)
-        auth_session, user = resolved
-        await service.end_session(session, auth_session, user, client)
+    # A forged cross-site POST must not be able to sign people out either: with a live
+    # session, the CSRF header is checked (Forbidden without it).
+    found = await cookie_session(request, session, settings)
+    if found is not None:
+        await service.end_session(session, found.row, found.user, client)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     CookiePolicy.from_settings(settings).clear_session(response)
     return response

@@ -55,13 +55,15 @@ async def page(
     return await keyset_page(session, query, DigestRecord, limit=limit, cursor=cursor)
 
 
-async def monitor_names(session: AsyncSession, monitor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Names of live monitors among `monitor_ids` (a deleted monitor has none)."""
+async def monitor_names(
+    session: AsyncSession, org_id: uuid.UUID, monitor_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of the org's live monitors among `monitor_ids` (a deleted monitor has none)."""
     if not monitor_ids:
         return {}
     rows = await session.execute(
         select(Monitor.id, Monitor.name).where(
-            Monitor.id.in_(monitor_ids), Monitor.deleted_at.is_(None)
+            Monitor.org_id == org_id, Monitor.id.in_(monitor_ids), Monitor.deleted_at.is_(None)
         )
     )
     return {row[0]: row[1] for row in rows.all()}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
 from infrasync.deps import AppSettings, DbSession, MemberOrg, ViewerOrg
-from infrasync.digests import repository
+from infrasync.digests import service
 from infrasync.digests.document import Digest
 from infrasync.digests.schemas import (
     DigestDetail,
@@ -23,7 +23,7 @@ from infrasync.digests.schemas import (
 )
 from infrasync.digests.service import RunFailed, Trigger, make_digest
 from infrasync.digests.window import check_moment, parse_window
-from infrasync.errors import BadRequest, NotFound, documented
+from infrasync.errors import BadRequest, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.kit.time import utcnow
 from infrasync.models import DigestRecord
@@ -132,16 +132,16 @@ async def list_digests(
 ) -> DigestPage:
     """The org's digests, newest first; filter by monitor and by overlap with a period."""
     since, until = filter_moment(since, "since"), filter_moment(until, "until")
-    records, next_cursor = await repository.page(
+    records, next_cursor = await service.page(
         session,
-        context.org.id,
+        context,
         monitor_id=monitor_id,
         since=since,
         until=until,
         limit=limit,
         cursor=cursor,
     )
-    names = await repository.monitor_names(session, {r.monitor_id for r in records})
+    names = await service.monitor_names(session, context, {r.monitor_id for r in records})
     return DigestPage(
         items=[summary(r, names.get(r.monitor_id)) for r in records], next_cursor=next_cursor
     )
@@ -152,15 +152,13 @@ async def list_digests(
 )
 async def get_digest(digest_id: uuid.UUID, context: ViewerOrg, session: DbSession) -> DigestDetail:
     """One digest with its text, metrics, items and the forms each channel receives."""
-    record = await repository.digest_in_org(session, context.org.id, digest_id)
-    if record is None:
-        raise NotFound("No such digest in this org.")
+    record = await service.get(session, context, digest_id)
     made = document(record)
     rendered = RenderedForms(
         html=email.safe_html(made.text),
         slack=slack.messages(made),
         discord=discord.messages(made),
     )
-    names = await repository.monitor_names(session, {record.monitor_id})
+    names = await service.monitor_names(session, context, {record.monitor_id})
     detail = full(record, names.get(record.monitor_id)).model_dump()
     return DigestDetail(**detail, rendered=rendered)

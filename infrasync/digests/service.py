@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -13,13 +13,13 @@ from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.auth.context import Actor
+from infrasync.auth.context import Actor, OrgContext
 from infrasync.config import Settings
 from infrasync.digests import repository
 from infrasync.digests.compose import WriterChoice, compose
 from infrasync.digests.document import Digest
 from infrasync.digests.window import previous_window
-from infrasync.errors import Conflict
+from infrasync.errors import Conflict, NotFound
 from infrasync.github.client import GitHubClient, RetryPolicy
 from infrasync.github.credentials import reveal_token
 from infrasync.github.errors import GitHubError, GitHubTokenRejected
@@ -279,6 +279,41 @@ async def _fail(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> 
         await monitor_service.mark_credential_rejected(session, monitor.credential_id)
     monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
     log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
+
+
+async def page(
+    session: AsyncSession,
+    context: OrgContext,
+    *,
+    monitor_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[DigestRecord], str | None]:
+    return await repository.page(
+        session,
+        context.org.id,
+        monitor_id=monitor_id,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def get(session: AsyncSession, context: OrgContext, digest_id: uuid.UUID) -> DigestRecord:
+    record = await repository.digest_in_org(session, context.org.id, digest_id)
+    if record is None:
+        raise NotFound("No such digest in this org.")
+    return record
+
+
+async def monitor_names(
+    session: AsyncSession, context: OrgContext, monitor_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The names of the org's live monitors among `monitor_ids`."""
+    return await repository.monitor_names(session, context.org.id, monitor_ids)
 
 
 def _writer(choice: str) -> WriterChoice:

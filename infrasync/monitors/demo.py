@@ -18,7 +18,6 @@ from infrasync.kit.time import utcnow
 from infrasync.models import Role, User
 from infrasync.monitors import service as monitor_service
 from infrasync.monitors.schemas import MonitorCreate
-from infrasync.orgs import repository as org_repository
 from infrasync.orgs import service as org_service
 from infrasync.sources.service import confine_local_source
 
@@ -43,7 +42,7 @@ async def ensure_demo(
     repository = git_work_tree(directory.resolve())
     if repository is None or not _may_read(settings, repository):
         return None
-    if await org_repository.orgs_of_user(session, admin.id, include_deleted=True):
+    if await org_service.orgs_of_user(session, admin, include_deleted=True):
         return None
     org = await org_service.create_org(session, admin, DEMO_ORG_NAME, None, NO_CLIENT)
     context = OrgContext(org=org, role=Role.OWNER, principal=Principal(user=admin))

@@ -47,6 +47,18 @@ def _member_target(user: User) -> Target:
 # Orgs ------------------------------------------------------------------------------------
 
 
+async def org_by_slug(
+    session: AsyncSession, slug: str, *, include_deleted: bool = False
+) -> Org | None:
+    return await repository.org_by_slug(session, slug, include_deleted=include_deleted)
+
+
+async def membership(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    return await repository.membership(session, org_id, user_id)
+
+
 async def orgs_of_user(
     session: AsyncSession, user: User, *, include_deleted: bool
 ) -> list[tuple[Org, Role]]:
