@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.kit.pagination import keyset_page
+from infrasync.kit.pagination import keyset, page_of
 from infrasync.models import AuditEvent
 
 
@@ -30,4 +30,5 @@ async def page(
         query = query.where(AuditEvent.actor_user_id == user_id)
     if action is not None:
         query = query.where(AuditEvent.action == action)
-    return await keyset_page(session, query, AuditEvent, limit=limit, cursor=cursor)
+    rows = (await session.scalars(keyset(query, AuditEvent, limit=limit, cursor=cursor))).all()
+    return page_of(rows, limit)

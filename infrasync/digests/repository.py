@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.kit.pagination import keyset_page
+from infrasync.kit.pagination import keyset, page_of
 from infrasync.models import DigestRecord, Monitor
 
 
@@ -52,7 +52,8 @@ async def page(
         query = query.where(DigestRecord.period_until > since)
     if until is not None:
         query = query.where(DigestRecord.period_since < until)
-    return await keyset_page(session, query, DigestRecord, limit=limit, cursor=cursor)
+    rows = (await session.scalars(keyset(query, DigestRecord, limit=limit, cursor=cursor))).all()
+    return page_of(rows, limit)
 
 
 async def monitor_names(

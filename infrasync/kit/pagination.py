@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.errors import BadRequest
 from infrasync.kit.db import RecordMixin
@@ -43,16 +43,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 Row = TypeVar("Row", bound=RecordMixin)
 
 
-async def keyset_page(
-    session: AsyncSession,
-    query: Select[Row],
-    model: type[Row],
-    *,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Row], str | None]:
-    """One page of `query`'s rows, newest first, and the cursor of the next (None at the
-    end). One row past the page is read to know whether there is a next one."""
+def keyset(query: Select[Row], model: type[Row], *, limit: int, cursor: str | None) -> Select[Row]:
+    """`query` narrowed to the page after `cursor`, newest first, with one row past the
+    page (to know whether there is a next one). The repository runs it; see `page_of`."""
     if cursor is not None:
         created_at, row_id = decode_cursor(cursor)
         query = query.where(
@@ -61,9 +54,13 @@ async def keyset_page(
                 and_(model.created_at == created_at, model.id < row_id),
             )
         )
-    query = query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(query)).all())
+    return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+
+
+def page_of(rows: Sequence[Row], limit: int) -> tuple[list[Row], str | None]:
+    """The page among the rows a `keyset` query read, and the next page's cursor (None at
+    the end)."""
     if len(rows) <= limit:
-        return rows, None
+        return list(rows), None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
+    return list(rows[:limit]), encode_cursor(last.created_at, last.id)
