@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# What `make lint` checks and `make format` fixes: one list, so the two cannot drift.
+PYTHON_SOURCES := infrasync tests bench scripts hatch_build.py
 
 .PHONY: run test install web lint format typecheck test-python test-web test-browser \
-	chromium openapi migration clean
+	chromium openapi migration mutation clean
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -40,14 +42,15 @@ web: web/node_modules/.installed
 	cd web && npm run build
 
 lint: install web/node_modules/.installed
-	$(BIN)/ruff check infrasync tests bench scripts hatch_build.py
-	$(BIN)/ruff format --check infrasync tests bench scripts hatch_build.py
+	$(BIN)/ruff check $(PYTHON_SOURCES)
+	$(BIN)/ruff format --check $(PYTHON_SOURCES)
 	$(BIN)/mypy
 	cd web && npm run lint
 
+## format: fix what `make lint` checks, where a tool can (the same files)
 format: install web/node_modules/.installed
-	$(BIN)/ruff check --fix infrasync tests bench scripts
-	$(BIN)/ruff format infrasync tests bench scripts
+	$(BIN)/ruff check --fix $(PYTHON_SOURCES)
+	$(BIN)/ruff format $(PYTHON_SOURCES)
 	cd web && npm run format
 
 test-web: web/node_modules/.installed
@@ -68,12 +71,11 @@ openapi: install web/node_modules/.installed
 	cd web && npm run gen:api
 
 ## migration: autogenerate a migration from model changes: make migration m="add monitors"
+## (the message reaches Python through the environment, never pasted into its source)
+migration: export INFRASYNC_MIGRATION_MESSAGE = $(m)
 migration: install
-	$(PY) -c "from alembic import command; from infrasync.db import alembic_config; \
-	from infrasync.config import load_settings; \
-	command.revision(alembic_config(load_settings().effective_database_url), \
-	message='$(m)', autogenerate=True)"
+	$(PY) scripts/new_migration.py
 	$(BIN)/ruff format infrasync/migrations
 
 clean:
-	rm -rf $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants

@@ -307,8 +307,16 @@ def ssm_parameters(prefix: str) -> dict[str, str]:
 
     boto3 finds credentials, region and (for tests) `AWS_ENDPOINT_URL_SSM` the usual way.
     """
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    # Imported here: only SSM loading needs boto3, an optional extra (`infrasync[aws]`),
+    # and it costs the CLI's start time.
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise SettingsSourceError(
+            "INFRASYNC_SSM_PREFIX is set, but boto3 is not installed: install "
+            "infrasync[aws] (pip install 'infrasync[aws]'), or unset INFRASYNC_SSM_PREFIX."
+        ) from None
 
     values: dict[str, str] = {}
     unknown: list[str] = []

@@ -3,6 +3,9 @@ against moto's SSM server on 127.0.0.1 speaking the real AWS protocol."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,3 +133,33 @@ def test_cli_reports_unreachable_ssm_in_one_line_with_exit_1(tmp_path: Path) -> 
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1
     assert lines[0].startswith("infrasync: cannot read settings from AWS SSM")
+
+
+def test_ssm_without_boto3_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3 is the `aws` extra: a plain install that asks for SSM is told what to add."""
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if it were not installed
+    monkeypatch.setenv("INFRASYNC_SSM_PREFIX", "/infrasync/prod")
+    with pytest.raises(SettingsSourceError, match=r"infrasync\[aws\]"):
+        load_settings()
+
+
+def test_the_cli_never_imports_boto3_without_ssm(tmp_path: Path) -> None:
+    """Only SSM loading needs boto3; the command line's path must not pay for it."""
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom infrasync.cli import app\n"
+        "CliRunner().invoke(app, ['migrate'])\nprint('boto3' in sys.modules)"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "INFRASYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stderr[-2000:]
