@@ -5,11 +5,10 @@ counts points by GitHub's documented formula).
 
 One line per scenario: a week of 50, 150 or 500 pull requests, issues and commits in
 each repository (plus reviews, labels, releases, tags, older history and open pull
-requests from before the week), for 1 and for 100 repositories on one token; then an
-unchanged re-check. "activity" requests read the week; "first-time" requests ask about
-people the week's own data does not settle. Targets: one request for a week of at most
-100 items (activity), 100 repositories in at most 15 requests, and an unchanged REST
-re-check at 0 points.
+requests from before the week), for 1 and for 100 repositories on one token.
+"activity" requests read the week; "first-time" requests ask about people the week's own
+data does not settle. Targets: one request for a week of at most 100 items (activity),
+and 100 repositories in at most 15 requests.
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ from datetime import UTC, datetime
 
 from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
 from infrasync.github.client import GitHubClient
-from infrasync.github.etags import MemoryEtagCache
 from infrasync.github.ratelimit import RateLimitLedger
-from infrasync.github.repositories import check_repository
 from infrasync.observability.logging import configure_logging
 from infrasync.sources.model import Activity, Window
 from tests.fakes.github_api import FakeGitHubAPI
@@ -115,25 +112,6 @@ async def digest_round(repos: int, per_kind: int, newcomers: bool = True) -> Fig
     )
 
 
-async def recheck(repos: int) -> str:
-    fake, token = _world(repos, 1)
-    with serve_in_thread(fake.app()) as url:
-        fake.base_url = url
-        client = GitHubClient(token, api_url=url, ledger=RateLimitLedger(), etags=MemoryEtagCache())
-        for n in range(repos):
-            await check_repository(client, RepoRef("acme", f"svc{n}"))
-        fake.reset_counts()
-        for n in range(repos):
-            info = await check_repository(client, RepoRef("acme", f"svc{n}"))
-            assert info.unchanged
-        await client.aclose()
-    points = fake.points_used()
-    return (
-        f"{repos:>3} repo(s) unchanged REST re-check: {fake.count():>3} requests, "
-        f"{points} points  target 0 points: {'met' if points == 0 else 'MISSED'}"
-    )
-
-
 async def main() -> None:
     configure_logging("console", logging.WARNING)
     print("GitHub requests and rate-limit points per digest (fake GitHub, GitHub's formula)")
@@ -141,8 +119,6 @@ async def main() -> None:
         print((await digest_round(repos, per_kind)).line(), flush=True)
     for repos, per_kind in REGULARS:
         print((await digest_round(repos, per_kind, newcomers=False)).line(), flush=True)
-    for repos in (1, 100):
-        print(await recheck(repos), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,2 +1,2 @@
-"""The one GitHub client (REST + GraphQL, conditional requests, rate limits) and what is
+"""The one GitHub client (GraphQL, a little REST, rate limits) and what is
 built directly on it: activity fetching, repository checks, stored tokens."""

@@ -9,8 +9,7 @@ Every request goes through `_send`, which
   limits after `retry-after` (or at least a minute, doubling), and
 - turns 401, 403 and 404 into permanent errors the monitor can show.
 
-REST GETs are conditional (ETag cache per token) and follow redirects (renamed and
-transferred repositories answer 301/307) and `Link` headers, never built page URLs.
+REST GETs follow redirects: renamed and transferred repositories answer 301 or 307.
 The token never appears in a log line, an exception or a repr.
 """
 
@@ -19,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -41,11 +40,8 @@ from infrasync.github.errors import (
     GitHubTokenRejected,
     GitHubUnavailable,
 )
-from infrasync.github.etags import CachedResponse, EtagCache
 from infrasync.github.ratelimit import (
-    ApiBudget,
     RateLimitLedger,
-    RateLimitSnapshot,
     shared_ledger,
     snapshot_from_headers,
     token_label,
@@ -87,26 +83,14 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class RestResponse:
     url: str  # after redirects
-    status: int  # 200…, or 304 when answered from the cache
+    status: int
     headers: httpx.Headers
     text: str
-    link: str | None
     # The new address when GitHub answered 301 (a renamed or transferred repository).
     moved_to: str | None = None
 
-    @property
-    def from_cache(self) -> bool:
-        return self.status == 304
-
     def json(self) -> Any:
         return json.loads(self.text) if self.text else None
-
-    @property
-    def next_url(self) -> str | None:
-        if not self.link:
-            return None
-        links = httpx.Response(200, headers={"link": self.link}).links
-        return links.get("next", {}).get("url")
 
 
 @dataclass(frozen=True)
@@ -160,7 +144,6 @@ class GitHubClient:
         api_url: str = "https://api.github.com",
         graphql_url: str | None = None,
         ledger: RateLimitLedger | None = None,
-        etags: EtagCache | None = None,
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = utcnow,
@@ -171,7 +154,6 @@ class GitHubClient:
         self.api_url = api_url.rstrip("/")
         self.graphql_url = graphql_url or self.api_url + "/graphql"
         self.ledger = ledger if ledger is not None else shared_ledger()
-        self.etags = etags
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -269,92 +251,34 @@ class GitHubClient:
         return url
 
     def _check_origin(self, url: str) -> None:
-        # A Link or Location header is data from the network; the token goes only to
-        # the API host we were configured with.
+        # A full URL may come from data (an answer's `url` field); the token goes only
+        # to the API host we were configured with.
         ours, theirs = urlsplit(self.api_url), urlsplit(url)
         if (ours.scheme, ours.netloc) != (theirs.scheme, theirs.netloc):
             raise GitHubRequestFailed(f"refusing to send the GitHub token to {theirs.netloc}")
 
     async def rest_get(
-        self, path_or_url: str, params: dict[str, Any] | None = None, *, conditional: bool = True
+        self, path_or_url: str, params: dict[str, Any] | None = None
     ) -> RestResponse:
         url = self.absolute_url(path_or_url, params)
         return await self._with_retries(
             _rest_resource(url),
-            lambda: self._rest_attempt(url, conditional),
+            lambda: self._rest_attempt(url),
             describe=f"GET {urlsplit(url).path}",
         )
 
-    async def _rest_attempt(self, url: str, conditional: bool) -> RestResponse:
-        cached = await self.etags.get(self.token_hash, url) if conditional and self.etags else None
-        headers = {}
-        if cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
-        if cached is not None and cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
-        response = await self._exchange("GET", url, _rest_resource(url), headers=headers)
+    async def _rest_attempt(self, url: str) -> RestResponse:
+        response = await self._exchange("GET", url, _rest_resource(url))
         moved_to = (
             str(response.url) if any(r.status_code == 301 for r in response.history) else None
         )
-        if response.status_code == 304:
-            if cached is None:
-                raise GitHubRequestFailed(f"GitHub answered 304 for {urlsplit(url).path}")
-            return RestResponse(
-                url=str(response.url),
-                status=304,
-                headers=response.headers,
-                text=cached.body,
-                link=cached.link,
-                moved_to=moved_to,
-            )
-        result = RestResponse(
+        return RestResponse(
             url=str(response.url),
             status=response.status_code,
             headers=response.headers,
             text=response.text,
-            link=response.headers.get("link"),
             moved_to=moved_to,
         )
-        await self._remember(url, response)
-        return result
-
-    async def _remember(self, url: str, response: httpx.Response) -> None:
-        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
-        if self.etags is None or response.status_code != 200 or not (etag or modified):
-            return
-        entry = CachedResponse(
-            etag=etag,
-            last_modified=modified,
-            body=response.text,
-            link=response.headers.get("link"),
-            content_type=response.headers.get("content-type"),
-        )
-        await self.etags.put(self.token_hash, url, entry)
-
-    async def rest_paginate(
-        self, path_or_url: str, params: dict[str, Any] | None = None
-    ) -> AsyncIterator[Any]:
-        """Every item of a list endpoint, page by page, following `Link: rel="next"`.
-
-        GitHub's next links may name another URL form than the first page
-        (`/repositories/{id}/…`), or paginate by cursor: they are followed as given.
-        """
-        url: str | None = self.absolute_url(path_or_url, params)
-        while url is not None:
-            page = await self.rest_get(url)
-            for item in _page_items(page.json()):
-                yield item
-            url = page.next_url  # rest_get refuses one on another host
-
-    async def api_budget(self, *, refresh: bool = True) -> list[ApiBudget]:
-        """This token's rate-limit figures per resource. `GET /rate_limit` does not count
-        against the limit, so refreshing is free."""
-        if refresh:
-            page = await self.rest_get("/rate_limit", conditional=False)
-            now = self._clock()
-            for resource, figures in (page.json() or {}).get("resources", {}).items():
-                self.ledger.update(self.token_hash, _snapshot_from_figures(resource, figures, now))
-        return self.ledger.budget(self.token_hash)
 
     # The request core ----------------------------------------------------------------
 
@@ -431,12 +355,11 @@ class GitHubClient:
         resource: str,
         *,
         json_body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """One HTTP exchange: sends, records the figures, sorts the answer."""
         try:
             async with self.ledger.slot(self.token_hash):
-                response = await self._http.request(method, url, json=json_body, headers=headers)
+                response = await self._http.request(method, url, json=json_body)
         except httpx.TimeoutException:
             raise _Retry("transient", "no answer in time") from None
         except httpx.TransportError as error:
@@ -450,14 +373,8 @@ class GitHubClient:
         return response
 
     def _record(self, response: httpx.Response, resource: str) -> None:
-        if resource == "graphql":
-            cost: int | None = None  # known once the body is read (`rateLimit.cost`)
-        elif response.status_code == 304 or urlsplit(str(response.url)).path.endswith(
-            "/rate_limit"
-        ):
-            cost = 0
-        else:
-            cost = 1
+        # GraphQL's cost is known once the body is read (`rateLimit.cost`); a REST call costs 1.
+        cost = None if resource == "graphql" else 1
         snapshot = snapshot_from_headers(
             response.headers, default_resource=resource, cost=cost, now=self._clock()
         )
@@ -559,32 +476,6 @@ def _graphql_cost(data: dict[str, Any]) -> int | None:
     rate = data.get("rateLimit")
     cost = rate.get("cost") if isinstance(rate, dict) else None
     return cost if isinstance(cost, int) else None
-
-
-def _page_items(body: Any) -> list[Any]:
-    if isinstance(body, list):
-        return body
-    # A few list endpoints wrap the array: search (`items`), installations, workflows.
-    if isinstance(body, dict):
-        for key in ("items", "repositories", "installations", "workflow_runs"):
-            if isinstance(body.get(key), list):
-                return list(body[key])
-    return []
-
-
-def _snapshot_from_figures(
-    resource: str, figures: dict[str, Any], now: datetime
-) -> RateLimitSnapshot:
-    reset = figures.get("reset")
-    return RateLimitSnapshot(
-        resource=resource,
-        limit=figures.get("limit"),
-        remaining=figures.get("remaining"),
-        used=figures.get("used"),
-        reset_at=datetime.fromtimestamp(reset, tz=now.tzinfo) if isinstance(reset, int) else None,
-        cost=None,
-        observed_at=now,
-    )
 
 
 __all__ = [

@@ -36,15 +36,14 @@ class RateLimitSnapshot:
     remaining: int | None
     used: int | None
     reset_at: datetime | None
-    # Points this response cost: GraphQL's `rateLimit.cost`, 1 for a REST call, 0 for a
-    # 304 (GitHub does not count those).
+    # Points this response cost: GraphQL's `rateLimit.cost`, 1 for a REST call.
     cost: int | None
     observed_at: datetime
 
 
 @dataclass(frozen=True)
 class ApiBudget:
-    """What the API shows as a token's "API budget" for one resource."""
+    """A token's budget for one resource, as the Prometheus gauges show it."""
 
     token: str  # token_label
     resource: str
@@ -117,13 +116,6 @@ class RateLimitLedger:
         if key in self._latest:
             self._latest[key] = replace(self._latest[key], cost=cost)
         self._totals.setdefault(key, _Totals()).points += cost
-
-    def update(self, token_hash: str, snapshot: RateLimitSnapshot) -> None:
-        """Figures read from `GET /rate_limit`: no request of the resource was made."""
-        previous = self._latest.get((token_hash, snapshot.resource))
-        if previous is not None:
-            snapshot = replace(snapshot, cost=previous.cost)
-        self._latest[(token_hash, snapshot.resource)] = snapshot
 
     def exhaust(self, token_hash: str, resource: str, reset_at: datetime, now: datetime) -> None:
         """GitHub said the primary budget is spent (a GraphQL RATE_LIMITED answer)."""

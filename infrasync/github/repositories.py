@@ -1,9 +1,10 @@
 """Checking a repository through REST: exists, renamed or transferred, private, archived.
 
-REST rather than GraphQL because REST requests can be conditional: re-checking a
-repository that did not change answers 304 and costs no rate-limit points, so monitors
-can check their repository whenever they like. Renamed and transferred repositories
-answer 301 to their old name; the client follows it and this reports the new name.
+It runs once, when a monitor is made, so its cost hardly matters: one request from the
+token's REST budget, which GitHub counts apart from the GraphQL points that monitor runs
+spend. REST because one `GET /repos/{owner}/{repo}` answers all of it plainly: 404 for a
+repository the token cannot see, 301 for one renamed or transferred (the client follows
+it and this reports the new name).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ class RepositoryInfo:
     url: str
     # The name asked for, when GitHub now knows the repository by another one.
     moved_from: str | None
-    # Answered 304 from the cache: free of rate-limit points.
-    unchanged: bool
 
     @property
     def renamed(self) -> bool:
@@ -50,5 +49,4 @@ async def check_repository(client: GitHubClient, repo: RepoRef) -> RepositoryInf
         archived=bool(body.get("archived")),
         url=str(body.get("html_url") or ""),
         moved_from=repo.full_name if full_name.lower() != repo.full_name.lower() else None,
-        unchanged=page.from_cache,
     )

@@ -1,5 +1,4 @@
-"""Every SQL statement of the GitHub package (credentials; the REST cache has its own
-short transactions in `etags.py`)."""
+"""Every SQL statement of the GitHub package: stored tokens and their offers."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from infrasync.models.audit_event import AuditEvent
 from infrasync.models.auth_session import AuthSession
 from infrasync.models.digest import DigestRecord
 from infrasync.models.github_credential import GitHubCredential
-from infrasync.models.github_rest_cache import GitHubRestCacheEntry
 from infrasync.models.github_token_offer import GitHubTokenOffer
 from infrasync.models.invite import Invite
 from infrasync.models.login_link import LoginLink
@@ -24,7 +23,6 @@ __all__ = [
     "Base",
     "DigestRecord",
     "GitHubCredential",
-    "GitHubRestCacheEntry",
     "GitHubTokenOffer",
     "Invite",
     "LoginLink",

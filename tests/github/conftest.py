@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infrasync.github.client import GitHubClient, RetryPolicy
-from infrasync.github.etags import MemoryEtagCache
 from infrasync.github.ratelimit import RateLimitLedger
 from tests.fakes.github_api import FakeGitHubAPI
 from tests.fakes.github_world import recorded_world
@@ -75,7 +74,6 @@ def make_client(
         token,
         api_url=fake.base_url,
         ledger=ledger,
-        etags=options.pop("etags", MemoryEtagCache()),  # type: ignore[arg-type]
         policy=policy,  # type: ignore[arg-type]
         sleep=fake_time.sleep,
         clock=fake_time.now,

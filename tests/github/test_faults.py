@@ -158,7 +158,7 @@ async def test_timeouts_are_retried(
     assert len(fake_time.sleeps) == 1
     fake_github.inject("timeout", path=REPO, delay=0.6, times=10)
     with pytest.raises(GitHubUnavailable, match="no answer in time"):
-        await client.rest_get(REPO, conditional=False)
+        await client.rest_get(REPO)
     await client.aclose()
     await asyncio.sleep(0.7)  # let the fake finish its slow answers before it stops
 
@@ -224,7 +224,7 @@ async def test_requests_in_flight_per_token_are_bounded(
     fake_github.latency = 0.05
     ledger = RateLimitLedger(max_concurrency=3)
     clients = [make_client(fake_github, token, fake_time, ledger) for _ in range(2)]
-    calls = [clients[n % 2].rest_get(REPO, conditional=False) for n in range(24)]
+    calls = [clients[n % 2].rest_get(REPO) for n in range(24)]
     await asyncio.gather(*calls)
     assert fake_github.max_in_flight[token] == 3
     for client in clients:
