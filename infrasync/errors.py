@@ -47,23 +47,11 @@ class Conflict(InfrasyncError):
     status_code = 409
 
 
-class PayloadTooLarge(InfrasyncError):
-    status_code = 413
-
-
-class Unprocessable(InfrasyncError):
-    status_code = 422
-
-
 class RateLimited(InfrasyncError):
     status_code = 429
 
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
-
-
-class PlanLimitExceeded(Forbidden):
-    """The org's plan does not allow this; the message says which plan does."""
 
 
 def error_response(
