@@ -2,8 +2,10 @@
 
 The web app is a Vite build: external module scripts and one stylesheet, no inline script
 or style, so its Content-Security-Policy allows scripts and styles from this origin only.
-React's `style={…}` props go through the CSSOM, which CSP does not govern, and the digest
-HTML the app inserts is stripped of `style` attributes by DOMPurify.
+React's `style={…}` props go through the CSSOM, which CSP does not govern. The digest
+HTML the app inserts carries no `style` attribute (a table column's alignment comes as
+`align`): a browser checks a `style` attribute against this policy as soon as it parses
+one, even inside DOMPurify's inert document, so stripping it there would come too late.
 
 FastAPI's API docs (`/docs`, `/redoc`) are the exception: they load Swagger UI or ReDoc
 from a CDN and start it with an inline script. Those pages get a policy of their own that

@@ -222,3 +222,14 @@ def test_a_writer_note_travels_with_every_form() -> None:
     assert "timeout" in json.dumps(slack.messages(digest))
     assert "timeout" in json.dumps(discord.messages(digest))
     assert "timeout" in email.render(digest).html
+
+
+def test_the_digest_html_aligns_its_figures_without_a_style_attribute() -> None:
+    # The web app shows this HTML under `style-src 'self'`, which a style attribute breaks.
+    elements = _Elements()
+    elements.feed(email.safe_html(builtin_digest().text))
+    aligned = [value for name, value in elements.attributes if name == "align"]
+    assert "table" in elements.tags
+    assert aligned
+    assert set(aligned) == {"right"}
+    assert "style" not in {name for name, _ in elements.attributes}

@@ -193,6 +193,19 @@ describe("A digest", () => {
     );
   });
 
+  it("keeps a table cell's alignment, and nothing else that styles the page", () => {
+    const clean = sanitizeDigestHtml(
+      '<table><tr><th>Figure</th><th align="right">now</th></tr>' +
+        '<tr><td align="left">Commits</td><td align="right" style="color:red">2</td><td align="justify">x</td></tr></table>' +
+        '<p align="center">p</p><h1 align="right">h</h1>',
+    );
+    expect(clean).toBe(
+      '<table><tbody><tr><th>Figure</th><th align="right">now</th></tr>' +
+        '<tr><td align="left">Commits</td><td align="right">2</td><td>x</td></tr></tbody></table>' +
+        "<p>p</p><h1>h</h1>",
+    );
+  });
+
   it("says so when the digest does not exist", async () => {
     server(aDigest({ id: DIGEST_ID }), {
       "/api/orgs/acme/digests/00000000-0000-4000-8000-000000000000": () => json({ detail: "No such digest." }, 404),

@@ -130,7 +130,7 @@ const PROSE = [
   "[&_p]:my-2 [&_ul]:my-2 [&_ul]:list-disc [&_ul]:pl-5 [&_ol]:my-2 [&_ol]:list-decimal [&_ol]:pl-5 [&_li]:my-0.5",
   "[&_a]:text-indigo-700 [&_a]:underline [&_a]:underline-offset-2",
   "[&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 [&_code]:text-xs",
-  "[&_table]:my-3 [&_table]:w-full [&_th]:border-b [&_th]:px-2 [&_th]:py-1 [&_th]:text-left [&_td]:border-b [&_td]:border-slate-100 [&_td]:px-2 [&_td]:py-1",
+  "[&_table]:my-3 [&_table]:w-full [&_th]:border-b [&_th]:px-2 [&_th]:py-1 [&_th:not([align])]:text-left [&_td]:border-b [&_td]:border-slate-100 [&_td]:px-2 [&_td]:py-1",
   "[&_hr]:my-4 [&_hr]:border-slate-200",
 ].join(" ");
 
