@@ -34,6 +34,7 @@ from infrasync.github.credentials import (
     github_credential_of,
     private_access_scopes,
 )
+from infrasync.github.disconnect import disconnect_github
 from infrasync.github.schemas import credential_out
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
@@ -292,3 +293,20 @@ async def me(user: CurrentUser, session: DbSession) -> Me:
         is_admin=user.is_admin,
         created_at=user.created_at,
     )
+
+
+@router.delete(
+    "/api/me/github",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=documented(401, 403),
+)
+async def disconnect_github_account(
+    user: CurrentUser, session: DbSession, client: Client
+) -> Response:
+    """Disconnect GitHub: your token is withdrawn from every org, every monitor reading
+    with it stops until another token is chosen, and Infrasync forgets it for good (revoke
+    the grant on GitHub too, in your GitHub settings). 204 also when nothing was
+    connected. Needs the X-CSRF-Token header, like every write from a browser."""
+    await disconnect_github(session, user, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -169,6 +169,15 @@ async def withdraw_from_org(session: AsyncSession, org_id: uuid.UUID, user_id: u
     return True
 
 
+async def withdraw_everywhere(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """Withdraws every offer the user still has; returns the orgs they were made to."""
+    withdrawn = []
+    for offer in await repository.offers_of_user(session, user_id):
+        withdrawn.append(offer.org_id)
+        await repository.delete_offer(session, offer)
+    return withdrawn
+
+
 async def offered_credential(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> GitHubCredential | None:
@@ -204,7 +213,9 @@ async def mark_token_rejected(session: AsyncSession, credential: GitHubCredentia
 async def remove_github_token(
     session: AsyncSession, *, user_id: uuid.UUID | None = None, org_id: uuid.UUID | None = None
 ) -> bool:
-    """Forgets a token for good (disconnecting GitHub). True if there was one."""
+    """Forgets a token for good; True if there was one. Monitors still reading with it
+    let go of it (the foreign key's `SET NULL`): `disconnect.disconnect_github` detaches
+    them first, audited, and is what a user's "Disconnect GitHub" calls."""
     credential = await repository.credential_of(session, user_id=user_id, org_id=org_id)
     if credential is None:
         return False

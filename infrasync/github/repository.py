@@ -60,6 +60,16 @@ async def delete_offer(session: AsyncSession, offer: GitHubTokenOffer) -> None:
     await session.flush()
 
 
+async def offers_of_user(session: AsyncSession, user_id: uuid.UUID) -> Sequence[GitHubTokenOffer]:
+    return (
+        await session.scalars(
+            select(GitHubTokenOffer)
+            .where(GitHubTokenOffer.user_id == user_id)
+            .order_by(GitHubTokenOffer.org_id)
+        )
+    ).all()
+
+
 async def offered_credential(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> GitHubCredential | None:
