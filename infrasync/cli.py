@@ -113,7 +113,8 @@ def _served_settings(settings: Settings, host: str, port: int) -> Settings:
     said otherwise (`--port 9000` with no INFRASYNC_PUBLIC_URL)."""
     if "public_url" in settings.model_fields_set:
         return settings
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    # Compares, binds nothing: an all-interfaces bind is shown as a loopback address.
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"
     return settings.model_copy(update={"public_url": f"http://{shown_host}:{port}"})

@@ -75,6 +75,9 @@ def test_production_names_every_problem_at_once(monkeypatch: pytest.MonkeyPatch)
         ("INFRASYNC_ENCRYPTION_KEYS", "not-a-fernet-key", "is not a valid Fernet key"),
         ("INFRASYNC_ENCRYPTION_KEYS", f"{FERNET_KEY},broken", "key #2 is not a valid"),
     ],
+    # Named by the complaint, not the value: a generated key would give every test
+    # process (pytest-xdist's workers) a different id.
+    ids=["public-url-http", "frontend-url-http", "short-secret", "bad-key", "bad-second-key"],
 )
 def test_production_refuses_unsafe_values(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str, complaint: str

@@ -4,6 +4,7 @@ digest already made — the product working, offline, within minutes of the clon
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,8 +40,9 @@ async def ensure_demo(
     repository and the operator's local source roots hold it, as `make run`'s do); says
     what it made. Anywhere else there is nothing to demonstrate offline, so nothing is
     made."""
-    repository = git_work_tree(directory.resolve())
-    if repository is None or not _may_read(settings, repository):
+    # In a thread: it walks up the disk, and confining reads the git directory.
+    repository = await asyncio.to_thread(lambda: git_work_tree(directory.resolve()))
+    if repository is None or not await asyncio.to_thread(_may_read, settings, repository):
         return None
     if await org_service.orgs_of_user(session, admin, include_deleted=True):
         return None

@@ -186,7 +186,8 @@ async def mark_credential_rejected(session: AsyncSession, credential_id: uuid.UU
         await credentials.mark_token_rejected(session, found[0])
 
 
-_NO_TOKEN = "No GitHub token: choose a member who has offered theirs to this org."
+# A sentence for people, not a secret (ruff's S105 reads "TOKEN" in the name).
+_NO_TOKEN = "No GitHub token: choose a member who has offered theirs to this org."  # noqa: S105
 
 
 def _person(context: OrgContext, doing: str) -> User:

@@ -25,7 +25,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is reused only when it cannot smuggle anything into a log line or header.
 _WELL_FORMED_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 UNMATCHED_ROUTE = "<unmatched>"
-TOKEN_PLACEHOLDER = "{token}"
+TOKEN_PLACEHOLDER = "{token}"  # noqa: S105 (what a logged token is replaced with)
 REDACTED_PLACEHOLDER = "{redacted}"
 # Paths whose next segment is a secret, for the catch-all routes that serve them: the web
 # app's invite link, and a mistyped server link (`/auth/link/<token>/x`) that no exact
