@@ -149,18 +149,28 @@ async def test_an_outage_that_outlasts_the_retries_is_a_transient_failure(
 async def test_timeouts_are_retried(
     fake_github: FakeGitHubAPI, token: str, fake_time: FakeTime, ledger: RateLimitLedger
 ) -> None:
-    client = make_client(
-        fake_github, token, fake_time, ledger, policy=RetryPolicy(timeout_seconds=0.2)
-    )
-    fake_github.inject("timeout", path=REPO, delay=0.6)
+    # A real timeout, so real seconds: the slow answers take five times the client's
+    # patience, and a prompt answer has all of it, even on a busy machine.
+    policy = RetryPolicy(timeout_seconds=1.0, max_attempts=2)
+    client = make_client(fake_github, token, fake_time, ledger, policy=policy)
+    fake_github.inject("timeout", path=REPO, delay=5.0)
     page = await client.rest_get(REPO)
     assert page.status == 200
     assert len(fake_time.sleeps) == 1
-    fake_github.inject("timeout", path=REPO, delay=0.6, times=10)
+    fake_github.inject("timeout", path=REPO, delay=5.0, times=10)
     with pytest.raises(GitHubUnavailable, match="no answer in time"):
         await client.rest_get(REPO)
     await client.aclose()
-    await asyncio.sleep(0.7)  # let the fake finish its slow answers before it stops
+    await _until_the_fake_has_answered_everything(fake_github)
+
+
+async def _until_the_fake_has_answered_everything(fake: FakeGitHubAPI) -> None:
+    """Waits for the event (nothing in flight), not for a guessed time, before the fake
+    stops; the deadline only ends a broken run."""
+    deadline = asyncio.get_running_loop().time() + 60
+    while sum(fake.in_flight.values()) > 0:
+        assert asyncio.get_running_loop().time() < deadline, "the fake never answered"
+        await asyncio.sleep(0.05)
 
 
 async def test_graphql_timeout_answer_is_retried(
