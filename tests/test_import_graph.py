@@ -5,6 +5,8 @@ domain reaches another only through its service."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +85,14 @@ def test_the_graph_is_really_read() -> None:
     assert "infrasync.auth.context" in MODULES
     assert len([m for m in MODULES if m.endswith(".router")]) >= 5
     assert "infrasync.orgs.service" in _imports(MODULES["infrasync.orgs.router"])
+
+
+def test_heavy_sdks_are_imported_where_they_are_used() -> None:
+    """openai, boto3 and stripe load only when a model writes, SSM is read or billing
+    runs: not for the command line, nor for the app, to start."""
+    code = (
+        "import sys, infrasync.cli, infrasync.app\n"
+        "print(sorted(m for m in ('openai', 'boto3', 'stripe') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

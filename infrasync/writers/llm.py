@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from openai import AsyncOpenAI, OpenAIError
 
 from infrasync.config import Settings
 from infrasync.digests.document import DigestItems, IssueItem, Period, PullItem, Repository
@@ -408,6 +407,10 @@ async def write(
     facts = build_facts(
         repository, period, metrics, items, descriptions=descriptions, sections=sections
     )
+    # Imported here, where it is used: the SDK takes longer to import than the rest of the
+    # command line together, and most commands never write with a model.
+    from openai import AsyncOpenAI, OpenAIError
+
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
     client = AsyncOpenAI(
         base_url=settings.llm_base_url, api_key=key, timeout=timeout_s, max_retries=0
