@@ -1,7 +1,8 @@
 """Serves the built web app from `/`, with deep links answered by `index.html`.
 
 The SPA owns every path that is not an API, auth or operations route, so a bookmark such
-as `/orgs/acme/monitors/3` or GitHub's redirect to `/auth/callback` must never 404.
+as `/orgs/acme/monitors/3`, or the `/signin?error=…` a refused sign-in lands on, must never
+404; a path the web app does not know gets its own not-found page.
 """
 
 from __future__ import annotations

@@ -6,7 +6,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/orgs/acme/monitors/3", "/auth/callback?code=abc&state=xyz", "/settings/", "/a.b"],
+    [
+        "/",
+        "/orgs/acme/monitors/3",
+        "/signin?error=bad_state",
+        "/auth/callback",
+        "/settings/",
+        "/a.b",
+    ],
 )
 async def test_every_web_app_path_is_answered_by_index_html(
     client: httpx.AsyncClient, path: str

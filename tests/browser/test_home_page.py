@@ -28,10 +28,3 @@ def test_a_deep_link_opens_the_web_app_not_a_server_404(page: Page, server: Serv
     page.get_by_role("link", name="Go to the home page").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_test_id("server-health")).to_have_text("Server healthy")
-
-
-def test_the_sign_in_callback_path_renders_in_the_web_app(page: Page, server: Server) -> None:
-    response = page.goto(server.url("/auth/callback?code=abc&state=def"))
-    assert response is not None
-    assert response.status == 200
-    expect(page.get_by_role("status")).to_have_text("Signing in…")

@@ -1,7 +1,6 @@
 import { lazy } from "react";
 import { Navigate, type RouteObject } from "react-router";
 
-import { AuthCallbackPage } from "@/features/auth/AuthCallbackPage";
 import { ConnectGitHubPage } from "@/features/auth/ConnectGitHubPage";
 import { SignInPage } from "@/features/auth/SignInPage";
 import { HomePage } from "@/features/home/HomePage";
@@ -31,7 +30,6 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <HomePage /> },
       { path: "signin", element: <SignInPage /> },
-      { path: "auth/callback", element: <AuthCallbackPage /> },
       { path: "connect/github", element: <ConnectGitHubPage /> },
       { path: "invites/:token", element: <InviteAcceptPage /> },
       {

@@ -71,3 +71,18 @@ export function useConnectGitHub() {
     onSuccess: ({ authorize_url }) => window.location.assign(authorize_url),
   });
 }
+
+/**
+ * Disconnects GitHub: the server withdraws your token from every org and forgets it, so
+ * every org's monitors and tokens may have changed; everything cached is asked for again.
+ */
+export function useDisconnectGitHub() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/me/github")),
+    onSuccess: () => {
+      queryClient.setQueryData<Me | null>(meQueryKey, (me) => (me ? { ...me, github: null } : me));
+      void queryClient.invalidateQueries();
+    },
+  });
+}

@@ -4,6 +4,7 @@ import { Link, useLocation } from "react-router";
 
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { DisconnectGitHub } from "@/features/auth/DisconnectGitHub";
 import { connectGitHubHref, useMe } from "@/features/auth/queries";
 import { serverInfoQuery } from "@/features/health/queries";
 
@@ -41,6 +42,7 @@ export function ConnectGitHub() {
         }
         href={connectGitHubHref(returnTo, { privateAccess })}
         action={github ? "Connect GitHub again" : "Connect GitHub"}
+        connected={Boolean(github)}
       />
     );
   }
@@ -50,17 +52,32 @@ export function ConnectGitHub() {
         text="Your GitHub token reads public repositories. To follow private ones, grant Infrasync read access to private repositories; GitHub asks you to confirm."
         href={connectGitHubHref(returnTo, { privateAccess: true })}
         action="Grant private repository access"
+        connected
       />
     );
   }
   return (
-    <p className="text-sm text-slate-600" data-testid="github-connection">
-      GitHub connected as {me.data.login} ({github.token_hint}), with private repository access.
-    </p>
+    <div className="flex flex-wrap items-center justify-between gap-3">
+      <p className="text-sm text-slate-600" data-testid="github-connection">
+        GitHub connected as {me.data.login} ({github.token_hint}), with private repository access.
+      </p>
+      <DisconnectGitHub />
+    </div>
   );
 }
 
-function Callout({ text, href, action }: { text: string; href: string; action: string }) {
+/** `connected`: a token is stored (working or not), so it can also be disconnected. */
+function Callout({
+  text,
+  href,
+  action,
+  connected,
+}: {
+  text: string;
+  href: string;
+  action: string;
+  connected: boolean;
+}) {
   return (
     <Alert variant="info" data-testid="github-connection" className="flex-wrap items-center justify-between">
       <GitBranch aria-hidden="true" />
@@ -72,6 +89,7 @@ function Callout({ text, href, action }: { text: string; href: string; action: s
           {action}
         </Link>
       </Button>
+      {connected && <DisconnectGitHub />}
     </Alert>
   );
 }
