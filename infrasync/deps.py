@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrasync.auth import service as auth_service
 from infrasync.auth.context import OrgContext, Principal, weaker
 from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
+from infrasync.auth.rate_limit import Limit, hit
 from infrasync.config import Settings
 from infrasync.db import session_scope
 from infrasync.errors import Forbidden, NotFound, Unauthorized
 from infrasync.kit.client_info import ClientInfo
-from infrasync.kit.rate_limit import Limit, hit
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import equal
 from infrasync.models import AuthSession, Role, User

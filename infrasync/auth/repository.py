@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.models import (
@@ -13,6 +15,7 @@ from infrasync.models import (
     Membership,
     OAuthState,
     Org,
+    RateLimitWindow,
     Role,
     User,
 )
@@ -139,3 +142,37 @@ async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, 
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+# Rate limits: one counter per key and fixed window ------------------------------------
+
+
+async def count_request(session: AsyncSession, key: str, window_start: datetime) -> int:
+    """Adds one to the key's count in the window (one upsert, safe between processes);
+    returns the new count."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    upsert = (
+        insert(RateLimitWindow)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"count": RateLimitWindow.count + 1},
+        )
+        .returning(RateLimitWindow.count)
+    )
+    count: int = (await session.execute(upsert)).scalar_one()
+    return count
+
+
+async def requests_in_window(session: AsyncSession, key: str, window_start: datetime) -> int:
+    count = await session.scalar(
+        select(RateLimitWindow.count).where(
+            RateLimitWindow.key == key, RateLimitWindow.window_start == window_start
+        )
+    )
+    return count or 0
+
+
+async def forget_request_windows(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < before))

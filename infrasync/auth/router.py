@@ -24,6 +24,7 @@ from infrasync.auth.github_identity import (
     authorize_url,
     identify_and_keep_token,
 )
+from infrasync.auth.rate_limit import Limit
 from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
@@ -38,7 +39,6 @@ from infrasync.github.disconnect import disconnect_github
 from infrasync.github.schemas import credential_out
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
-from infrasync.kit.rate_limit import Limit
 from infrasync.kit.tokens import equal
 from infrasync.models import User
 

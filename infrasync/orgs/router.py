@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response, status
 
+from infrasync.auth.rate_limit import Limit
 from infrasync.deps import (
     AdminOrg,
     AppSettings,
@@ -18,7 +19,6 @@ from infrasync.deps import (
     ViewerOrg,
 )
 from infrasync.errors import documented
-from infrasync.kit.rate_limit import Limit
 from infrasync.models import ApiKey, Invite, Membership, Org, Role, User
 from infrasync.orgs import service
 from infrasync.orgs.schemas import (

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from infrasync.auth.rate_limit import Limit, hit
 from infrasync.auth.router import SIGN_IN_LIMIT
 from infrasync.errors import RateLimited
-from infrasync.kit.rate_limit import Limit, hit
 from infrasync.orgs.router import INVITE_ACCEPT_LIMIT
 from tests.conftest import Personas, SignIn
 

@@ -14,14 +14,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrasync.auth import repository
 from infrasync.errors import RateLimited
 from infrasync.kit.time import utcnow
-from infrasync.models import RateLimitWindow
 
 # Old windows are swept now and then by whichever request happens to start a new one.
 _SWEEP_AFTER = timedelta(hours=1)
@@ -39,22 +36,6 @@ def _window_start(now: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
-async def _increment(session: AsyncSession, key: str, window_start: datetime) -> int:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-    upsert = (
-        insert(RateLimitWindow)
-        .values(key=key, window_start=window_start, count=1)
-        .on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": RateLimitWindow.count + 1},
-        )
-        .returning(RateLimitWindow.count)
-    )
-    count: int = (await session.execute(upsert)).scalar_one()
-    return count
-
-
 async def hit(
     factory: async_sessionmaker[AsyncSession],
     limit: Limit,
@@ -69,19 +50,13 @@ async def hit(
     key = f"{limit.bucket}:{client_key}"
     previous_start = window_start - timedelta(seconds=limit.per_seconds)
     async with factory() as session:
-        count = await _increment(session, key, window_start)
-        previous = await session.scalar(
-            select(RateLimitWindow.count).where(
-                RateLimitWindow.key == key, RateLimitWindow.window_start == previous_start
-            )
-        )
+        count = await repository.count_request(session, key, window_start)
+        previous = await repository.requests_in_window(session, key, previous_start)
         if count == 1:
-            await session.execute(
-                delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _SWEEP_AFTER)
-            )
+            await repository.forget_request_windows(session, before=now - _SWEEP_AFTER)
         await session.commit()
     elapsed = (now - window_start).total_seconds() / limit.per_seconds
-    estimate = (previous or 0) * (1 - elapsed) + count
+    estimate = previous * (1 - elapsed) + count
     if estimate > limit.requests:
         retry_after = window_start + timedelta(seconds=limit.per_seconds) - now
         raise RateLimited(
