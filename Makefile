@@ -77,5 +77,11 @@ migration: install
 	$(PY) scripts/new_migration.py
 	$(BIN)/ruff format infrasync/migrations
 
+## mutation: mutation testing (mutmut, configured in pyproject.toml; long, not part of
+## `make test`), then the mutants no test killed; some only: make mutation only='infrasync.digests.metrics.*'
+mutation: install
+	$(BIN)/mutmut run $(foreach name,$(only),'$(name)')
+	$(BIN)/mutmut results
+
 clean:
 	rm -rf $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants

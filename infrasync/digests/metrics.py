@@ -180,10 +180,7 @@ _UNKNOWN_PULL_REQUEST_FIGURES: dict[str, object] = {
 
 
 def period_figures(
-    activity: Activity,
-    *,
-    include_bots: bool = False,
-    stale_after: timedelta = DEFAULT_STALE_AFTER,
+    activity: Activity, *, include_bots: bool, stale_after: timedelta
 ) -> PeriodFigures:
     window = activity.window
     commits = counted_commits(activity)

@@ -524,3 +524,74 @@ async def test_a_local_repository_counts_commits_by_committer_date(tmp_path: Pat
     # Written before the window, but nothing of hers was committed before it: SPEC §7
     # counts her first contribution by the committer date too.
     assert metrics.first_time_contributors == 1
+
+
+# What else a figure rests on ---------------------------------------------------------------
+
+
+def test_hours_keep_two_decimals() -> None:
+    # Merged 80 minutes after it was opened: 1.33 hours, not 1 and not 1.333.
+    quick = pull(1, ada, at(3, 10), state="merged", merged_at=at(3, 11) + timedelta(minutes=20))
+    merge = figures_of(quick).time_to_merge_hours
+    assert merge is not None
+    assert (merge.median, merge.p90) == (1.33, 1.33)
+
+
+def test_the_first_review_is_the_earliest_whatever_order_they_come_in() -> None:
+    late_listed_first = pull(
+        1, ada, at(2, 0), reviews=(review(cy, at(4, 0)), review(bob, at(3, 0)))
+    )
+    times = figures_of(late_listed_first).time_to_first_review_hours
+    assert times is not None
+    assert times.median == 24.0  # bob's, a day after it was opened
+
+
+def test_a_pull_request_of_a_deleted_account_still_counts() -> None:
+    ghost = pull(1, ada, at(2, 0), reviews=(review(bob, at(2, 6)),)).model_copy(
+        update={"author": None}
+    )
+    figures = figures_of(ghost)
+    assert figures.prs_opened == 1
+    assert figures.time_to_first_review_hours is not None
+    assert figures.time_to_first_review_hours.median == 6.0
+
+
+def test_a_first_review_outside_the_window_is_not_this_windows() -> None:
+    reviewed_before = pull(1, ada, OLD, reviews=(review(bob, SINCE - timedelta(hours=1)),))
+    reviewed_after = pull(2, ada, at(3), reviews=(review(bob, UNTIL),))
+    times = figures_of(reviewed_before, reviewed_after).time_to_first_review_hours
+    assert times is not None
+    assert times.median is None
+
+
+def test_a_draft_reviewed_before_it_was_ever_ready_waited_no_time() -> None:
+    never_ready = pull(1, ada, at(2, 0), is_draft=True, reviews=(review(bob, at(3, 0)),))
+    assert never_ready.first_ready_at is None
+    times = figures_of(never_ready).time_to_first_review_hours
+    assert times is not None
+    assert times.median == 0.0
+
+
+def test_the_previous_window_is_measured_by_the_same_settings() -> None:
+    previous_window = Window(since=SINCE - timedelta(days=7), until=SINCE)
+    bot_commit = commit("b0", dependabot, SINCE - timedelta(days=2))
+    waiting = pull(30, ada, SINCE - timedelta(days=2))  # two days old at the previous end
+    previous = Activity(
+        source=SOURCE,
+        window=previous_window,
+        fetched_at=UNTIL,
+        commits=(bot_commit,),
+        pull_requests=(waiting,),
+        issues=(),
+        releases=(),
+        tags=(),
+        contributors=contributors_in(
+            previous_window, (bot_commit,), (waiting,), (), {"login:dependabot[bot]": True}
+        ),
+    )
+    by_default = compute_metrics(week(), previous).previous
+    assert by_default is not None
+    assert (by_default.authors, by_default.prs_stale) == (0, 0)
+    chosen = compute_metrics(week(), previous, include_bots=True, stale_after=timedelta(days=1))
+    assert chosen.previous is not None
+    assert (chosen.previous.authors, chosen.previous.prs_stale) == (1, 1)

@@ -15,13 +15,14 @@ from infrasync.digests.document import build_items, period_of, repository_of
 from infrasync.digests.metrics import PeriodFigures, compute_metrics
 from infrasync.writers.builtin import ALL_SECTIONS, numbers_table
 from infrasync.writers.llm import (
+    MAX_ANSWER_TOKENS,
     MAX_DESCRIPTION_CHARS,
     FactSheet,
     build_facts,
     check,
     system_prompt,
 )
-from tests.digests.test_metrics import PULLS, SOURCE, week
+from tests.digests.test_metrics import COMMITS, PULLS, SOURCE, ada, at, pull, week
 from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall, served_fake_openai
 
 GROUNDED = """The team merged 3 pull requests and opened 6; 1 is waiting too long for review.
@@ -73,11 +74,16 @@ async def test_a_grounded_answer_is_used(model: FakeOpenAI, llm_settings: Settin
 async def test_the_prompt_holds_facts_only(model: FakeOpenAI, llm_settings: Settings) -> None:
     model.script = [Answer(GROUNDED)]
     await compose(week(), None, llm_settings)
-    prompt = model.requests[0]["messages"][1]["content"]
+    [request] = model.requests
+    assert [message["role"] for message in request["messages"]] == ["system", "user"]
+    assert request["max_tokens"] == MAX_ANSWER_TOKENS
+    prompt = request["messages"][1]["content"]
+    assert prompt.splitlines()[0] == "Facts, one JSON object a line:"  # nothing was cut
     facts = [json.loads(line) for line in prompt.splitlines()[1:]]
     header = facts[0]
     assert header["repository"] == "acme/app"
     assert header["figures"]["prs_merged"] == 3
+    assert header["previous_period_figures"] is None
     merged = next(section for section in facts[1:] if section["list"] == "Pull requests merged")
     assert set(merged["items"][0]) == {
         "number",
@@ -87,6 +93,51 @@ async def test_the_prompt_holds_facts_only(model: FakeOpenAI, llm_settings: Sett
         "url",
         "changed_lines",
     }
+    opened = next(section for section in facts[1:] if section["list"] == "Issues opened")
+    assert opened["items"][0] == {
+        "number": 20,
+        "title": "Crash",
+        "author": "cy",
+        "labels": [],
+        "url": "https://github.com/acme/app/issues/20",
+    }
+
+
+async def test_the_previous_period_rides_along_in_a_line_of_its_own(
+    model: FakeOpenAI, llm_settings: Settings
+) -> None:
+    previous = week(commits=COMMITS[:1])
+    model.script = [Answer(GROUNDED)]
+    await compose(week(), previous, llm_settings)
+    header = json.loads(model.requests[0]["messages"][1]["content"].splitlines()[1])
+    assert "previous" not in header["figures"]
+    assert header["figures"]["commits"] == 4
+    assert header["previous_period_figures"]["commits"] == 1
+
+
+async def test_a_fact_sheet_cut_to_fit_says_so_to_the_model(
+    model: FakeOpenAI, llm_settings: Settings
+) -> None:
+    many = tuple(
+        pull(
+            100 + n,
+            ada,
+            at(3),
+            title=f"A long title for change {n}: " + "words " * 30,
+            state="merged",
+            merged_at=at(4),
+            closed_at=at(4),
+        )
+        for n in range(200)
+    )
+    model.script = [Answer("Many pull requests were merged.")]
+    digest = await compose(week(pull_requests=many), None, llm_settings)
+    assert digest.writer == "llm"
+    first_line = model.requests[0]["messages"][1]["content"].splitlines()[0]
+    assert first_line == (
+        "Facts, one JSON object a line: Some lists were cut to fit; the facts say how many "
+        "items were left out."
+    )
 
 
 async def test_descriptions_join_the_facts_only_when_given_and_stay_short(
@@ -172,16 +223,27 @@ async def test_an_ungrounded_answer_falls_back_to_builtin(
     assert digest.text.startswith("# acme/app")
 
 
+async def test_a_refusal_gives_every_reason(model: FakeOpenAI, llm_settings: Settings) -> None:
+    model.script = [Answer("The team merged 8 pull requests, #99 among them.")]
+    digest = await compose(week(), None, llm_settings)
+    assert digest.writer_note == (
+        "The LLM writer did not write this digest: the model's text failed its checks: "
+        "cites items not in the facts: #99; states numbers that are not computed figures: 8; "
+        "'merged 8 pull requests' but prs_merged is 3."
+    )
+
+
 @pytest.mark.parametrize(
     ("step", "reason"),
     [
         (Fail(500), "InternalServerError"),
         (Fail(401, "Incorrect API key provided: sk-test-secret"), "AuthenticationError"),
         (Stall(2.0), "APITimeoutError"),
+        (Answer("  \n "), "the model returned no text"),
     ],
 )
 async def test_a_failing_model_falls_back_to_builtin(
-    model: FakeOpenAI, llm_settings: Settings, step: Fail | Stall, reason: str
+    model: FakeOpenAI, llm_settings: Settings, step: Fail | Stall | Answer, reason: str
 ) -> None:
     model.script = [step]
     digest = await compose(week(), None, llm_settings, llm_timeout_s=0.5)
@@ -197,8 +259,10 @@ async def test_no_model_configured_means_builtin(llm_settings: Settings) -> None
     assert (automatic.writer, automatic.writer_note) == ("builtin", None)
     asked = await compose(week(), None, unset, writer="llm")
     assert asked.writer == "builtin"
-    assert asked.writer_note is not None
-    assert "no model is configured" in asked.writer_note
+    assert asked.writer_note == (
+        "The LLM writer did not write this digest: no model is configured "
+        "(INFRASYNC_LLM_BASE_URL, INFRASYNC_LLM_MODEL)."
+    )
 
 
 async def test_builtin_is_used_when_chosen_even_with_a_model(
@@ -228,9 +292,11 @@ def test_a_long_fact_sheet_is_cut_by_priority_and_says_so() -> None:
 #
 # One week (tests/digests/test_metrics.py) whose pull requests #2 and #3 have digits in
 # their titles that are no figure, with a previous week of 11 commits and 17 merged pull
-# requests. This week: 4 commits, 3 merged, 6 opened, 2 issues opened and 2 closed, 2
-# releases, 3 contributors, 1 new; so 11 and 17 are the previous week's alone, and 7
-# (|4 - 11|) and 14 (|3 - 17|) are differences alone.
+# requests (and 9 open at its end). This week: 4 commits, 3 merged, 6 opened, 5 open at
+# the end, 2 issues opened and 2 closed, 2 releases, 3 contributors, 1 new, merged in a
+# median of 12 hours; so 5, 12 and 48 are this week's figures and no list's length, 11 and
+# 17 are the previous week's alone, and 7 (|4 - 11|) and 14 (|3 - 17|) are differences
+# alone.
 
 TITLED = week(
     pull_requests=tuple(
@@ -244,15 +310,24 @@ TITLED = week(
 )
 _NOW = compute_metrics(TITLED)
 PREVIOUS = PeriodFigures.model_validate(
-    {**_NOW.model_dump(exclude={"schema_version", "previous"}), "commits": 11, "prs_merged": 17}
+    {
+        **_NOW.model_dump(exclude={"schema_version", "previous"}),
+        "commits": 11,
+        "prs_merged": 17,
+        "prs_open_at_end": 9,
+    }
 )
 METRICS = _NOW.model_copy(update={"previous": PREVIOUS})
-ITEMS = build_items(TITLED)
-REPOSITORY = repository_of(TITLED)
-FACTS = build_facts(REPOSITORY, period_of(TITLED), METRICS, ITEMS)
-# Cut to fit: the merged pull requests and the stale one are listed, issue #20 is not.
-CUT_FACTS = build_facts(REPOSITORY, period_of(TITLED), METRICS, ITEMS, max_chars=1600)
 ITEM = "https://github.com/acme/app/pull/2"
+
+
+def fact_sheet(*, cut: bool = False) -> FactSheet:
+    """Made in each test, never at import: what it is made of is under test too."""
+    items = build_items(TITLED)
+    if cut:  # the merged pull requests and the stale one are listed, issue #20 is not
+        return build_facts(repository_of(TITLED), period_of(TITLED), METRICS, items, 1600)
+    return build_facts(repository_of(TITLED), period_of(TITLED), METRICS, items)
+
 
 ACCEPT = None
 NOT_GIVEN = "links to what the facts do not give"
@@ -263,7 +338,7 @@ NOT_A_FIGURE = "not computed figures"
 class Case:
     text: str
     refused_because: str | None  # None: the text is accepted
-    facts: FactSheet = FACTS
+    cut: bool = False  # checked against the fact sheet cut to fit
 
 
 CASES: dict[str, Case] = {
@@ -318,6 +393,23 @@ CASES: dict[str, Case] = {
     "the previous period's figure, and the previous period in another sentence": Case(
         "The team merged 17 pull requests. The week before was quieter.", "prs_merged is 3"
     ),
+    "the previous period in the sentence before": Case(
+        "The week before was busier. The team merged 17 pull requests.", "prs_merged is 3"
+    ),
+    "the previous period at the start of the text": Case(
+        "Before this week, 17 pull requests were merged in one week.", ACCEPT
+    ),
+    "a claim about the previous period after one about this period": Case(
+        "The team merged 3 pull requests. 17 pull requests were merged the week before.", ACCEPT
+    ),
+    "a wrong claim after one about the previous period": Case(
+        "17 pull requests were merged the week before. 6 pull requests were merged this week.",
+        "'6 pull requests were merged' but prs_merged is 3",
+    ),
+    "a wrong claim after a difference": Case(
+        "This week saw 7 commits fewer than last week, and 5 commits were reverts.",
+        "'5 commits' but commits is 4",
+    ),
     "another figure of the previous period": Case(
         "The week before, 11 issues were opened.", "but issues_opened is 2"
     ),
@@ -332,14 +424,17 @@ CASES: dict[str, Case] = {
     "a difference of something else": Case(
         "The team merged 7 pull requests fewer than last week.", "but prs_merged is 3"
     ),
-    "a number of nothing": Case("The team merged 3 pull requests in 9 days.", NOT_A_FIGURE),
+    "a number of nothing": Case("The team merged 3 pull requests in 19 days.", NOT_A_FIGURE),
+    "figures that no list counts": Case(
+        "5 pull requests were still open; merging took a median of 12 hours, at most 48.", ACCEPT
+    ),
     # Items cut from the fact sheet: the model cannot know them.
-    "an item still listed after the cut": Case("#1 PR 1 shipped.", ACCEPT, CUT_FACTS),
+    "an item still listed after the cut": Case("#1 PR 1 shipped.", ACCEPT, cut=True),
     "an item cut from the facts": Case(
-        "#20 Crash was closed.", "cites items not in the facts: #20", CUT_FACTS
+        "#20 Crash was closed.", "cites items not in the facts: #20", cut=True
     ),
     "a link to an item cut from the facts": Case(
-        "Closed: https://github.com/acme/app/issues/20", NOT_GIVEN, CUT_FACTS
+        "Closed: https://github.com/acme/app/issues/20", NOT_GIVEN, cut=True
     ),
     "an item no list has": Case("#4 was closed.", "cites items not in the facts: #4"),
     # Digits in titles are the title's, and nowhere else.
@@ -353,16 +448,19 @@ CASES: dict[str, Case] = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_grounding(name: str) -> None:
     case = CASES[name]
-    problems = check(case.text, case.facts, METRICS)
+    problems = check(case.text, fact_sheet(cut=case.cut), METRICS)
     if case.refused_because is None:
         assert problems == []
     else:
         assert any(case.refused_because in problem for problem in problems), problems
 
 
-def test_the_cut_fact_sheet_is_what_the_cases_say() -> None:
-    assert {1, 2, 3, 5} <= CUT_FACTS.item_numbers
-    assert 20 not in CUT_FACTS.item_numbers
-    assert any(issue.number == 20 for issue in ITEMS.issues_closed)
-    assert {2, 3, 20} <= FACTS.item_numbers
-    assert 4 not in FACTS.item_numbers
+def test_the_fact_sheets_are_what_the_cases_say() -> None:
+    cut, whole = fact_sheet(cut=True), fact_sheet()
+    assert {1, 2, 3, 5} <= cut.item_numbers
+    assert 20 not in cut.item_numbers
+    assert any(issue.number == 20 for issue in build_items(TITLED).issues_closed)
+    assert {2, 3, 20} <= whole.item_numbers
+    assert 4 not in whole.item_numbers
+    assert {5.0, 12.0, 48.0, 11.0, 17.0, 7.0, 14.0} <= whole.allowed_numbers
+    assert {9.0, 10.0, 19.0, 404.0} & whole.allowed_numbers == {9.0}  # 9: open at its end
