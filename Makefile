@@ -10,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # What `make lint` checks and `make format` fixes: one list, so the two cannot drift.
 PYTHON_SOURCES := infrasync tests bench scripts hatch_build.py
+TEST_WORKERS ?= auto
 
 .PHONY: run test install web lint format typecheck test-python test-web test-browser \
 	chromium openapi migration mutation clean
@@ -56,8 +57,12 @@ format: install web/node_modules/.installed
 test-web: web/node_modules/.installed
 	cd web && npm test
 
+## test-python: the Python tests on both cores (pytest-xdist; each worker has its own
+## database templates), then the browser tests in one process (Playwright's sync API
+## keeps an event loop of its own, which must not meet pytest-asyncio's)
 test-python: install chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+	$(BIN)/pytest -m browser
 
 ## chromium: Debian's Chromium for the browser tests (never a test tool's download)
 chromium:
