@@ -535,6 +535,15 @@ def test_hours_keep_two_decimals() -> None:
     merge = figures_of(quick).time_to_merge_hours
     assert merge is not None
     assert (merge.median, merge.p90) == (1.33, 1.33)
+    # The median too: between 1 and 1.25 hours lies 1.125, kept as 1.12 (Python's
+    # rounding, half to even), not 1.125.
+    hour = pull(1, ada, at(3, 10), state="merged", merged_at=at(3, 11))
+    hour_and_a_quarter = pull(
+        2, ada, at(3, 10), state="merged", merged_at=at(3, 11) + timedelta(minutes=15)
+    )
+    both = figures_of(hour, hour_and_a_quarter).time_to_merge_hours
+    assert both is not None
+    assert both.median == 1.12
 
 
 def test_the_first_review_is_the_earliest_whatever_order_they_come_in() -> None:

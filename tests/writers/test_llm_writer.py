@@ -11,8 +11,9 @@ from cryptography.fernet import Fernet
 
 from infrasync.config import Settings, load_settings
 from infrasync.digests.compose import compose
-from infrasync.digests.document import build_items, period_of, repository_of
+from infrasync.digests.document import DigestItems, build_items, period_of, repository_of
 from infrasync.digests.metrics import PeriodFigures, compute_metrics
+from infrasync.sources.model import Person
 from infrasync.writers.builtin import ALL_SECTIONS, numbers_table
 from infrasync.writers.llm import (
     MAX_ANSWER_TOKENS,
@@ -22,7 +23,17 @@ from infrasync.writers.llm import (
     check,
     system_prompt,
 )
-from tests.digests.test_metrics import COMMITS, PULLS, SOURCE, ada, at, pull, week
+from tests.digests.test_metrics import (
+    COMMITS,
+    PULLS,
+    RELEASES,
+    SOURCE,
+    ada,
+    at,
+    pull,
+    review,
+    week,
+)
 from tests.fakes.openai_server import Answer, Fail, FakeOpenAI, Stall, served_fake_openai
 
 GROUNDED = """The team merged 3 pull requests and opened 6; 1 is waiting too long for review.
@@ -81,7 +92,19 @@ async def test_the_prompt_holds_facts_only(model: FakeOpenAI, llm_settings: Sett
     assert prompt.splitlines()[0] == "Facts, one JSON object a line:"  # nothing was cut
     facts = [json.loads(line) for line in prompt.splitlines()[1:]]
     header = facts[0]
+    assert set(header) == {
+        "repository",
+        "repository_url",
+        "period",
+        "figures",
+        "previous_period_figures",
+    }
     assert header["repository"] == "acme/app"
+    assert header["repository_url"] == "https://github.com/acme/app"
+    assert header["period"] == {
+        "since": "2026-11-02T00:00:00+00:00",
+        "until": "2026-11-09T00:00:00+00:00",
+    }
     assert header["figures"]["prs_merged"] == 3
     assert header["previous_period_figures"] is None
     merged = next(section for section in facts[1:] if section["list"] == "Pull requests merged")
@@ -194,8 +217,9 @@ async def test_the_numbers_table_follows_the_models_text_only_when_chosen(
 
 
 def test_a_monitor_with_no_section_of_items_gets_a_summary() -> None:
-    assert "Write a one-sentence summary and nothing else." in system_prompt(("numbers",))
+    assert "\n- Write a one-sentence summary and nothing else.\n" in system_prompt(("numbers",))
     every = system_prompt()
+    assert "\n- Start with a one-sentence summary, then sections with '## ' headings for " in every
     assert (
         "for what shipped, what is in review, what needs attention, issues, releases and "
         "new contributors, and no other sections" in " ".join(every.split())
@@ -224,11 +248,14 @@ async def test_an_ungrounded_answer_falls_back_to_builtin(
 
 
 async def test_a_refusal_gives_every_reason(model: FakeOpenAI, llm_settings: Settings) -> None:
-    model.script = [Answer("The team merged 8 pull requests, #99 among them.")]
+    links = " ".join(f"https://evil.example/{n}" for n in range(4))
+    model.script = [Answer(f"The team merged 8 pull requests in 19 days, #99 among them. {links}")]
     digest = await compose(week(), None, llm_settings)
     assert digest.writer_note == (
         "The LLM writer did not write this digest: the model's text failed its checks: "
-        "cites items not in the facts: #99; states numbers that are not computed figures: 8; "
+        "cites items not in the facts: #99; links to what the facts do not give: "
+        "https://evil.example/0, https://evil.example/1, https://evil.example/2; "
+        "states numbers that are not computed figures: 8, 19; "
         "'merged 8 pull requests' but prs_merged is 3."
     )
 
@@ -239,7 +266,7 @@ async def test_a_refusal_gives_every_reason(model: FakeOpenAI, llm_settings: Set
         (Fail(500), "InternalServerError"),
         (Fail(401, "Incorrect API key provided: sk-test-secret"), "AuthenticationError"),
         (Stall(2.0), "APITimeoutError"),
-        (Answer("  \n "), "the model returned no text"),
+        (Answer("  \n "), "this digest: the model returned no text."),
     ],
 )
 async def test_a_failing_model_falls_back_to_builtin(
@@ -298,15 +325,21 @@ def test_a_long_fact_sheet_is_cut_by_priority_and_says_so() -> None:
 # 17 are the previous week's alone, and 7 (|4 - 11|) and 14 (|3 - 17|) are differences
 # alone.
 
+_QUOTED: dict[int, dict[str, object]] = {
+    2: {
+        "title": "Fix 404 on login",
+        "labels": ("wait 72 hours",),
+        "reviews": (*PULLS[1].reviews, review(Person(login="1337"), at(4, 20))),
+    },
+    3: {"title": "Squash 10 commits into one"},
+}
 TITLED = week(
-    pull_requests=tuple(
-        p.model_copy(
-            update={"title": {2: "Fix 404 on login", 3: "Squash 10 commits into one"}[p.number]}
-        )
-        if p.number in (2, 3)
-        else p
-        for p in PULLS
-    )
+    pull_requests=tuple(p.model_copy(update=_QUOTED.get(p.number, {})) for p in PULLS),
+    commits=(COMMITS[0].model_copy(update={"message": "Bump Python to 3.13"}), *COMMITS[1:]),
+    releases=(
+        RELEASES[0].model_copy(update={"tag_name": "2026.11", "name": "2026.11 brings 40 fixes"}),
+        *RELEASES[1:],
+    ),
 )
 _NOW = compute_metrics(TITLED)
 PREVIOUS = PeriodFigures.model_validate(
@@ -319,6 +352,8 @@ PREVIOUS = PeriodFigures.model_validate(
 )
 METRICS = _NOW.model_copy(update={"previous": PREVIOUS})
 ITEM = "https://github.com/acme/app/pull/2"
+SOURCE_REPOSITORY = repository_of(TITLED)
+PERIOD = period_of(TITLED)
 
 
 def fact_sheet(*, cut: bool = False) -> FactSheet:
@@ -442,6 +477,13 @@ CASES: dict[str, Case] = {
     "a title that reads like a claim": Case("#3 Squash 10 commits into one landed.", ACCEPT),
     "a title's number outside the title": Case("The 404 on login is gone.", NOT_A_FIGURE),
     "a title's number as a figure": Case("The team made 10 commits.", "but commits is 4"),
+    "a label's number": Case("#2 is labelled wait 72 hours.", ACCEPT),
+    "a commit message's number": Case("A commit did Bump Python to 3.13 today.", ACCEPT),
+    "a reviewer's login of digits": Case("1337 reviewed #2.", ACCEPT),
+    "a release's tag, and its name that holds it": Case(
+        "Out now: 2026.11, announced as 2026.11 brings 40 fixes.", ACCEPT
+    ),
+    "a release's number outside its name": Case("It brings 40 fixes.", NOT_A_FIGURE),
 }
 
 
@@ -464,3 +506,41 @@ def test_the_fact_sheets_are_what_the_cases_say() -> None:
     assert 4 not in whole.item_numbers
     assert {5.0, 12.0, 48.0, 11.0, 17.0, 7.0, 14.0} <= whole.allowed_numbers
     assert {9.0, 10.0, 19.0, 404.0} & whole.allowed_numbers == {9.0}  # 9: open at its end
+
+
+def test_a_lists_length_is_a_number_the_text_may_state() -> None:
+    # With three commits, nothing but the list of pull requests in review counts four.
+    activity = week(commits=COMMITS[:3])
+    metrics, items = compute_metrics(activity), build_items(activity)
+    assert len(items.in_review) == 4
+    assert 4 not in metrics.model_dump().values()
+    facts = build_facts(repository_of(activity), period_of(activity), metrics, items)
+    assert check("4 pull requests are open for review.", facts, metrics) == []
+
+
+def test_a_title_outside_ascii_reaches_the_model_as_written() -> None:
+    activity = week(
+        pull_requests=tuple(p.model_copy(update={"title": "Überarbeitung 🚀"}) for p in PULLS)
+    )
+    facts = build_facts(
+        repository_of(activity), period_of(activity), METRICS, build_items(activity)
+    )
+    assert '"title": "Überarbeitung 🚀"' in facts.text
+
+
+def test_the_budget_is_exact_and_one_item_left_out_is_said() -> None:
+    """An entry that fits exactly is listed; the one after it is not, and the facts say
+    so (entries are counted with the comma and space between them)."""
+    merged = build_items(week()).merged[:2]
+    items = DigestItems(merged=merged)
+    whole = build_facts(SOURCE_REPOSITORY, PERIOD, METRICS, items)
+    header, listed = whole.text.splitlines()[:2]
+    first = len(json.dumps(json.loads(listed)["items"][0], ensure_ascii=False)) + 2
+    facts = build_facts(SOURCE_REPOSITORY, PERIOD, METRICS, items, len(header) + first)
+    section = json.loads(facts.text.splitlines()[1])
+    assert [item["number"] for item in section["items"]] == [merged[0].number]
+    assert section["note"] == "1 more not listed"
+    assert facts.truncated
+    short = build_facts(SOURCE_REPOSITORY, PERIOD, METRICS, items, len(header) + first - 1)
+    assert json.loads(short.text.splitlines()[1])["items"] == []
+    assert not whole.truncated
