@@ -324,3 +324,25 @@ async def test_a_quiet_scheduled_period_is_skipped_only_when_the_monitor_says_so
         json={"since": "2026-10-01", "until": "2026-10-08"},
     )
     assert "A quiet period" in manual.json()["text"]
+
+
+async def test_one_digest_per_period_means_per_monitor_and_exact_period(
+    sign_in: SignIn, personas: Personas, repo: Path
+) -> None:
+    """A period already digested blocks only that monitor and exactly that period: the
+    same week for another monitor, or a period sharing only its start or only its end,
+    is made."""
+    member = await sign_in(personas.member)
+    first = await _monitor(member, str(repo), writer="builtin", name="first")
+    second = await _monitor(member, str(repo), writer="builtin", name="second")
+    week = {"since": "2026-11-02", "until": "2026-11-09"}
+    runs = [
+        (first, week, 201),
+        (second, week, 201),
+        (first, {"since": "2026-11-02", "until": "2026-11-08"}, 201),
+        (first, {"since": "2026-11-03", "until": "2026-11-09"}, 201),
+        (first, week, 409),
+    ]
+    for monitor, period, expected in runs:
+        made = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json=period)
+        assert made.status_code == expected, (monitor["name"], period, made.text)
