@@ -10,10 +10,11 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.models import ApiKey, AuditEvent, Invite, Membership, Role
+from infrasync.kit.time import utcnow
+from infrasync.models import ApiKey, AuditEvent, Invite, Membership, Role, User
 from tests.conftest import Personas, SignIn, client_with
 from tests.factories import add_member, make_org, make_user
 
@@ -226,3 +227,31 @@ async def test_two_renames_to_one_slug_at_once_answer_409_never_500(
         owner.patch("/api/orgs/initech", json={"slug": "taken-once"}),
     )
     assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+
+
+async def test_a_key_dies_with_its_creators_account(
+    sign_in: SignIn, personas: Personas, app: FastAPI, session: AsyncSession
+) -> None:
+    """A deleted account (restorable, its memberships still on file) ends its keys at
+    once, as SPEC §5 says of deleting a user."""
+    admin = await sign_in(personas.admin)
+    key = await _key(admin)
+    other = await _key(await sign_in(personas.owner))
+    await session.execute(
+        update(User).where(User.id == personas.admin.id).values(deleted_at=utcnow())
+    )
+    await session.commit()
+    async with client_with(app, headers={"Authorization": f"Bearer {key}"}) as robot:
+        assert (await robot.get("/api/orgs/acme")).status_code == 401
+    async with client_with(app, headers={"Authorization": f"Bearer {other}"}) as robot:
+        assert (await robot.get("/api/orgs/acme")).status_code == 200
+
+
+async def test_a_deleted_key_is_refused(
+    sign_in: SignIn, personas: Personas, app: FastAPI, session: AsyncSession
+) -> None:
+    key = await _key(await sign_in(personas.admin))
+    await session.execute(update(ApiKey).values(deleted_at=utcnow()))
+    await session.commit()
+    async with client_with(app, headers={"Authorization": f"Bearer {key}"}) as robot:
+        assert (await robot.get("/api/orgs/acme")).status_code == 401
