@@ -44,6 +44,30 @@ def _member_target(user: User) -> Target:
     return Target(type="user", id=str(user.id), label=user.login)
 
 
+async def _revoke_key(
+    session: AsyncSession,
+    context: OrgContext,
+    key: ApiKey,
+    client: ClientInfo,
+    details: dict[str, str] | None = None,
+) -> None:
+    key.revoked_at = utcnow()
+    target = Target(type="api_key", id=str(key.id), label=key.name)
+    await audit.record_in_org(session, context, "api_key.revoke", client, target, details)
+
+
+async def _revoke_invite(
+    session: AsyncSession,
+    context: OrgContext,
+    invite: Invite,
+    client: ClientInfo,
+    details: dict[str, str] | None = None,
+) -> None:
+    invite.revoked_at = utcnow()
+    target = Target(type="invite", id=str(invite.id), label=invite.email or "link")
+    await audit.record_in_org(session, context, "invite.revoke", client, target, details)
+
+
 # Orgs ------------------------------------------------------------------------------------
 
 
@@ -265,25 +289,9 @@ async def _end_what_they_made(
     token stops serving the org (SPEC §5); each is audited. Authentication and invite
     acceptance check the creator's membership too, so nothing slips through a race."""
     for key in await repository.live_keys_created_by(session, context.org.id, user.id):
-        key.revoked_at = utcnow()
-        await audit.record_in_org(
-            session,
-            context,
-            "api_key.revoke",
-            client,
-            Target(type="api_key", id=str(key.id), label=key.name),
-            {"reason": f"creator_{reason}"},
-        )
+        await _revoke_key(session, context, key, client, {"reason": f"creator_{reason}"})
     for invite in await repository.pending_invites_by(session, context.org.id, user.id, utcnow()):
-        invite.revoked_at = utcnow()
-        await audit.record_in_org(
-            session,
-            context,
-            "invite.revoke",
-            client,
-            Target(type="invite", id=str(invite.id), label=invite.email or "link"),
-            {"reason": f"inviter_{reason}"},
-        )
+        await _revoke_invite(session, context, invite, client, {"reason": f"inviter_{reason}"})
     await monitor_service.release_member_token(session, context, user, client, reason=reason)
 
 
@@ -349,14 +357,7 @@ async def revoke_invite(
     status = invite_status(invite)
     if status != "pending":
         raise Conflict(f"This invite is {status}; only a pending invite can be revoked.")
-    invite.revoked_at = utcnow()
-    await audit.record_in_org(
-        session,
-        context,
-        "invite.revoke",
-        client,
-        Target(type="invite", id=str(invite.id), label=invite.email or "link"),
-    )
+    await _revoke_invite(session, context, invite, client)
 
 
 @dataclass(frozen=True)
@@ -470,11 +471,4 @@ async def revoke_api_key(
     if key is None:
         raise NotFound("No such API key in this org.")
     _check_owner_rank(context, key.role, "an owner API key")
-    key.revoked_at = utcnow()
-    await audit.record_in_org(
-        session,
-        context,
-        "api_key.revoke",
-        client,
-        Target(type="api_key", id=str(key.id), label=key.name),
-    )
+    await _revoke_key(session, context, key, client)
