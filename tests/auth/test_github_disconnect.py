@@ -22,9 +22,7 @@ from infrasync.kit.time import utcnow
 from infrasync.models import AuditEvent, GitHubCredential, GitHubTokenOffer, Monitor, Role, User
 from tests.conftest import Personas, SignIn, client_with
 from tests.factories import add_member, make_org
-from tests.fakes.github_api import FakeGitHubAPI
-from tests.fakes.github_world import FakeWorld, generate_repo
-from tests.fakes.http_server import serve_in_thread
+from tests.fakes.github_api import FakeGitHubAPI, served_fake_repo
 
 KEY = Fernet.generate_key().decode()
 # Made per run; no fixture holds a secret.
@@ -33,14 +31,8 @@ TOKENS = {who: "ghp_" + secrets.token_hex(18) for who in ("admin", "owner")}
 
 @pytest.fixture
 def github_api() -> Iterator[FakeGitHubAPI]:
-    world = FakeWorld()
     since, until = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC)
-    generate_repo(world, "acme", "app", since, until, per_kind=2)
-    fake = FakeGitHubAPI(world=world)
-    for token in TOKENS.values():
-        fake.add_token(token)
-    with serve_in_thread(fake.app()) as base_url:
-        fake.base_url = base_url
+    with served_fake_repo(TOKENS.values(), since, until, per_kind=2) as fake:
         yield fake
 
 

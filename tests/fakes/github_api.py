@@ -21,7 +21,10 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError, execute_sync, get_operation_ast, parse
@@ -31,7 +34,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.github_schema import FIXTURES, github_schema, query_cost, validation_errors
-from tests.fakes.github_world import FakeRepo, FakeWorld, ResolverError, recorded_interactions
+from tests.fakes.github_world import (
+    FakeRepo,
+    FakeWorld,
+    ResolverError,
+    generate_repo,
+    recorded_interactions,
+)
+from tests.fakes.http_server import serve_in_thread
 
 RECORDED_HOST = "https://api.github.com"
 _DROPPED_HEADERS = {
@@ -570,3 +580,19 @@ def _load_replays() -> dict[tuple[str, str], dict[str, Any]]:
                 recorded["sha"] = recorded["etag"].strip('"')
             replays[("GET", path)] = recorded
     return replays
+
+
+@contextmanager
+def served_fake_repo(
+    tokens: Iterable[str], since: datetime, until: datetime, *, per_kind: int
+) -> Iterator[FakeGitHubAPI]:
+    """The fake GitHub over HTTP on 127.0.0.1, holding one generated repository,
+    `acme/app` (activity between `since` and `until`), and answering `tokens`."""
+    world = FakeWorld()
+    generate_repo(world, "acme", "app", since, until, per_kind=per_kind)
+    fake = FakeGitHubAPI(world=world)
+    for token in tokens:
+        fake.add_token(token)
+    with serve_in_thread(fake.app()) as base_url:
+        fake.base_url = base_url
+        yield fake

@@ -20,9 +20,7 @@ from infrasync.github.credentials import store_github_token
 from infrasync.kit.crypto import SecretBox
 from infrasync.models import AuditEvent, Membership, Monitor, User
 from tests.conftest import Personas, SignIn, client_with
-from tests.fakes.github_api import FakeGitHubAPI
-from tests.fakes.github_world import FakeWorld, generate_repo
-from tests.fakes.http_server import serve_in_thread
+from tests.fakes.github_api import FakeGitHubAPI, served_fake_repo
 
 KEY = Fernet.generate_key().decode()
 SINCE = datetime(2026, 11, 16, tzinfo=UTC)
@@ -34,13 +32,7 @@ TOKENS = {role: "ghp_" + secrets.token_hex(18) for role in ("admin", "member", "
 
 @pytest.fixture
 def github_api() -> Iterator[FakeGitHubAPI]:
-    world = FakeWorld()
-    generate_repo(world, "acme", "app", SINCE, UNTIL, per_kind=5)
-    fake = FakeGitHubAPI(world=world)
-    for token in TOKENS.values():
-        fake.add_token(token)
-    with serve_in_thread(fake.app()) as base_url:
-        fake.base_url = base_url
+    with served_fake_repo(TOKENS.values(), SINCE, UNTIL, per_kind=5) as fake:
         yield fake
 
 
