@@ -35,7 +35,10 @@ class Retry:
     status: int | None
     error: str  # short, no URL/secret/address in it
     retry_after: float | None = None  # seconds, from Retry-After or Discord's retry_after
-    parts_sent: int = 0  # parts (messages) that did go through before this failure
+    # Parts THIS attempt delivered before the failure, counted from `first_part`: the
+    # next attempt resumes at `first_part + parts_sent`. Relative, so that the default 0
+    # of a failure before the first post never sends the receiver back to part 0.
+    parts_sent: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,8 @@ class Permanent:
     was refused (a vendor 400 for a malformed message: the channel is fine)."""
 
     status: int | None
-    error: str
-    parts_sent: int = 0
+    error: str  # short, no URL/secret/address in it
+    parts_sent: int = 0  # as for Retry: counted from `first_part`
     disable: bool = True
 
 
