@@ -1,0 +1,1 @@
+"""When monitors' digests are due, and the workers that make and deliver them."""
