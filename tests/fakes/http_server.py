@@ -21,10 +21,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp) -> Iterator[str]:
-    """Yields the server's base URL (`http://127.0.0.1:<port>`) while it runs."""
+def serve_in_thread(
+    app: ASGIApp, *, certfile: str | None = None, keyfile: str | None = None
+) -> Iterator[str]:
+    """Yields the server's base URL (`http://127.0.0.1:<port>`) while it runs; with a
+    certificate and its key, it speaks TLS (`https://127.0.0.1:<port>`)."""
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="off",
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -34,7 +45,7 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
             raise RuntimeError("fake server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if certfile else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
