@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
+from infrasync.delivery import router as delivery_router
 from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented, install_error_handlers
 from infrasync.github.metrics import register_github_metrics
@@ -23,7 +25,9 @@ from infrasync.monitors import router as monitors_router
 from infrasync.observability import health, metrics
 from infrasync.observability.metrics import HttpMetrics
 from infrasync.observability.requests import RequestContextMiddleware
+from infrasync.observability.worker_metrics import register_worker_metrics
 from infrasync.orgs import router as orgs_router
+from infrasync.scheduler.worker import Worker, WorkerOptions
 
 
 def _api_not_found_router() -> APIRouter:
@@ -39,13 +43,29 @@ def _api_not_found_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    web_dist: Path | None = None,
+    worker: bool = False,
+    worker_options: WorkerOptions | None = None,
+) -> FastAPI:
+    """The app; with `worker`, it also schedules and delivers in-process (`serve`)."""
     engine = create_engine_for(settings.effective_database_url)
+    factory = session_factory(engine)
+    in_process = Worker(settings, factory, worker_options) if worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        stop = asyncio.Event()
+        task = asyncio.create_task(in_process.run(stop)) if in_process else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                stop.set()
+                await task
+            await engine.dispose()
 
     app = FastAPI(
         title="Infrasync",
@@ -58,8 +78,14 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
+    app.state.session_factory = factory
+    app.state.worker = in_process
     app.state.http_metrics = HttpMetrics()
+    # The queue's gauges (from the database, so they hold whichever process works it)
+    # and, with an in-process worker, its counters.
+    app.state.worker_metrics = register_worker_metrics(
+        app.state.http_metrics.registry, factory, in_process
+    )
     # GitHub's rate-limit budget per token (by hash), as this process has seen it.
     register_github_metrics(app.state.http_metrics.registry)
 
@@ -76,6 +102,8 @@ def create_app(settings: Settings, *, web_dist: Path | None = None) -> FastAPI:
     app.include_router(monitors_router.router, responses=input_errors)
     app.include_router(monitors_router.tokens_router, responses=input_errors)
     app.include_router(digests_router.router, responses=input_errors)
+    app.include_router(delivery_router.router, responses=input_errors)
+    app.include_router(delivery_router.unsubscribe_router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

@@ -159,11 +159,10 @@ def serve(
             f"the first admin with this one-time link (expires in 15 minutes):\n  {url}"
         )
     if not no_worker:
-        # Scheduling and delivery arrive with their own issue; until then serve is HTTP only.
-        stderr.print("infrasync: the worker is not part of this version yet; serving HTTP only.")
+        stderr.print("infrasync: the in-process worker schedules and delivers digests.")
     stderr.print(f"Infrasync is serving on http://{host}:{port} (web app and API at /docs)")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, worker=not no_worker),
         host=host,
         port=port,
         log_config=None,
@@ -175,16 +174,96 @@ def serve(
     )
 
 
-@app.command()
-def worker() -> None:
-    """Run scheduling and delivery only; any number may share one Postgres."""
-    not_yet("The worker (scheduling and delivery)")
+def _schema_is_current(settings: Settings) -> None:
+    """Workers never migrate (many may start at once against one Postgres): the schema
+    must be current, from `infrasync migrate` or `serve`."""
+    from infrasync.db import current_revisions, head_revisions, sync_engine_for
+
+    engine = sync_engine_for(settings.effective_database_url)
+    try:
+        with engine.connect() as connection:
+            current = current_revisions(connection)
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        raise CliFailure(
+            f"cannot reach {redacted(settings.effective_database_url)}: "
+            f"{str(cause).splitlines()[0]}"
+        ) from None
+    finally:
+        engine.dispose()
+    if current != head_revisions():
+        raise CliFailure(
+            "The database schema is not current: run `infrasync migrate` first.", EXIT_BAD_INPUT
+        )
+
+
+def _work(settings: Settings, *, once: bool, max_seconds: float | None, concurrency: int) -> str:
+    import signal
+
+    from infrasync.db import create_engine_for, session_factory
+    from infrasync.scheduler.worker import Worker, WorkerOptions
+
+    async def run() -> str:
+        engine = create_engine_for(settings.effective_database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stop.set)
+        worker = Worker(settings, session_factory(engine), WorkerOptions(concurrency=concurrency))
+        started = loop.time()
+        try:
+            stats = await worker.run(stop, once=once, max_seconds=max_seconds)
+        finally:
+            await engine.dispose()
+        delivered = sum(
+            n for (_, outcome), n in stats.deliveries.outcomes.items() if outcome == "delivered"
+        )
+        return (
+            f"queued {stats.periods_queued} period(s), made {stats.digests_made} digest(s), "
+            f"{stats.runs_failed} failed; {delivered} delivery(ies) delivered, "
+            f"{stats.deliveries.retries} to retry; in {loop.time() - started:.1f} s"
+        )
+
+    return asyncio.run(run())
+
+
+Concurrency = Annotated[
+    int, typer.Option(min=1, max=500, help="Digests and deliveries worked at once.")
+]
 
 
 @app.command()
-def tick() -> None:
-    """Run one scheduling pass, then exit (for cron or AWS Lambda)."""
-    not_yet("Scheduling (`tick`)")
+def worker(concurrency: Concurrency = 32) -> None:
+    """Run scheduling and delivery only; any number may share one Postgres. Stops on
+    SIGTERM after finishing (or handing back) what it holds."""
+    from infrasync.observability.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.effective_log_format)
+    _schema_is_current(settings)
+    stderr.print("infrasync: the worker is running (Ctrl-C or SIGTERM stops it).")
+    summary = _work(settings, once=False, max_seconds=None, concurrency=concurrency)
+    stderr.print(f"infrasync: worker stopped: {summary}.")
+
+
+@app.command()
+def tick(
+    max_seconds: Annotated[
+        float,
+        typer.Option(min=1, help="Stop claiming and hand back unfinished work after this."),
+    ] = 600,
+    concurrency: Concurrency = 32,
+) -> None:
+    """Run one scheduling pass, then exit (for cron or AWS Lambda): queue what is due,
+    make the digests, send the deliveries, and stop when nothing is left or the time
+    is up."""
+    from infrasync.observability.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.effective_log_format)
+    _schema_is_current(settings)
+    summary = _work(settings, once=True, max_seconds=max_seconds, concurrency=concurrency)
+    stderr.print(f"infrasync: tick: {summary}.")
 
 
 @app.command()

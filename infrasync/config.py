@@ -144,6 +144,12 @@ class Settings(BaseSettings):
 
     smtp_url: OptionalSecret = None
     email_from: OptionalStr = None
+    # A CA bundle to trust for the SMTP server's certificate (a self-hosted relay with a
+    # private CA, and the tests' aiosmtpd); unset, the system's trust store.
+    smtp_ca_file: Path | None = None
+    # Channel URLs may reach loopback, private and link-local addresses (tests, and
+    # receivers on the operator's own network). Off, every connection is checked.
+    allow_private_webhooks: bool = False
 
     billing_mode: Literal["self_hosted", "saas"] = "self_hosted"
     stripe_secret_key: OptionalSecret = None

@@ -47,6 +47,13 @@ class Conflict(InfrasyncError):
     status_code = 409
 
 
+class Unprocessable(InfrasyncError):
+    """Well-formed input that cannot be used as given (an unknown time zone, a channel URL
+    that is not Slack's): 422, with a sentence saying what to fix."""
+
+    status_code = 422
+
+
 class RateLimited(InfrasyncError):
     status_code = 429
 

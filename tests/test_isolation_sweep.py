@@ -20,7 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrasync.deps import RoleRequirement
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import hash_token, new_token
-from infrasync.models import ApiKey, DigestRecord, Invite, Membership, Monitor, Org, Role, User
+from infrasync.models import (
+    ApiKey,
+    Channel,
+    DigestRecord,
+    DigestRun,
+    Invite,
+    Membership,
+    Monitor,
+    Org,
+    Role,
+    User,
+)
 from infrasync.orgs import service as org_service
 from tests.conftest import Personas, SignIn, client_with
 from tests.factories import add_member, make_user
@@ -197,6 +208,7 @@ VALID_BODIES: dict[tuple[str, str], object] = {
     ("PATCH", "/api/orgs/{org}/members/{user_id}"): {"role": "viewer"},
     ("PATCH", "/api/orgs/{org}/monitors/{monitor_id}"): {"name": "renamed"},
     ("POST", "/api/orgs/{org}/monitors/{monitor_id}/digests"): {},
+    ("PATCH", "/api/orgs/{org}/channels/{channel_id}"): {"name": "renamed"},
 }
 
 
@@ -244,7 +256,22 @@ async def _seed(session: AsyncSession, org: Org, owner: User, label: str) -> See
         items={},
         trigger="manual",
     )
-    session.add(digest)
+    channel = Channel(
+        org_id=org.id, kind="email", name=f"{label}-channel", addresses=[f"{label}@example.com"]
+    )
+    session.add_all([digest, channel])
+    await session.flush()
+    run = DigestRun(
+        org_id=org.id,
+        monitor_id=monitor.id,
+        period_since=digest.period_since,
+        period_until=digest.period_until,
+        trigger="manual",
+        state="done",
+        not_before=utcnow(),
+        digest_id=digest.id,
+    )
+    session.add(run)
     await session.flush()
     return Seeded(
         org_id=org.id,
@@ -255,6 +282,8 @@ async def _seed(session: AsyncSession, org: Org, owner: User, label: str) -> See
             "key_id": key.id,
             "monitor_id": monitor.id,
             "digest_id": digest.id,
+            "channel_id": channel.id,
+            "run_id": run.id,
         },
     )
 
@@ -263,7 +292,7 @@ async def _snapshot(session: AsyncSession, org_id: uuid.UUID) -> list[tuple[obje
     """Everything of one org that a route could change, as plain values."""
     session.expire_all()
     rows: list[tuple[object, ...]] = []
-    for table in (Membership, Invite, ApiKey, Monitor, DigestRecord):
+    for table in (Membership, Invite, ApiKey, Monitor, DigestRecord, Channel, DigestRun):
         result = await session.execute(select(table).where(table.org_id == org_id))
         for row in result.scalars():
             columns = table.__table__.columns

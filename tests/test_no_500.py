@@ -123,7 +123,7 @@ async def caller(sign_in: SignIn, personas: Personas) -> Caller:
     owner = await sign_in(personas.owner)
     created = await owner.post("/api/orgs/acme/monitors", json={"source": "acme/app"})
     assert created.status_code == 201, created.text
-    return Caller(owner, f"/api/orgs/acme/monitors/{created.json()['id']}/digests")
+    return Caller(owner, f"/api/orgs/acme/monitors/{created.json()['id']}/digests?wait=true")
 
 
 @FUZZ

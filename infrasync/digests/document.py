@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,9 @@ from infrasync.digests.metrics import (
     open_at,
 )
 from infrasync.sources.model import Activity, Issue, Person, PullRequest, Release
+
+if TYPE_CHECKING:
+    from infrasync.models import DigestRecord
 
 BIGGEST_PULL_REQUESTS = 5
 LISTED_COMMITS = 30
@@ -315,3 +318,57 @@ def repository_of(activity: Activity) -> Repository:
 
 def period_of(activity: Activity) -> Period:
     return Period(since=activity.window.since, until=activity.window.until)
+
+
+# Stored digests and samples --------------------------------------------------------------
+
+
+def digest_of_record(record: DigestRecord) -> Digest:
+    """A stored digest as renderers and channels take it."""
+    return Digest.model_validate(
+        {
+            "repository": record.repository,
+            "period": {"since": record.period_since, "until": record.period_until},
+            "writer": record.writer,
+            "writer_note": record.writer_note,
+            "text": record.text,
+            "metrics": record.metrics,
+            "items": record.items,
+        }
+    )
+
+
+_NO_FIGURES: dict[str, object] = {
+    "commits": 0,
+    "authors": 0,
+    "prs_opened": 0,
+    "prs_merged": 0,
+    "prs_closed_unmerged": 0,
+    "prs_open_at_end": 0,
+    "prs_stale": 0,
+    "issues_opened": 0,
+    "issues_closed": 0,
+    "releases": 0,
+    "contributors": 0,
+    "first_time_contributors": 0,
+    "time_to_merge_hours": {"median": None, "p90": None},
+    "time_to_first_review_hours": {"median": None},
+}
+
+
+def sample_digest(org_slug: str, now: datetime) -> Digest:
+    """What a channel's "send test" sends: short, plainly a test, in the real format."""
+    return Digest.model_validate(
+        {
+            "repository": {"kind": "git", "name": f"{org_slug} test", "url": None},
+            "period": {"since": now - timedelta(days=7), "until": now},
+            "writer": "builtin",
+            "text": (
+                "# Test message from Infrasync\n\n"
+                "This channel works: digests of the monitors it is attached to will "
+                "arrive here on their schedule."
+            ),
+            "metrics": _NO_FIGURES,
+            "items": {},
+        }
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.kit.pagination import keyset, page_of
@@ -25,6 +25,10 @@ async def for_period(
             DigestRecord.period_until == until,
         )
     )
+
+
+async def digest_by_id(session: AsyncSession, digest_id: uuid.UUID) -> DigestRecord | None:
+    return await session.get(DigestRecord, digest_id)
 
 
 async def digest_in_org(
@@ -68,3 +72,27 @@ async def monitor_names(
         )
     )
     return {row[0]: row[1] for row in rows.all()}
+
+
+async def latest_of_monitors(
+    session: AsyncSession, monitor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, DigestRecord]:
+    """Each monitor's newest digest, in one query."""
+    if not monitor_ids:
+        return {}
+    newest = (
+        select(DigestRecord.monitor_id, func.max(DigestRecord.created_at).label("created_at"))
+        .where(DigestRecord.monitor_id.in_(monitor_ids))
+        .group_by(DigestRecord.monitor_id)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(DigestRecord).join(
+            newest,
+            and_(
+                newest.c.monitor_id == DigestRecord.monitor_id,
+                newest.c.created_at == DigestRecord.created_at,
+            ),
+        )
+    )
+    return {row.monitor_id: row for row in rows}

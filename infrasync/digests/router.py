@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from infrasync.deps import AppSettings, DbSession, MemberOrg, ViewerOrg
 from infrasync.digests import service
-from infrasync.digests.document import Digest
+from infrasync.digests.document import digest_of_record
 from infrasync.digests.schemas import (
     DigestDetail,
     DigestOut,
@@ -21,14 +21,17 @@ from infrasync.digests.schemas import (
     RenderedForms,
     RunDigest,
 )
-from infrasync.digests.service import RunFailed, Trigger, make_digest
+from infrasync.digests.service import Trigger
 from infrasync.digests.window import check_moment, parse_window
-from infrasync.errors import BadRequest, documented
+from infrasync.errors import BadRequest, Conflict, NotFound, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.kit.time import utcnow
 from infrasync.models import DigestRecord
 from infrasync.monitors import service as monitor_service
+from infrasync.monitors.overview import run_out
+from infrasync.monitors.schemas import RunOut
 from infrasync.renderers import discord, email, slack
+from infrasync.scheduler import service as scheduler_service
 
 router = APIRouter(prefix="/api/orgs/{org}", tags=["digests"])
 
@@ -69,55 +72,87 @@ def full(record: DigestRecord, monitor_name: str | None) -> DigestOut:
     )
 
 
-def document(record: DigestRecord) -> Digest:
-    return Digest.model_validate(
-        {
-            "repository": record.repository,
-            "period": {"since": record.period_since, "until": record.period_until},
-            "writer": record.writer,
-            "writer_note": record.writer_note,
-            "text": record.text,
-            "metrics": record.metrics,
-            "items": record.items,
-        }
-    )
+WAIT_SECONDS = 30.0
 
 
 @router.post(
     "/monitors/{monitor_id}/digests",
-    response_model=DigestOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=documented(
-        400,
-        401,
-        403,
-        404,
-        409,
-        e409="A digest of that period exists, or the run failed; `detail` says which",
-    ),
+    response_model=RunOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        **documented(
+            400,
+            401,
+            403,
+            404,
+            409,
+            e409="A digest of that period exists, or (with `wait`) the run failed; "
+            "`detail` says which",
+        ),
+        201: {"model": DigestOut, "description": "With `wait=true`: the digest, made"},
+    },
 )
 async def run_monitor_now(
     monitor_id: uuid.UUID,
     context: MemberOrg,
     session: DbSession,
     settings: AppSettings,
+    request: Request,
     body: RunDigest | None = None,
-) -> DigestOut | JSONResponse:
-    """Make a digest now, for the last 7 days unless `since`/`until` say otherwise."""
+    wait: Annotated[
+        bool, Query(description="Wait up to 30 s and answer with the digest itself (201).")
+    ] = False,
+) -> RunOut | JSONResponse:
+    """Make a digest now, for the last 7 days unless `since`/`until` say otherwise. It
+    goes through the same queue as scheduled runs: the answer is the run (202), whose
+    state `GET …/runs/{run_id}` reads until it is done; its digest is then delivered to
+    the monitor's channels. `wait=true` (scripts, tests) answers with the digest."""
     monitor = await monitor_service.get(session, context, monitor_id)
-    request = body or RunDigest()
+    request_body = body or RunDigest()
     try:
-        window = parse_window(request.since, request.until, utcnow().replace(microsecond=0))
+        window = parse_window(
+            request_body.since, request_body.until, utcnow().replace(microsecond=0)
+        )
     except ValueError as error:
         raise BadRequest(f"{error}.") from None
+    if await service.existing_for_period(session, monitor.id, window):
+        raise Conflict("This monitor already has a digest for exactly that period.")
     trigger = Trigger(kind="api" if context.principal.api_key else "manual", actor=context.actor)
-    try:
-        record = await make_digest(session, settings, monitor, window, trigger)
-    except RunFailed as failure:
+    run = await scheduler_service.queue_run(session, monitor, window, trigger)
+    if not wait:
+        worker = getattr(request.app.state, "worker", None)
+        if worker is not None:
+            await session.commit()
+            worker.wake()
+        return run_out(run)
+    run = await scheduler_service.run_now(session, settings, run, wait_seconds=WAIT_SECONDS)
+    if run.state == "done" and run.digest_id is not None:
+        record = await service.get(session, context, run.digest_id)
+        return JSONResponse(
+            full(record, monitor.name).model_dump(mode="json", by_alias=True), status_code=201
+        )
+    if run.state in ("failed", "skipped"):
         # Answered, not raised: the monitor keeps the failure for everyone to see.
-        return JSONResponse({"detail": f"The digest could not be made: {failure}"}, status_code=409)
-    assert record is not None, "only scheduled runs skip a quiet period"
-    return full(record, monitor.name)
+        return JSONResponse(
+            {"detail": f"The digest could not be made: {run.error}"}, status_code=409
+        )
+    return JSONResponse(run_out(run).model_dump(mode="json"), status_code=202)
+
+
+@router.get(
+    "/monitors/{monitor_id}/runs/{run_id}",
+    response_model=RunOut,
+    responses=documented(401, 403, 404),
+)
+async def get_run(
+    monitor_id: uuid.UUID, run_id: uuid.UUID, context: ViewerOrg, session: DbSession
+) -> RunOut:
+    """A run's state: queued, running, done (with `digest_id`), failed (with `error`) or
+    skipped."""
+    run = await scheduler_service.get_run(session, context.org.id, run_id)
+    if run is None or run.monitor_id != monitor_id:
+        raise NotFound("No such run of this monitor.")
+    return run_out(run)
 
 
 @router.get("/digests", response_model=DigestPage, responses=documented(400, 401, 403, 404))
@@ -153,7 +188,7 @@ async def list_digests(
 async def get_digest(digest_id: uuid.UUID, context: ViewerOrg, session: DbSession) -> DigestDetail:
     """One digest with its text, metrics, items and the forms each channel receives."""
     record = await service.get(session, context, digest_id)
-    made = document(record)
+    made = digest_of_record(record)
     rendered = RenderedForms(
         html=email.safe_html(made.text),
         slack=slack.messages(made),

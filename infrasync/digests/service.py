@@ -48,6 +48,12 @@ class RunFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Stored:
+    record: DigestRecord | None  # None: a quiet scheduled period, skipped
+    made_now: bool  # False: the period's digest existed already (or was skipped)
+
+
+@dataclass(frozen=True)
 class Trigger:
     kind: str  # manual, api or schedule
     actor: Actor
@@ -225,8 +231,10 @@ async def make_digest(
     window: Window,
     trigger: Trigger,
 ) -> DigestRecord | None:
-    """Makes and stores the digest of `window`. Raises Conflict when that period already
-    has one, RunFailed (after noting it on the monitor) when it cannot be made.
+    """Makes and stores the digest of `window` at once, outside the queue (the demo at
+    start-up, and tests). Raises Conflict when that period already has one, RunFailed
+    (after noting it on the monitor) when it cannot be made. The worker goes through the
+    same three steps, one by one (scheduler/service.py).
 
     None: a scheduled run of a monitor that skips empty digests found a quiet period. A
     person who asks for a digest now always gets one, quiet or not.
@@ -236,42 +244,78 @@ async def make_digest(
     stored in a second one. So this, unlike other services, commits the caller's session:
     a lock held across a slow GitHub would stall every other writer for as long.
     """
-    plan = await _claim(session, settings, monitor, window, trigger)
-    try:
-        digest = await _write(settings, plan, window)
-    except RunFailed as failure:
-        await _fail(session, monitor, failure)
-        raise
-    monitor.last_run_status, monitor.last_run_error = "ok", None
-    if trigger.scheduled and plan.skip_empty and digest.is_quiet:
-        log.info("quiet period skipped", monitor_id=str(monitor.id))
-        return None
-    record = _record(monitor, digest, trigger)
-    try:
-        await repository.add(session, record)
-    except IntegrityError:
-        # Another run made the same period while this one was calling out.
-        await session.rollback()
-        raise Conflict("This monitor already has a digest for exactly that period.") from None
-    return record
-
-
-async def _claim(
-    session: AsyncSession, settings: Settings, monitor: Monitor, window: Window, trigger: Trigger
-) -> RunPlan:
     if await repository.for_period(session, monitor.id, window.since, window.until):
         raise Conflict("This monitor already has a digest for exactly that period.")
+    plan = await plan_run(session, settings, monitor, trigger)
+    await session.commit()  # claimed: nothing stays locked while we call out
+    try:
+        digest = await write(settings, plan, window)
+    except RunFailed as failure:
+        await note_failure(session, monitor, failure)
+        raise
+    stored = await store(session, monitor, digest, trigger, skip_empty=plan.skip_empty)
+    if stored.record is not None and not stored.made_now:
+        raise Conflict("This monitor already has a digest for exactly that period.")
+    return stored.record
+
+
+async def plan_run(
+    session: AsyncSession, settings: Settings, monitor: Monitor, trigger: Trigger
+) -> RunPlan:
+    """Marks the run on the monitor and reads what it needs (the token, decrypted) as
+    plain values; raises RunFailed (noted on the monitor) when it cannot start. The
+    caller commits before calling out."""
     monitor.last_run_at = utcnow()
     try:
-        plan = await _plan(session, settings, monitor, trigger)
+        return await _plan(session, settings, monitor, trigger)
     except RunFailed as failure:
-        await _fail(session, monitor, failure)
+        await note_failure(session, monitor, failure)
         raise
-    await session.commit()  # claimed: nothing stays locked while we call out
-    return plan
 
 
-async def _fail(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> None:
+async def write(settings: Settings, plan: RunPlan, window: Window) -> Digest:
+    """Reads the activity and writes the digest: the slow part, with no session."""
+    return await _write(settings, plan, window)
+
+
+async def store(
+    session: AsyncSession,
+    monitor: Monitor,
+    digest: Digest,
+    trigger: Trigger,
+    *,
+    skip_empty: bool,
+) -> Stored:
+    """Keeps the digest (flushed, not committed: the caller's transaction also writes the
+    outbox). No record for a quiet scheduled period of a monitor that skips those. When
+    another run made the same period meanwhile, that digest is the record: a period has
+    one."""
+    monitor.last_run_status, monitor.last_run_error = "ok", None
+    if trigger.scheduled and skip_empty and digest.is_quiet:
+        log.info("quiet period skipped", monitor_id=str(monitor.id))
+        return Stored(record=None, made_now=False)
+    record = _record(monitor, digest, trigger)
+    try:
+        # A savepoint: a collision undoes this insert only, not the caller's other work.
+        async with session.begin_nested():
+            await repository.add(session, record)
+    except IntegrityError:
+        existing = await repository.for_period(
+            session, monitor.id, digest.period.since, digest.period.until
+        )
+        if existing is None:
+            raise
+        return Stored(record=existing, made_now=False)
+    return Stored(record=record, made_now=True)
+
+
+async def existing_for_period(
+    session: AsyncSession, monitor_id: uuid.UUID, window: Window
+) -> DigestRecord | None:
+    return await repository.for_period(session, monitor_id, window.since, window.until)
+
+
+async def note_failure(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> None:
     """Notes the failure on the monitor (and a token GitHub rejected), for everyone to
     see until the next run; committed by the caller's unit of work, which answers the
     failure rather than raising it."""
@@ -279,6 +323,10 @@ async def _fail(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> 
         await monitor_service.mark_credential_rejected(session, monitor.credential_id)
     monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
     log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
+
+
+async def get_by_id(session: AsyncSession, digest_id: uuid.UUID) -> DigestRecord | None:
+    return await repository.digest_by_id(session, digest_id)
 
 
 async def page(
@@ -318,3 +366,9 @@ async def monitor_names(
 
 def _writer(choice: str) -> WriterChoice:
     return "llm" if choice == "llm" else "builtin" if choice == "builtin" else "auto"
+
+
+async def latest_of_monitors(
+    session: AsyncSession, monitor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, DigestRecord]:
+    return await repository.latest_of_monitors(session, monitor_ids)

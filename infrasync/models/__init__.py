@@ -4,7 +4,11 @@ from infrasync.kit.db import Base
 from infrasync.models.api_key import ApiKey
 from infrasync.models.audit_event import AuditEvent
 from infrasync.models.auth_session import AuthSession
+from infrasync.models.channel import Channel, monitor_channels
+from infrasync.models.delivery import Delivery, DeliveryAttempt
 from infrasync.models.digest import DigestRecord
+from infrasync.models.digest_run import DigestRun
+from infrasync.models.email_suppression import EmailSuppression
 from infrasync.models.github_credential import GitHubCredential
 from infrasync.models.github_token_offer import GitHubTokenOffer
 from infrasync.models.invite import Invite
@@ -15,13 +19,19 @@ from infrasync.models.oauth_state import OAuthState
 from infrasync.models.org import Org
 from infrasync.models.rate_limit import RateLimitWindow
 from infrasync.models.user import User
+from infrasync.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Channel",
+    "Delivery",
+    "DeliveryAttempt",
     "DigestRecord",
+    "DigestRun",
+    "EmailSuppression",
     "GitHubCredential",
     "GitHubTokenOffer",
     "Invite",
@@ -33,4 +43,6 @@ __all__ = [
     "RateLimitWindow",
     "Role",
     "User",
+    "WorkerHeartbeat",
+    "monitor_channels",
 ]

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.models import GitHubCredential, Monitor, User
+from infrasync.models import GitHubCredential, Monitor, Org, User
 
 
 async def add(session: AsyncSession, row: object) -> None:
@@ -29,6 +29,15 @@ async def monitor_in_org(
         select(Monitor).where(
             Monitor.org_id == org_id, Monitor.id == monitor_id, Monitor.deleted_at.is_(None)
         )
+    )
+
+
+async def live_monitor(session: AsyncSession, monitor_id: uuid.UUID) -> Monitor | None:
+    return await session.scalar(
+        select(Monitor)
+        .join(Org, Org.id == Monitor.org_id)
+        .where(Monitor.id == monitor_id, Monitor.deleted_at.is_(None), Org.deleted_at.is_(None))
+        .execution_options(populate_existing=True)
     )
 
 

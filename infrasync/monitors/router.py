@@ -3,55 +3,81 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.deps import AppSettings, Client, DbSession, MemberOrg, ViewerOrg
-from infrasync.errors import documented
-from infrasync.github.schemas import CredentialOut, OrgTokenOut
+from infrasync.errors import Unprocessable, documented
+from infrasync.github.schemas import OrgTokenOut
 from infrasync.models import Monitor
-from infrasync.monitors import service
-from infrasync.monitors.schemas import MonitorCreate, MonitorOut, MonitorUpdate
+from infrasync.monitors import overview, service
+from infrasync.monitors.schemas import (
+    MonitorCreate,
+    MonitorOut,
+    MonitorUpdate,
+    ScheduleIn,
+    ScheduleKind,
+    SchedulePreview,
+)
 
 router = APIRouter(prefix="/api/orgs/{org}/monitors", tags=["monitors"])
 tokens_router = APIRouter(prefix="/api/orgs/{org}/github-tokens", tags=["monitors"])
 READ = documented(401, 403, 404)
+
+
+def parse_weekdays(value: str | None) -> list[int] | None:
+    """`0,1,2,3,4` as weekdays; the 422 says what a bad one is."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise Unprocessable(
+            "working_days: give weekdays as numbers separated by commas, 0 = Monday."
+        ) from None
+
+
 WRITE = documented(400, 401, 403, 404)
 
 
-def monitor_out(monitor: Monitor, credential: CredentialOut | None) -> MonitorOut:
-    return MonitorOut(
-        id=monitor.id,
-        name=monitor.name,
-        source=monitor.source,
-        source_kind="git" if monitor.source_kind == "git" else "github",
-        credential=credential,
-        sections=monitor.sections,
-        extra_bots=monitor.extra_bots,
-        include_bots=monitor.include_bots,
-        skip_empty=monitor.skip_empty,
-        include_pr_descriptions=monitor.include_pr_descriptions,
-        writer=monitor.writer,
-        stale_days=monitor.stale_days,
-        paused=monitor.paused,
-        last_run_at=monitor.last_run_at,
-        last_run_status=monitor.last_run_status,
-        last_run_error=monitor.last_run_error,
-        created_at=monitor.created_at,
-    )
-
-
 async def _one(session: AsyncSession, monitor: Monitor) -> MonitorOut:
-    credentials = await service.credentials_of([monitor], session)
-    return monitor_out(monitor, credentials.get(monitor.id))
+    (shown,) = await overview.monitors_out(session, [monitor])
+    return shown
 
 
 @router.get("", response_model=list[MonitorOut], responses=READ)
 async def list_monitors(context: ViewerOrg, session: DbSession) -> list[MonitorOut]:
     monitors = await service.list_monitors(session, context)
-    credentials = await service.credentials_of(monitors, session)
-    return [monitor_out(m, credentials.get(m.id)) for m in monitors]
+    return await overview.monitors_out(session, monitors)
+
+
+@router.get("/schedule-preview", response_model=SchedulePreview, responses=READ)
+async def preview_schedule(
+    context: ViewerOrg,
+    kind: Annotated[ScheduleKind, Query()] = "manual",
+    timezone: Annotated[str, Query(max_length=64)] = "UTC",
+    at: Annotated[str | None, Query(max_length=5)] = None,
+    weekday: Annotated[int | None, Query(ge=0, le=6)] = None,
+    cron: Annotated[str | None, Query(max_length=100)] = None,
+    working_days: Annotated[
+        str | None, Query(max_length=20, description="Comma-separated weekdays, 0 = Monday")
+    ] = None,
+) -> SchedulePreview:
+    """The schedule in words and its next three run times, as the server computes them
+    (the monitor form shows these before saving). A schedule that cannot be used is a
+    422 saying what to fix."""
+    given = ScheduleIn(
+        kind=kind,
+        timezone=timezone,
+        at=at,
+        weekday=weekday,
+        cron=cron,
+        working_days=parse_weekdays(working_days),
+    )
+    description, runs = service.preview_schedule(given)
+    return SchedulePreview(description=description, next_runs=runs)
 
 
 @router.post("", response_model=MonitorOut, status_code=status.HTTP_201_CREATED, responses=WRITE)

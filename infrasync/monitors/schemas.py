@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from infrasync.delivery.schemas import ChannelRef
 from infrasync.digests.compose import WriterChoice
 from infrasync.github.schemas import CredentialOut
 from infrasync.writers.builtin import ALL_SECTIONS, Section
@@ -17,6 +18,42 @@ Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+ScheduleKind = Literal["manual", "daily", "weekly", "cron"]
+
+
+class ScheduleIn(_Input):
+    """When digests are made: by hand only, daily or weekly at a local time, or on a cron
+    expression, in an IANA time zone (correct across daylight-saving changes)."""
+
+    kind: ScheduleKind = "manual"
+    timezone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = "UTC"
+    at: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5)] | None = Field(
+        default=None, description="Daily and weekly: the local time, HH:MM (24-hour)."
+    )
+    weekday: StrictInt | None = Field(
+        default=None, ge=0, le=6, description="Weekly: 0 = Monday … 6 = Sunday."
+    )
+    cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        default=None,
+        description="Cron: five fields (minute hour day month weekday), in `timezone`; "
+        "at most every 15 minutes.",
+    )
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
+        default=None,
+        max_length=7,
+        description="Daily: only on these weekdays (0 = Monday), e.g. [0,1,2,3,4].",
+    )
+
+
+class ScheduleOut(ScheduleIn):
+    description: str
+
+
+class SchedulePreview(BaseModel):
+    description: str
+    next_runs: list[datetime] = Field(description="The next three run times, in UTC.")
 
 
 class MonitorCreate(_Input):
@@ -40,6 +77,10 @@ class MonitorCreate(_Input):
     writer: WriterChoice = "auto"
     stale_days: StrictInt = Field(default=3, ge=1, le=30)
     paused: StrictBool = False
+    schedule: ScheduleIn = Field(default_factory=ScheduleIn)
+    channel_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=50, description="The channels its digests go to."
+    )
 
 
 class MonitorUpdate(_Input):
@@ -58,6 +99,36 @@ class MonitorUpdate(_Input):
     writer: WriterChoice | None = None
     stale_days: StrictInt | None = Field(default=None, ge=1, le=30)
     paused: StrictBool | None = None
+    schedule: ScheduleIn | None = None
+    channel_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+
+
+class PeriodOut(BaseModel):
+    since: datetime
+    until: datetime
+
+
+class RunOut(BaseModel):
+    """A digest run: queued, running, then done (with its digest), failed (with the
+    reason) or skipped (a missed or quiet period)."""
+
+    id: uuid.UUID
+    monitor_id: uuid.UUID
+    state: Literal["queued", "running", "done", "failed", "skipped"]
+    trigger: str
+    period: PeriodOut
+    digest_id: uuid.UUID | None
+    error: str | None
+    attempts: int
+    periods: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class LastDigest(BaseModel):
+    id: uuid.UUID
+    period: PeriodOut
+    created_at: datetime
 
 
 class MonitorOut(BaseModel):
@@ -78,3 +149,10 @@ class MonitorOut(BaseModel):
     last_run_status: str | None
     last_run_error: str | None
     created_at: datetime
+    schedule: ScheduleOut
+    next_run_at: datetime | None
+    channels: list[ChannelRef] = Field(
+        description="Where its digests go, each with its delivery of the last digest."
+    )
+    last_digest: LastDigest | None
+    last_run: RunOut | None

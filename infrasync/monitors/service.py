@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePath
 
 import structlog
@@ -15,7 +16,8 @@ from infrasync.audit import service as audit
 from infrasync.audit.service import Target
 from infrasync.auth.context import Actor, OrgContext
 from infrasync.config import Settings
-from infrasync.errors import BadRequest, NotFound
+from infrasync.delivery import service as delivery_service
+from infrasync.errors import BadRequest, NotFound, Unprocessable
 from infrasync.github import credentials
 from infrasync.github.activity import RepoRef
 from infrasync.github.client import GitHubClient, RetryPolicy
@@ -28,7 +30,15 @@ from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
 from infrasync.models import GitHubCredential, Monitor, User
 from infrasync.monitors import repository
-from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate
+from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate, ScheduleIn
+from infrasync.scheduler.schedule import (
+    Schedule,
+    ScheduleError,
+    describe,
+    next_fire,
+    preview,
+    validate,
+)
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.service import (
     GitHubSpec,
@@ -300,7 +310,9 @@ async def create(
         paused=body.paused,
         created_by_id=context.user.id if context.user else None,
     )
+    apply_schedule(monitor, body.schedule)
     await repository.add(session, monitor)
+    await delivery_service.attach_to_monitor(session, context, monitor.id, body.channel_ids)
     await audit.record_in_org(
         session, context, "monitor.create", client, _target(monitor), {"source": source}
     )
@@ -357,6 +369,14 @@ async def update(
             session, context, changes.pop("credential_user_id"), client, explicit=True
         )
         monitor.credential_id = credential.id if credential else None
+    if (channel_ids := changes.pop("channel_ids", None)) is not None:
+        await delivery_service.attach_to_monitor(session, context, monitor.id, channel_ids)
+    if changes.pop("schedule", None) is not None:
+        apply_schedule(monitor, body.schedule or ScheduleIn())
+    if changes.get("paused") is False and monitor.paused:
+        # Resumed: from the next fire on, not a catch-up of everything paused over.
+        monitor.paused = False
+        apply_schedule(monitor, schedule_in(monitor))
     for field, value in changes.items():
         if value is None:
             raise BadRequest(f"{field} cannot be null; leave it out to keep it.")
@@ -371,9 +391,70 @@ async def update(
     return monitor
 
 
+def _schedule(given: ScheduleIn) -> Schedule:
+    days = given.working_days
+    return Schedule(
+        kind=given.kind,
+        timezone=given.timezone,
+        at=given.at,
+        weekday=given.weekday,
+        cron=given.cron,
+        working_days=tuple(sorted(set(days))) if days is not None else None,
+    )
+
+
+def apply_schedule(monitor: Monitor, given: ScheduleIn) -> None:
+    """Stores a schedule after checking it (a 422 that says what to fix), and the next
+    run it gives from now."""
+    schedule = _schedule(given)
+    try:
+        validate(schedule)
+    except ScheduleError as error:
+        raise Unprocessable(f"schedule: {error}") from None
+    monitor.schedule_kind = schedule.kind
+    monitor.schedule_timezone = schedule.timezone
+    monitor.schedule_at = schedule.at
+    monitor.schedule_weekday = schedule.weekday
+    monitor.schedule_cron = schedule.cron
+    monitor.schedule_working_days = (
+        list(schedule.working_days) if schedule.working_days is not None else None
+    )
+    monitor.next_run_at = next_fire(schedule, utcnow())
+
+
+def schedule_in(monitor: Monitor) -> ScheduleIn:
+    return ScheduleIn(
+        kind=monitor.schedule_kind,
+        timezone=monitor.schedule_timezone,
+        at=monitor.schedule_at,
+        weekday=monitor.schedule_weekday,
+        cron=monitor.schedule_cron,
+        working_days=monitor.schedule_working_days,
+    )
+
+
+def preview_schedule(given: ScheduleIn) -> tuple[str, list[datetime]]:
+    """A schedule's description and its next three run times, for the monitor form."""
+    schedule = _schedule(given)
+    try:
+        validate(schedule)
+    except ScheduleError as error:
+        raise Unprocessable(f"schedule: {error}") from None
+    return describe(schedule), preview(schedule, utcnow(), 3)
+
+
+async def monitor_for_run(session: AsyncSession, monitor_id: uuid.UUID) -> Monitor | None:
+    """A live monitor of a live org, for the worker (which acts for no caller)."""
+    return await repository.live_monitor(session, monitor_id)
+
+
 async def delete(
     session: AsyncSession, context: OrgContext, monitor_id: uuid.UUID, client: ClientInfo
 ) -> None:
     monitor = await get(session, context, monitor_id)
     monitor.deleted_at = utcnow()
     await audit.record_in_org(session, context, "monitor.delete", client, _target(monitor))
+
+
+def describe_schedule(given: ScheduleIn) -> str:
+    return describe(_schedule(given))

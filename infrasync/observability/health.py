@@ -13,9 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infrasync import __version__
-from infrasync.db import current_revisions, head_revisions
+from infrasync.db import current_revisions, head_revisions, session_factory, session_scope
+from infrasync.scheduler import service as scheduler_service
 
 READINESS_TIMEOUT_S = 5.0
+# A worker beats every 10 s; a tick on cron may run only every few minutes.
+WORKER_SILENT_AFTER_S = 600
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operations"])
@@ -30,6 +33,7 @@ class Readiness(BaseModel):
     status: Literal["ready", "unavailable"]
     checks: dict[str, str]
     detail: str | None = None
+    warnings: list[str] = []
 
 
 @router.get("/health", response_model=Health)
@@ -74,7 +78,24 @@ async def check_readiness(engine: AsyncEngine) -> Readiness:
             },
             detail="The database schema is not current: run `infrasync migrate`.",
         )
-    return Readiness(status="ready", checks={"database": "ok", "migrations": "ok"})
+    checks = {"database": "ok", "migrations": "ok"}
+    warning = await _worker_warning(engine)
+    checks["worker"] = warning or "ok"
+    return Readiness(status="ready", checks=checks, warnings=[warning] if warning else [])
+
+
+async def _worker_warning(engine: AsyncEngine) -> str | None:
+    """No worker seen lately is a warning, not a failure: the API serves without one
+    (`serve --no-worker` with workers elsewhere, or a `tick` on cron), but scheduled
+    digests will not go out until one runs."""
+    async with session_scope(session_factory(engine)) as session:
+        figures = await scheduler_service.figures(session)
+    age = figures.heartbeat_age_seconds
+    if age is None:
+        return "no worker has been seen: scheduled digests are not being made or delivered"
+    if age > WORKER_SILENT_AFTER_S:
+        return f"no worker seen for {int(age)} s: scheduled digests may be late"
+    return None
 
 
 @router.get(

@@ -66,4 +66,7 @@ async def metrics(request: Request) -> Response:
                 headers={"WWW-Authenticate": "Bearer"},
             )
     registry = request.app.state.http_metrics.registry
+    worker_metrics = getattr(request.app.state, "worker_metrics", None)
+    if worker_metrics is not None:
+        await worker_metrics.refresh()
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

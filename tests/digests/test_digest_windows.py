@@ -62,7 +62,9 @@ async def test_running_a_monitor_for_a_window_out_of_range_is_400(
     member = await sign_in(personas.member)
     monitor_id = await _github_monitor(member)
     body = {"since": since, **({"until": until} if until else {})}
-    response = await member.post(f"/api/orgs/acme/monitors/{monitor_id}/digests", json=body)
+    response = await member.post(
+        f"/api/orgs/acme/monitors/{monitor_id}/digests?wait=true", json=body
+    )
     assert response.status_code == 400, response.text
     assert complaint in response.json()["detail"]
     assert response.json()["detail"].endswith(".")

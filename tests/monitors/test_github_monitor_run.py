@@ -79,7 +79,7 @@ async def test_a_github_monitor_makes_a_digest_with_a_members_token(
     assert monitor["credential"]["login"] == personas.member.login
 
     made = await member.post(
-        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true",
         json={"since": "2026-11-16", "until": "2026-11-23"},
     )
     assert made.status_code == 201, made.text
@@ -117,7 +117,7 @@ async def test_pr_descriptions_reach_the_model_only_when_the_monitor_opts_in(
     ).json()
     model.script = [Answer("Nothing to report.")]
     made = await member.post(
-        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true",
         json={"since": "2026-11-16", "until": "2026-11-23"},
     )
     assert made.status_code == 201, made.text
@@ -142,7 +142,7 @@ async def test_a_monitor_that_counts_bots_learns_which_bots_are_new(
             )
         ).json()
         made = await member.post(
-            f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+            f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true",
             json={"since": "2026-11-16", "until": "2026-11-23"},
         )
         names = {c["name"] for c in made.json()["items"]["new_contributors"]}

@@ -160,7 +160,9 @@ async def test_leaving_removal_and_withdrawal_detach_the_token(
     assert "github_token.detach" in actions
     assert "github_token.withdraw" in actions
     assert (await owner.get("/api/orgs/acme/github-tokens")).json() == []
-    refused = await owner.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json=RUN)
+    refused = await owner.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json=RUN
+    )
     assert refused.status_code == 409
 
 
@@ -173,13 +175,15 @@ async def test_every_run_checks_the_token_owner_is_still_in_the_org(
     admin = await sign_in(personas.admin)
     monitor = (await _monitor(admin)).json()
     owner = await sign_in(personas.owner)
-    first = await owner.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json=RUN)
+    first = await owner.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json=RUN)
     assert first.status_code == 201, first.text
     await session.execute(delete(Membership).where(Membership.user_id == personas.admin.id))
     await session.commit()
     asked_before = github_api.count()
     again = {"since": "2026-11-09", "until": "2026-11-16"}
-    refused = await owner.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json=again)
+    refused = await owner.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json=again
+    )
     assert refused.status_code == 409
     assert "no longer in the org" in refused.json()["detail"]
     assert github_api.count() == asked_before  # GitHub never saw the token again

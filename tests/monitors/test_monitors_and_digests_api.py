@@ -139,7 +139,7 @@ async def test_run_now_makes_a_stored_digest_once_per_period(
 ) -> None:
     member = await sign_in(personas.member)
     monitor = await _monitor(member, str(repo), writer="builtin")
-    run = f"/api/orgs/acme/monitors/{monitor['id']}/digests"
+    run = f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true"
     period = {"since": "2026-11-02", "until": "2026-11-09"}
     made = await member.post(run, json=period)
     assert made.status_code == 201, made.text
@@ -175,7 +175,9 @@ async def test_a_failed_run_is_shown_on_the_monitor(
     member = await sign_in(personas.member)
     monitor = await _monitor(member, str(repo))
     shutil.rmtree(repo / ".git")  # the repository is gone from the server's disk
-    response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    response = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={}
+    )
     assert response.status_code == 409
     assert response.json()["detail"].startswith("The digest could not be made:")
     shown = (await member.get(f"/api/orgs/acme/monitors/{monitor['id']}")).json()
@@ -188,7 +190,9 @@ async def test_a_github_monitor_without_a_token_says_so(
 ) -> None:
     member = await sign_in(personas.member)
     monitor = await _monitor(member, "acme/app")
-    response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    response = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={}
+    )
     assert response.status_code == 409
     assert "No GitHub token" in response.json()["detail"]
 
@@ -197,7 +201,7 @@ async def test_bad_run_windows_are_400(sign_in: SignIn, personas: Personas, repo
     member = await sign_in(personas.member)
     monitor = await _monitor(member, str(repo))
     response = await member.post(
-        f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={"since": "whenever"}
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={"since": "whenever"}
     )
     assert response.status_code == 400
     assert "--since 'whenever' is not a date" in response.json()["detail"]
@@ -229,7 +233,7 @@ async def test_a_monitors_sections_shape_its_digests(
     member = await sign_in(personas.member)
     monitor = await _monitor(member, str(repo), writer="builtin", sections=["numbers"])
     made = await member.post(
-        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true",
         json={"since": "2026-11-02", "until": "2026-11-09"},
     )
     headings = [line for line in made.json()["text"].splitlines() if line.startswith("## ")]
@@ -320,7 +324,7 @@ async def test_a_quiet_scheduled_period_is_skipped_only_when_the_monitor_says_so
     assert shown["last_run_status"] == "ok"
     # Asked for by a person, a quiet period still gets its digest, in the quiet form.
     manual = await member.post(
-        f"/api/orgs/acme/monitors/{skipping['id']}/digests",
+        f"/api/orgs/acme/monitors/{skipping['id']}/digests?wait=true",
         json={"since": "2026-10-01", "until": "2026-10-08"},
     )
     assert "A quiet period" in manual.json()["text"]
@@ -344,5 +348,7 @@ async def test_one_digest_per_period_means_per_monitor_and_exact_period(
         (first, week, 409),
     ]
     for monitor, period, expected in runs:
-        made = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json=period)
+        made = await member.post(
+            f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json=period
+        )
         assert made.status_code == expected, (monitor["name"], period, made.text)

@@ -94,7 +94,7 @@ async def test_a_slow_github_holds_no_lock_that_other_writes_wait_for(
 
     run = asyncio.create_task(
         member.post(
-            f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+            f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true",
             json={"since": "2026-11-16", "until": "2026-11-23"},
         )
     )

@@ -76,7 +76,7 @@ async def _create(http: httpx.AsyncClient, source: str) -> httpx.Response:
 
 
 async def _run(http: httpx.AsyncClient, monitor_id: str) -> httpx.Response:
-    return await http.post(f"/api/orgs/acme/monitors/{monitor_id}/digests", json=WEEK)
+    return await http.post(f"/api/orgs/acme/monitors/{monitor_id}/digests?wait=true", json=WEEK)
 
 
 def _ways_out(disk: Disk) -> dict[str, str]:
@@ -155,7 +155,9 @@ async def test_a_monitor_is_confined_again_at_every_run(
     assert (await _run(member, monitor["id"])).status_code == 201
     shutil.rmtree(disk.project)
     os.symlink(disk.outer, disk.project)  # the same path now leads out of the root
-    response = await member.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    response = await member.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={}
+    )
     assert response.status_code == 409
     assert response.json()["detail"] == RUN_REFUSED
     shown = (await member.get(f"/api/orgs/acme/monitors/{monitor['id']}")).json()

@@ -1,0 +1,1 @@
+"""Channels (where digests go), the delivery outbox and every attempt's record."""

@@ -1,0 +1,285 @@
+"""Every statement of the queue: due monitors, runs and their leases, worker heartbeats.
+
+Claims are one conditional UPDATE each. On Postgres the rows to take are picked with
+`FOR UPDATE SKIP LOCKED`, so workers never wait on each other's rows; SQLite has one
+writer at a time, which serialises the UPDATE itself, and ignores the clause.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
+
+
+async def due_monitors(session: AsyncSession, now: datetime, limit: int) -> list[Monitor]:
+    """Monitors whose next run has come, oldest first, locked for this transaction on
+    Postgres (others skip them)."""
+    query = (
+        select(Monitor)
+        .join(Org, Org.id == Monitor.org_id)
+        .where(
+            Monitor.next_run_at <= now,
+            Monitor.deleted_at.is_(None),
+            Monitor.paused.is_(False),
+            Org.deleted_at.is_(None),
+        )
+        .order_by(Monitor.next_run_at)
+        .limit(limit)
+        .with_for_update(of=Monitor, skip_locked=True)
+    )
+    return list(await session.scalars(query))
+
+
+async def move_next_run(
+    session: AsyncSession, monitor_id: uuid.UUID, seen: datetime, next_run_at: datetime | None
+) -> bool:
+    """Moves a monitor's next run from `seen` to `next_run_at`; False when another
+    scheduler moved it first (then it queued the period, and this one must not)."""
+    result = await session.execute(
+        update(Monitor)
+        .where(Monitor.id == monitor_id, Monitor.next_run_at == seen)
+        .values(next_run_at=next_run_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+def _claimable(now: datetime, max_attempts: int) -> object:
+    return or_(
+        and_(DigestRun.state == "queued", DigestRun.not_before <= now),
+        and_(
+            DigestRun.state == "running",
+            DigestRun.lease_until < now,
+            DigestRun.attempts < max_attempts,
+        ),
+    )
+
+
+async def claim_runs(
+    session: AsyncSession,
+    worker_id: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    max_attempts: int,
+) -> list[uuid.UUID]:
+    """Takes up to `limit` due runs (or runs whose worker's lease ran out) for
+    `worker_id`, in one conditional UPDATE."""
+    picked = (
+        select(DigestRun.id)
+        .where(_claimable(now, max_attempts))  # type: ignore[arg-type]
+        .order_by(DigestRun.not_before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        update(DigestRun)
+        .where(DigestRun.id.in_(picked), _claimable(now, max_attempts))  # type: ignore[arg-type]
+        .values(
+            state="running",
+            claimed_by=worker_id,
+            lease_until=now + lease,
+            attempts=DigestRun.attempts + 1,
+            updated_at=now,
+        )
+        .returning(DigestRun.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in rows.all()]
+
+
+async def claim_run(
+    session: AsyncSession, run_id: uuid.UUID, worker_id: str, now: datetime, lease: timedelta
+) -> bool:
+    """Takes one queued run (a person waits on it); False when a worker has it."""
+    result = await session.execute(
+        update(DigestRun)
+        .where(DigestRun.id == run_id, DigestRun.state == "queued")
+        .values(
+            state="running",
+            claimed_by=worker_id,
+            lease_until=now + lease,
+            attempts=DigestRun.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def give_up_abandoned_runs(session: AsyncSession, now: datetime, max_attempts: int) -> int:
+    """Runs whose workers died `max_attempts` times: each try may have killed its worker,
+    so they are failed rather than claimed forever."""
+    result = await session.execute(
+        update(DigestRun)
+        .where(
+            DigestRun.state == "running",
+            DigestRun.lease_until < now,
+            DigestRun.attempts >= max_attempts,
+        )
+        .values(
+            state="failed",
+            error="Gave up: the workers running it stopped before finishing, every time.",
+            finished_at=now,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def run(session: AsyncSession, run_id: uuid.UUID) -> DigestRun | None:
+    return await session.get(DigestRun, run_id, populate_existing=True)
+
+
+async def run_in_org(
+    session: AsyncSession, org_id: uuid.UUID, run_id: uuid.UUID
+) -> DigestRun | None:
+    return await session.scalar(
+        select(DigestRun)
+        .where(DigestRun.org_id == org_id, DigestRun.id == run_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def renew_leases(
+    session: AsyncSession, worker_id: str, run_ids: list[uuid.UUID], until: datetime
+) -> None:
+    if not run_ids:
+        return
+    await session.execute(
+        update(DigestRun)
+        .where(
+            DigestRun.id.in_(run_ids),
+            DigestRun.claimed_by == worker_id,
+            DigestRun.state == "running",
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_runs(session: AsyncSession, worker_id: str, run_ids: list[uuid.UUID]) -> None:
+    """Hands runs back to the queue (a worker stopping): another takes them at once."""
+    if not run_ids:
+        return
+    await session.execute(
+        update(DigestRun)
+        .where(
+            DigestRun.id.in_(run_ids),
+            DigestRun.claimed_by == worker_id,
+            DigestRun.state == "running",
+        )
+        .values(state="queued", claimed_by=None, lease_until=None, attempts=DigestRun.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def oldest_due_run(session: AsyncSession, now: datetime) -> datetime | None:
+    oldest: datetime | None = await session.scalar(
+        select(func.min(DigestRun.not_before)).where(
+            DigestRun.state == "queued", DigestRun.not_before <= now
+        )
+    )
+    return oldest
+
+
+async def oldest_due_monitor(session: AsyncSession, now: datetime) -> datetime | None:
+    oldest: datetime | None = await session.scalar(
+        select(func.min(Monitor.next_run_at)).where(
+            Monitor.next_run_at <= now,
+            Monitor.deleted_at.is_(None),
+            Monitor.paused.is_(False),
+        )
+    )
+    return oldest
+
+
+async def latest_runs(
+    session: AsyncSession, monitor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, DigestRun]:
+    """Each monitor's newest run (for the monitor page's "last run")."""
+    if not monitor_ids:
+        return {}
+    newest = (
+        select(DigestRun.monitor_id, func.max(DigestRun.created_at).label("created_at"))
+        .where(DigestRun.monitor_id.in_(monitor_ids))
+        .group_by(DigestRun.monitor_id)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(DigestRun).join(
+            newest,
+            and_(
+                newest.c.monitor_id == DigestRun.monitor_id,
+                newest.c.created_at == DigestRun.created_at,
+            ),
+        )
+    )
+    return {row.monitor_id: row for row in rows}
+
+
+# Heartbeats -----------------------------------------------------------------------------
+
+
+async def beat(
+    session: AsyncSession,
+    worker_id: str,
+    hostname: str,
+    pid: int,
+    started_at: datetime,
+    now: datetime,
+) -> None:
+    result = await session.execute(
+        update(WorkerHeartbeat)
+        .where(WorkerHeartbeat.worker_id == worker_id)
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.add(
+            WorkerHeartbeat(
+                worker_id=worker_id, hostname=hostname, pid=pid, started_at=started_at, seen_at=now
+            )
+        )
+        await session.flush()
+
+
+async def forget_worker(session: AsyncSession, worker_id: str) -> None:
+    await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id))
+
+
+async def last_heartbeat(session: AsyncSession) -> datetime | None:
+    latest: datetime | None = await session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
+    return latest
+
+
+async def forget_silent_workers(session: AsyncSession, before: datetime) -> None:
+    """Rows of workers gone for long (a crash leaves its row behind)."""
+    await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < before))
+
+
+async def open_runs(
+    session: AsyncSession, monitor_id: uuid.UUID, since: datetime, until: datetime
+) -> list[DigestRun]:
+    """Runs of exactly this period that are still queued or running."""
+    rows = await session.scalars(
+        select(DigestRun).where(
+            DigestRun.monitor_id == monitor_id,
+            DigestRun.period_since == since,
+            DigestRun.period_until == until,
+            DigestRun.state.in_(("queued", "running")),
+        )
+    )
+    return list(rows)
