@@ -240,7 +240,8 @@ class Worker:
             async with session_scope(self.factory) as session:
                 await service.release(session, self.worker_id, run_ids)
                 await delivery_service.release(session, self.worker_id, delivery_ids)
-                await service.forget_worker(session, self.worker_id)
+                # The heartbeat row stays: a tick on cron is a worker seen minutes ago,
+                # not one that never was (rows silent for a day are swept by `beat`).
         if run_ids or delivery_ids:
             log.info(
                 "worker handed back unfinished work",
