@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from infrasync.models import Delivery
 
-ChannelKind = Literal["slack", "discord", "email", "webhook"]
+# What an admin can make; `file` (the demo's inbox on the server's disk) only the server.
+CreatableKind = Literal["slack", "discord", "email", "webhook"]
+ChannelKind = Literal["slack", "discord", "email", "webhook", "file"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
@@ -19,7 +21,7 @@ class _Input(BaseModel):
 
 
 class ChannelCreate(_Input):
-    kind: ChannelKind
+    kind: CreatableKind
     name: Name
     url: Url | None = Field(
         default=None,

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 import structlog
@@ -175,7 +176,7 @@ async def update_channel(
         changed.append("name")
     if body.url is not None:
         if channel.kind not in URL_KINDS:
-            raise Unprocessable("url: an email channel has addresses, not a URL.")
+            raise Unprocessable(f"url: a {channel.kind} channel has no URL to change.")
         _seal_url(channel, settings, _check_url(settings, channel.kind, body.url))
         changed.append("url")
     if body.addresses is not None:
@@ -197,6 +198,26 @@ async def update_channel(
             session, context, "channel.update", client, _target(channel), {"changed": changed}
         )
     await session.flush()
+    return channel
+
+
+def inbox_directory(settings: Settings) -> Path:
+    return transports.inbox_directory(settings)
+
+
+async def create_inbox_channel(
+    session: AsyncSession, context: OrgContext, settings: Settings, name: str
+) -> Channel:
+    """The demo's channel: digests written into `./.infrasync/inbox` on this server."""
+    channel = Channel(
+        org_id=context.org.id,
+        kind="file",
+        name=name,
+        hint=str(transports.inbox_directory(settings)),
+        addresses=[],
+        created_by_id=context.principal.on_behalf_of,
+    )
+    await repository.add(session, channel)
     return channel
 
 

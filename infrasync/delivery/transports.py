@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from infrasync.channels import email, http
 from infrasync.channels.base import Attempt, Outcome, Transport
 from infrasync.channels.discord import DiscordTransport
+from infrasync.channels.file import FileTransport
 from infrasync.channels.slack import SlackTransport
 from infrasync.channels.webhook import WebhookTransport, new_webhook_secret
 from infrasync.config import Settings
@@ -18,6 +20,11 @@ from infrasync.models import Channel
 
 UNSUBSCRIBE_PATH = "/api/email/unsubscribe"
 normalize_addresses = email.normalize_addresses
+
+
+def inbox_directory(settings: Settings) -> Path:
+    """Where the demo's file channel writes its digests (`./.infrasync/inbox`)."""
+    return settings.data_dir / "inbox"
 
 
 def new_signing_secret() -> str:
@@ -75,6 +82,8 @@ class _PostingTransport:
 
 def build(settings: Settings, channel: Channel, suppressed: dict[str, str]) -> Transport:
     """Raises DecryptionFailed when no configured key opens the channel's secrets."""
+    if channel.kind == "file":
+        return FileTransport(inbox_directory(settings))
     if channel.kind == "email":
         return email.EmailTransport(
             settings,

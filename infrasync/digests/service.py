@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth.context import Actor, OrgContext
 from infrasync.config import Settings
+from infrasync.delivery import service as delivery_service
 from infrasync.digests import repository
 from infrasync.digests.compose import WriterChoice, compose
 from infrasync.digests.document import Digest
@@ -256,6 +257,9 @@ async def make_digest(
     stored = await store(session, monitor, digest, trigger, skip_empty=plan.skip_empty)
     if stored.record is not None and not stored.made_now:
         raise Conflict("This monitor already has a digest for exactly that period.")
+    if stored.record is not None:
+        # The outbox in the digest's own transaction, as the worker writes it.
+        await delivery_service.enqueue(session, stored.record)
     return stored.record
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth.context import Actor, OrgContext, Principal
 from infrasync.config import Settings
+from infrasync.delivery import service as delivery_service
 from infrasync.digests.service import RunFailed, Trigger, make_digest
 from infrasync.digests.window import parse_window
 from infrasync.errors import InfrasyncError
@@ -18,11 +19,14 @@ from infrasync.kit.client_info import NO_CLIENT
 from infrasync.kit.time import utcnow
 from infrasync.models import Role, User
 from infrasync.monitors import service as monitor_service
-from infrasync.monitors.schemas import MonitorCreate
+from infrasync.monitors.schemas import MonitorCreate, ScheduleIn
 from infrasync.orgs import service as org_service
 from infrasync.sources.service import confine_local_source
 
 DEMO_ORG_NAME = "Demo"
+# Every hour on the hour, so a newcomer sees the schedule deliver by itself (into the
+# inbox directory) within the hour; the first digest is delivered at once.
+DEMO_SCHEDULE = ScheduleIn(kind="cron", cron="0 * * * *", timezone="UTC")
 
 
 def git_work_tree(start: Path) -> Path | None:
@@ -48,8 +52,13 @@ async def ensure_demo(
         return None
     org = await org_service.create_org(session, admin, DEMO_ORG_NAME, None, NO_CLIENT)
     context = OrgContext(org=org, role=Role.OWNER, principal=Principal(user=admin))
+    inbox = await delivery_service.create_inbox_channel(session, context, settings, "Demo inbox")
     monitor = await monitor_service.create(
-        session, context, settings, MonitorCreate(source=str(repository)), NO_CLIENT
+        session,
+        context,
+        settings,
+        MonitorCreate(source=str(repository), schedule=DEMO_SCHEDULE, channel_ids=[inbox.id]),
+        NO_CLIENT,
     )
     window = parse_window("7d", None, utcnow().replace(microsecond=0))
     try:
@@ -62,7 +71,11 @@ async def ensure_demo(
         )
     except RunFailed as failure:
         return f"Created the org {org.slug!r} with a monitor on {repository}: {failure}"
-    return f"Created the org {org.slug!r} with a monitor on {repository} and its first digest."
+    inbox_path = delivery_service.inbox_directory(settings)
+    return (
+        f"Created the org {org.slug!r} with a monitor on {repository} and its first digest; "
+        f"its channel writes each digest into {inbox_path} (the in-process worker delivers it)."
+    )
 
 
 def _may_read(settings: Settings, repository: Path) -> bool:
