@@ -333,14 +333,21 @@ def purge() -> None:
 @admin_app.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt stored secrets under the first key of INFRASYNC_ENCRYPTION_KEYS."""
+    from infrasync.delivery.service import reseal_secrets
     from infrasync.github.credentials import rotate_encryption
     from infrasync.kit.crypto import DecryptionFailed, SecretBox
 
     settings = _settings()
     _migrate(settings)
     box = SecretBox.from_keys(settings.fernet_keys)
+
+    async def rotate(session: AsyncSession) -> int:
+        # GitHub tokens, then channel URLs and signing secrets: one transaction, so a
+        # key that opens none of them leaves everything as it was.
+        return await rotate_encryption(session, box) + await reseal_secrets(session, box)
+
     try:
-        count = _in_database(settings, lambda session: rotate_encryption(session, box))
+        count = _in_database(settings, rotate)
     except DecryptionFailed as error:
         raise CliFailure(str(error)) from None
     stderr.print(f"Re-encrypted {count} stored secret(s) under the first encryption key.")

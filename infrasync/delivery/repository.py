@@ -176,17 +176,21 @@ async def claim_deliveries(
     limit: int,
     max_attempts: int,
 ) -> list[uuid.UUID]:
+    # Chosen once, in a MATERIALIZED CTE (see scheduler/repository.picked_once): as an
+    # `IN (subquery)` Postgres may run it again per updated row, and SKIP LOCKED then
+    # picks other rows each time, so one claim could take more than `limit`.
     picked = (
         select(Delivery.id)
         .where(_claimable(now, max_attempts))
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     rows = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(picked), _claimable(now, max_attempts))
+        .where(Delivery.id.in_(select(picked.c.id)), _claimable(now, max_attempts))
         .values(
             state="sending",
             claimed_by=worker_id,
@@ -350,3 +354,16 @@ async def deliveries_of_digests(
         return {}
     rows = await session.scalars(select(Delivery).where(Delivery.digest_id.in_(digest_ids)))
     return {(row.digest_id, row.channel_id): row for row in rows}
+
+
+async def channels_after(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[Channel]:
+    """Channels with sealed secrets (deleted ones too: their rows still hold them), in
+    id order, for re-encryption in batches."""
+    query = select(Channel).where(
+        or_(Channel.url_sealed.is_not(None), Channel.signing_secret_sealed.is_not(None))
+    )
+    if after is not None:
+        query = query.where(Channel.id > after)
+    return list(await session.scalars(query.order_by(Channel.id).limit(limit)))

@@ -354,6 +354,16 @@ async def release(session: AsyncSession, worker_id: str, ids: list[uuid.UUID]) -
     await repository.release(session, worker_id, ids)
 
 
+class _Refusing:
+    """Stands in for a transport that cannot be built: every send has this outcome."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self._outcome = outcome
+
+    async def send(self, attempt: Attempt) -> Outcome:
+        return self._outcome
+
+
 @dataclass(frozen=True)
 class Prepared:
     kind: str
@@ -372,7 +382,8 @@ async def _prepare(session: AsyncSession, settings: Settings, item: Sendable) ->
     try:
         transport = transports.build(settings, channel, suppressed.get(channel.id, {}))
     except DecryptionFailed as error:
-        return str(error)
+        # The operator's keys, not the channel: retried (and shown) until they are fixed.
+        transport = _Refusing(Retry(None, str(error)))
     digest = digest_of_record(item.digest)
     return Prepared(
         kind=channel.kind,
@@ -428,7 +439,7 @@ async def send(
     started = time.monotonic()
     outcome = await prepared.transport.send(prepared.attempt)
     duration_ms = int((time.monotonic() - started) * 1000)
-    state = await _record(session, item, prepared, outcome, duration_ms, worker_id, policy)
+    state = await _record(session, item, outcome, duration_ms, worker_id, policy)
     await session.commit()
     if counters is not None:
         counters.count(prepared.kind, state)
@@ -440,7 +451,6 @@ async def send(
 async def _record(
     session: AsyncSession,
     item: Sendable,
-    prepared: Prepared,
     outcome: Outcome,
     duration_ms: int,
     worker_id: str,
@@ -643,3 +653,24 @@ async def deliveries_of_digests(
     session: AsyncSession, digest_ids: list[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], Delivery]:
     return await repository.deliveries_of_digests(session, digest_ids)
+
+
+RESEAL_BATCH = 500
+
+
+async def reseal_secrets(session: AsyncSession, box: SecretBox) -> int:
+    """`admin rotate-keys`: every channel URL and signing secret re-encrypted under the
+    first key; returns how many secrets. In batches, so memory stays flat."""
+    resealed = 0
+    after: uuid.UUID | None = None
+    while batch := await repository.channels_after(session, after, RESEAL_BATCH):
+        for channel in batch:
+            if channel.url_sealed is not None:
+                channel.url_sealed = box.reseal(channel.url_sealed)
+                resealed += 1
+            if channel.signing_secret_sealed is not None:
+                channel.signing_secret_sealed = box.reseal(channel.signing_secret_sealed)
+                resealed += 1
+        await session.flush()
+        after = batch[-1].id
+    return resealed

@@ -84,6 +84,11 @@ def configure_logging(log_format: Literal["console", "json"], level: int = loggi
     # Our own middleware logs each request once, with its id; uvicorn's access log would
     # repeat it without one.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request's full URL at INFO, and a Slack or Discord webhook URL is
+    # its own credential: only its warnings reach the log (our delivery lines name
+    # channel ids instead).
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

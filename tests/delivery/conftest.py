@@ -4,13 +4,13 @@ worker that runs one pass of the queue the way `infrasync tick` does."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -21,7 +21,9 @@ from infrasync.scheduler.worker import Worker, WorkerOptions, WorkerStats
 from tests.digests.test_digest_cli import git
 from tests.fakes.chat_receivers import DiscordReceiver, SlackReceiver, WebhookReceiver
 
-ENCRYPTION_KEY = Fernet.generate_key().decode()
+# Fixed, not generated: the CLI tests' processes must open what the app sealed, and
+# pytest may import this module twice (as a conftest and by name).
+ENCRYPTION_KEY = base64.urlsafe_b64encode(b"infrasync tests: delivery key 32").decode()
 RunWorker = Callable[..., Awaitable[WorkerStats]]
 
 
