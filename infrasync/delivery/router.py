@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.auth.context import OrgContext
 from infrasync.delivery import service
 from infrasync.delivery.schemas import (
     AddressOut,
@@ -24,10 +25,10 @@ from infrasync.delivery.schemas import (
     SigningSecret,
     TestResult,
 )
-from infrasync.deps import AdminOrg, AppSettings, Client, DbSession, ViewerOrg
+from infrasync.deps import AdminOrg, AppSettings, Client, DbSession, MemberOrg
 from infrasync.errors import documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from infrasync.models import Channel
+from infrasync.models import Channel, Role
 
 router = APIRouter(prefix="/api/orgs/{org}/channels", tags=["channels"])
 unsubscribe_router = APIRouter(prefix="/api/email/unsubscribe", tags=["channels"])
@@ -35,7 +36,11 @@ READ = documented(401, 403, 404)
 WRITE = documented(400, 401, 403, 404, 422)
 
 
-async def _outs(session: AsyncSession, channels: list[Channel]) -> list[ChannelOut]:
+async def _outs(
+    session: AsyncSession, channels: list[Channel], *, admin: bool = True
+) -> list[ChannelOut]:
+    """Members see which channels there are (to choose them for a monitor); the hints
+    and the recipients' addresses are for admins (SPEC §5)."""
     monitors = await service.monitor_ids_of(session, channels)
     suppressed = await service.suppressions_of(session, channels)
     last = await service.last_delivery_of(session, channels)
@@ -48,8 +53,8 @@ async def _outs(session: AsyncSession, channels: list[Channel]) -> list[ChannelO
                 id=channel.id,
                 kind=channel.kind,
                 name=channel.name,
-                hint=channel.hint,
-                addresses=[AddressOut(address=a, status=s) for a, s in statuses],
+                hint=channel.hint if admin else "",
+                addresses=[AddressOut(address=a, status=s) for a, s in statuses] if admin else [],
                 disabled=channel.disabled_at is not None,
                 disabled_at=channel.disabled_at,
                 disabled_reason=channel.disabled_reason,
@@ -66,11 +71,17 @@ async def _out(session: AsyncSession, channel: Channel) -> ChannelOut:
     return shown
 
 
+def _is_admin(context: OrgContext) -> bool:
+    return context.role.at_least(Role.ADMIN)
+
+
 @router.get("", response_model=list[ChannelOut], responses=READ)
-async def list_channels(context: ViewerOrg, session: DbSession) -> list[ChannelOut]:
-    """The org's channels, with hints only (never a URL or secret), each one's status
-    and, when a permanent error disabled it, why."""
-    return await _outs(session, await service.list_channels(session, context))
+async def list_channels(context: MemberOrg, session: DbSession) -> list[ChannelOut]:
+    """The org's channels, each one's status and, when a permanent error disabled it,
+    why. Admins also see hints (never a URL or secret) and email recipients; members see
+    the rest, to choose channels for their monitors."""
+    channels = await service.list_channels(session, context)
+    return await _outs(session, channels, admin=_is_admin(context))
 
 
 @router.post(
@@ -91,8 +102,10 @@ async def create_channel(
 
 
 @router.get("/{channel_id}", response_model=ChannelOut, responses=READ)
-async def get_channel(channel_id: uuid.UUID, context: ViewerOrg, session: DbSession) -> ChannelOut:
-    return await _out(session, await service.get_channel(session, context, channel_id))
+async def get_channel(channel_id: uuid.UUID, context: MemberOrg, session: DbSession) -> ChannelOut:
+    channel = await service.get_channel(session, context, channel_id)
+    (shown,) = await _outs(session, [channel], admin=_is_admin(context))
+    return shown
 
 
 @router.patch("/{channel_id}", response_model=ChannelOut, responses=WRITE)

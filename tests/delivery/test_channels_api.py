@@ -23,9 +23,12 @@ async def test_admins_make_channels_and_the_url_is_never_shown(
     assert str(made["hint"]).endswith(url[-4:])
     assert url not in str(made)
     assert made["signing_secret"] is None
-    listed = (await (await sign_in(personas.viewer)).get("/api/orgs/acme/channels")).json()
+    listed = (await (await sign_in(personas.member)).get("/api/orgs/acme/channels")).json()
     assert [c["name"] for c in listed] == ["Team"]
     assert url not in str(listed)
+    assert listed[0]["hint"] == ""  # hints and recipients are for admins
+    viewer = await sign_in(personas.viewer)
+    assert (await viewer.get("/api/orgs/acme/channels")).status_code == 403
     row = await session.scalar(select(Channel).where(Channel.name == "Team"))
     assert row is not None
     assert row.url_sealed is not None
