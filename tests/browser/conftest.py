@@ -61,10 +61,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def demo_server(tmp_path: Path) -> Iterator[Server]:
     """A server that runs in a small git repository with local sources allowed, so it makes
-    the demo on first start: an org `demo` with a monitor on that repository and a digest."""
+    the demo on first start: an org `demo` with a monitor on that repository and a digest.
+    It runs its in-process worker, as `make run` does: Run now goes through the queue; and
+    its channels may post to 127.0.0.1, where the tests' fake Slack and Discord listen."""
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` first.")
     repository = make_git_repository(tmp_path / "repo")
-    roots = {"INFRASYNC_LOCAL_SOURCE_ROOTS": str(tmp_path)}
-    with live_server(repository, "--no-worker", **roots) as base_url:
+    variables = {
+        "INFRASYNC_LOCAL_SOURCE_ROOTS": str(tmp_path),
+        "INFRASYNC_ALLOW_PRIVATE_WEBHOOKS": "true",
+    }
+    with live_server(repository, **variables) as base_url:
         yield Server(base_url=base_url, cwd=repository)

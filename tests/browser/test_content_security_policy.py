@@ -19,6 +19,7 @@ VIOLATION = "Content Security Policy"
 TABS = (
     ("Monitors", "monitors"),
     ("Digests", "digests"),
+    ("Channels", "channels"),
     ("Invites", "invites"),
     ("API keys", "api-keys"),
     ("Audit log", "audit"),

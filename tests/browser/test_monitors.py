@@ -92,6 +92,10 @@ def test_a_member_adds_a_monitor_with_some_sections_edits_it_and_runs_it(
 
     # The digest has the sections chosen, and only those.
     row.get_by_role("button", name="Run Widget parser now").click()
+    # Queued, then made by the in-process worker: the page links the digest once it is done.
+    row.get_by_test_id("run-progress").get_by_role("link", name="Open the digest").click(
+        timeout=30_000
+    )
     body = page.get_by_test_id("digest-body")
     expect(body.get_by_role("heading", level=2, name="Commits")).to_be_visible()
     for subject in DEMO_COMMITS:

@@ -90,3 +90,19 @@ export type Metrics = Schemas["MetricsV1"];
 export type PeriodFigures = Schemas["PeriodFigures"];
 export type DigestItems = Schemas["DigestItems"];
 export type ServerInfo = Schemas["ServerInfo"];
+export type Schedule = Schemas["ScheduleIn"];
+export type ScheduleKind = Schedule["kind"];
+export type SchedulePreview = Schemas["SchedulePreview"];
+/** A digest run: queued, running, then done, failed or skipped. */
+export type Run = Schemas["RunOut"];
+export type Channel = Schemas["ChannelOut"];
+export type ChannelKind = Channel["kind"];
+export type ChannelCreate = Schemas["ChannelCreate"];
+export type ChannelCreated = Schemas["ChannelCreated"];
+export type ChannelUpdate = Schemas["ChannelUpdate"];
+/** A channel as a monitor lists it, with its delivery of the monitor's last digest. */
+export type ChannelRef = Schemas["ChannelRef"];
+export type DeliveryStatus = Schemas["DeliveryStatus"];
+export type ChannelTestResult = Schemas["TestResult"];
+export type DeliveryAttempt = Schemas["AttemptOut"];
+export type DeliveryAttemptPage = Schemas["AttemptPage"];

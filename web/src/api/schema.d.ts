@@ -547,6 +547,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/monitors/schedule-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Schedule
+         * @description The schedule in words and its next three run times, as the server computes them
+         *     (the monitor form shows these before saving). A schedule that cannot be used is a
+         *     422 saying what to fix.
+         */
+        get: operations["preview_schedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{org}/monitors/{monitor_id}": {
         parameters: {
             query?: never;
@@ -624,9 +646,33 @@ export interface paths {
         put?: never;
         /**
          * Run Monitor Now
-         * @description Make a digest now, for the last 7 days unless `since`/`until` say otherwise.
+         * @description Make a digest now, for the last 7 days unless `since`/`until` say otherwise. It
+         *     goes through the same queue as scheduled runs: the answer is the run (202), whose
+         *     state `GET …/runs/{run_id}` reads until it is done; its digest is then delivered to
+         *     the monitor's channels. `wait=true` (scripts, tests) answers with the digest.
          */
         post: operations["run_monitor_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/monitors/{monitor_id}/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description A run's state: queued, running, done (with `digest_id`), failed (with `error`) or
+         *     skipped.
+         */
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -673,10 +719,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description The org's channels, each one's status and, when a permanent error disabled it,
+         *     why. Admins also see hints (never a URL or secret) and email recipients; members see
+         *     the rest, to choose channels for their monitors.
+         */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Create Channel
+         * @description A Slack or Discord webhook, email addresses, or a signed generic webhook (its
+         *     signing secret is in this answer only). Audited.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Channel */
+        get: operations["get_channel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Channel
+         * @description Deletes the channel; its pending deliveries are cancelled. Audited.
+         */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Channel
+         * @description Rename, change the URL or addresses (which re-enables a disabled channel), or
+         *     enable/disable it. Audited.
+         */
+        patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/orgs/{org}/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Sends a short test message now and says how it went; a permanent error disables
+         *     the channel, as a real delivery would.
+         */
+        post: operations["send_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/channels/{channel_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Signing Secret
+         * @description A generic webhook's new signing secret, shown once; the old one stops signing at
+         *     once. Audited.
+         */
+        post: operations["rotate_signing_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/channels/{channel_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Attempts
+         * @description Every delivery attempt to this channel, newest first: when, how it ended, the
+         *     receiver's status, a short error and how long it took.
+         */
+        get: operations["list_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unsubscribe Page
+         * @description The link in an email's footer: a page with a button, since a GET must not
+         *     unsubscribe (mail scanners open links).
+         */
+        get: operations["unsubscribe_page"];
+        put?: never;
+        /**
+         * Unsubscribe
+         * @description One-click unsubscribe: the mail client POSTs `List-Unsubscribe=One-Click` here
+         *     (RFC 8058); the signed token names the channel and the address, and no sign-in is
+         *     needed. Admins see the address as unsubscribed.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AddressOut */
+        AddressOut: {
+            /** Address */
+            address: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "unsubscribed" | "refused";
+        };
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -739,6 +938,41 @@ export interface components {
             /** Last Used At */
             last_used_at: string | null;
         };
+        /** AttemptOut */
+        AttemptOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "delivered" | "retry" | "failed" | "test";
+            /** Status */
+            status: number | null;
+            /** Error */
+            error: string | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Delivery Id */
+            delivery_id: string | null;
+            /** Digest Id */
+            digest_id: string | null;
+        };
+        /** AttemptPage */
+        AttemptPage: {
+            /** Items */
+            items: components["schemas"]["AttemptOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** AuditActor */
         AuditActor: {
             /**
@@ -791,6 +1025,134 @@ export interface components {
             id: string;
             /** Label */
             label: string | null;
+        };
+        /** ChannelCreate */
+        ChannelCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "slack" | "discord" | "email" | "webhook";
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description Slack or Discord webhook URL, or your endpoint for a generic webhook (https). Stored encrypted; shown only as a hint.
+             */
+            url?: string | null;
+            /**
+             * Addresses
+             * @description Email channels: the recipients.
+             */
+            addresses?: string[] | null;
+        };
+        /** ChannelCreated */
+        ChannelCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "slack" | "discord" | "email" | "webhook" | "file";
+            /** Name */
+            name: string;
+            /** Hint */
+            hint: string;
+            /** Addresses */
+            addresses: components["schemas"]["AddressOut"][];
+            /** Disabled */
+            disabled: boolean;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Monitor Ids */
+            monitor_ids: string[];
+            last_delivery: components["schemas"]["DeliveryStatus"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Signing Secret
+             * @description Generic webhooks: the Standard Webhooks signing secret. Shown once.
+             */
+            signing_secret?: string | null;
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "slack" | "discord" | "email" | "webhook" | "file";
+            /** Name */
+            name: string;
+            /** Hint */
+            hint: string;
+            /** Addresses */
+            addresses: components["schemas"]["AddressOut"][];
+            /** Disabled */
+            disabled: boolean;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Monitor Ids */
+            monitor_ids: string[];
+            last_delivery: components["schemas"]["DeliveryStatus"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * ChannelRef
+         * @description A channel as a monitor shows it, with its newest delivery of the monitor's digests.
+         */
+        ChannelRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "slack" | "discord" | "email" | "webhook" | "file";
+            /** Name */
+            name: string;
+            /** Disabled */
+            disabled: boolean;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            last_delivery: components["schemas"]["DeliveryStatus"] | null;
+        };
+        /** ChannelUpdate */
+        ChannelUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Url */
+            url?: string | null;
+            /** Addresses */
+            addresses?: string[] | null;
+            /**
+             * Enabled
+             * @description true re-enables a channel a permanent error disabled (after fixing it).
+             */
+            enabled?: boolean | null;
         };
         /** CommitItem */
         CommitItem: {
@@ -858,6 +1220,42 @@ export interface components {
             private_access: boolean;
             /** Usable */
             usable: boolean;
+        };
+        /**
+         * DeliveryStatus
+         * @description A channel's newest delivery: what a monitor page shows per channel.
+         */
+        DeliveryStatus: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Digest Id
+             * Format: uuid
+             */
+            digest_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "sending" | "delivered" | "failed" | "cancelled";
+            /** Attempts */
+            attempts: number;
+            /** Last Status */
+            last_status: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
         };
         /** DigestDetail */
         DigestDetail: {
@@ -1169,6 +1567,20 @@ export interface components {
             /** Closed At */
             closed_at?: string | null;
         };
+        /** LastDigest */
+        LastDigest: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            period: components["schemas"]["PeriodOut"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** Me */
         Me: {
             /**
@@ -1307,6 +1719,12 @@ export interface components {
              * @default false
              */
             paused: boolean;
+            schedule?: components["schemas"]["ScheduleIn"];
+            /**
+             * Channel Ids
+             * @description The channels its digests go to.
+             */
+            channel_ids?: string[];
         };
         /** MonitorOut */
         MonitorOut: {
@@ -1355,6 +1773,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            schedule: components["schemas"]["ScheduleOut"];
+            /** Next Run At */
+            next_run_at: string | null;
+            /**
+             * Channels
+             * @description Where its digests go, each with its delivery of the last digest.
+             */
+            channels: components["schemas"]["ChannelRef"][];
+            last_digest: components["schemas"]["LastDigest"] | null;
+            last_run: components["schemas"]["RunOut"] | null;
         };
         /** MonitorUpdate */
         MonitorUpdate: {
@@ -1381,6 +1809,9 @@ export interface components {
             stale_days?: number | null;
             /** Paused */
             paused?: boolean | null;
+            schedule?: components["schemas"]["ScheduleIn"] | null;
+            /** Channel Ids */
+            channel_ids?: string[] | null;
         };
         /** OrgCreate */
         OrgCreate: {
@@ -1552,6 +1983,11 @@ export interface components {
             };
             /** Detail */
             detail?: string | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
         };
         /** ReleaseItem */
         ReleaseItem: {
@@ -1626,6 +2062,130 @@ export interface components {
              */
             until?: string | null;
         };
+        /**
+         * RunOut
+         * @description A digest run: queued, running, then done (with its digest), failed (with the
+         *     reason) or skipped (a missed or quiet period).
+         */
+        RunOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Monitor Id
+             * Format: uuid
+             */
+            monitor_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "done" | "failed" | "skipped";
+            /** Trigger */
+            trigger: string;
+            period: components["schemas"]["PeriodOut"];
+            /** Digest Id */
+            digest_id: string | null;
+            /** Error */
+            error: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Periods */
+            periods: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /**
+         * ScheduleIn
+         * @description When digests are made: by hand only, daily or weekly at a local time, or on a cron
+         *     expression, in an IANA time zone (correct across daylight-saving changes).
+         */
+        ScheduleIn: {
+            /**
+             * Kind
+             * @default manual
+             * @enum {string}
+             */
+            kind: "manual" | "daily" | "weekly" | "cron";
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * At
+             * @description Daily and weekly: the local time, HH:MM (24-hour).
+             */
+            at?: string | null;
+            /**
+             * Weekday
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             */
+            weekday?: number | null;
+            /**
+             * Cron
+             * @description Cron: five fields (minute hour day month weekday), in `timezone`; at most every 15 minutes.
+             */
+            cron?: string | null;
+            /**
+             * Working Days
+             * @description Daily: only on these weekdays (0 = Monday), e.g. [0,1,2,3,4].
+             */
+            working_days?: number[] | null;
+        };
+        /** ScheduleOut */
+        ScheduleOut: {
+            /**
+             * Kind
+             * @default manual
+             * @enum {string}
+             */
+            kind: "manual" | "daily" | "weekly" | "cron";
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * At
+             * @description Daily and weekly: the local time, HH:MM (24-hour).
+             */
+            at?: string | null;
+            /**
+             * Weekday
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             */
+            weekday?: number | null;
+            /**
+             * Cron
+             * @description Cron: five fields (minute hour day month weekday), in `timezone`; at most every 15 minutes.
+             */
+            cron?: string | null;
+            /**
+             * Working Days
+             * @description Daily: only on these weekdays (0 = Monday), e.g. [0,1,2,3,4].
+             */
+            working_days?: number[] | null;
+            /** Description */
+            description: string;
+        };
+        /** SchedulePreview */
+        SchedulePreview: {
+            /** Description */
+            description: string;
+            /**
+             * Next Runs
+             * @description The next three run times, in UTC.
+             */
+            next_runs: string[];
+        };
         /** ServerInfo */
         ServerInfo: {
             /** Version */
@@ -1645,6 +2205,27 @@ export interface components {
              * @description An AI model is configured for digests
              */
             llm_writer: boolean;
+        };
+        /** SigningSecret */
+        SigningSecret: {
+            /**
+             * Signing Secret
+             * @description The new signing secret. Shown once.
+             */
+            signing_secret: string;
+        };
+        /** TestResult */
+        TestResult: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "delivered" | "retry" | "failed";
+            /** Status */
+            status: number | null;
+            /** Error */
+            error: string | null;
+            channel: components["schemas"]["ChannelOut"];
         };
         /** TimeToFirstReview */
         TimeToFirstReview: {
@@ -3709,6 +4290,81 @@ export interface operations {
             };
         };
     };
+    preview_schedule: {
+        parameters: {
+            query?: {
+                kind?: "manual" | "daily" | "weekly" | "cron";
+                timezone?: string;
+                at?: string | null;
+                weekday?: number | null;
+                cron?: string | null;
+                /** @description Comma-separated weekdays, 0 = Monday */
+                working_days?: string | null;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     get_monitor: {
         parameters: {
             query?: never;
@@ -4116,7 +4772,10 @@ export interface operations {
     };
     run_monitor_now: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Wait up to 30 s and answer with the digest itself (201). */
+                wait?: boolean;
+            };
             header?: never;
             path: {
                 monitor_id: string;
@@ -4130,13 +4789,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description With `wait=true`: the digest, made */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DigestOut"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
                 };
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */
@@ -4175,8 +4843,77 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A digest of that period exists, or the run failed; `detail` says which */
+            /** @description A digest of that period exists, or (with `wait`) the run failed; `detail` says which */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: string;
+                run_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4332,6 +5069,656 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"][];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelCreated"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    send_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_signing_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningSecret"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    list_attempts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of a page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptPage"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    unsubscribe_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };

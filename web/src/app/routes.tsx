@@ -19,6 +19,7 @@ const AuditLogPage = lazy(() => import("@/features/audit/AuditLogPage").then((m)
 const MonitorsPage = lazy(() => import("@/features/monitors/MonitorsPage").then((m) => ({ default: m.MonitorsPage })));
 const DigestsPage = lazy(() => import("@/features/digests/DigestsPage").then((m) => ({ default: m.DigestsPage })));
 const DigestPage = lazy(() => import("@/features/digests/DigestPage").then((m) => ({ default: m.DigestPage })));
+const ChannelsPage = lazy(() => import("@/features/channels/ChannelsPage").then((m) => ({ default: m.ChannelsPage })));
 const OrgSettingsPage = lazy(() =>
   import("@/features/orgs/OrgSettingsPage").then((m) => ({ default: m.OrgSettingsPage })),
 );
@@ -40,6 +41,7 @@ export const routes: RouteObject[] = [
           { path: "monitors", element: <MonitorsPage /> },
           { path: "digests", element: <DigestsPage /> },
           { path: "digests/:digestId", element: <DigestPage /> },
+          { path: "channels", element: <ChannelsPage /> },
           { path: "members", element: <MembersPage /> },
           { path: "invites", element: <InvitesPage /> },
           { path: "api-keys", element: <ApiKeysPage /> },

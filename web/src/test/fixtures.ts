@@ -1,7 +1,11 @@
 import type {
   ApiKey,
   AuditEvent,
+  Channel,
+  ChannelRef,
   Credential,
+  DeliveryAttempt,
+  DeliveryStatus,
   DigestDetail,
   DigestItems,
   DigestSummary,
@@ -12,6 +16,7 @@ import type {
   Monitor,
   Org,
   OrgToken,
+  Run,
   Section,
   ServerInfo,
 } from "@/api/client";
@@ -147,6 +152,84 @@ export function aMonitor(overrides: Partial<Monitor> = {}): Monitor {
     last_run_status: null,
     last_run_error: null,
     created_at: "2025-01-02T03:04:05Z",
+    schedule: { kind: "manual", timezone: "UTC", description: "Manual only" },
+    next_run_at: null,
+    channels: [],
+    last_digest: null,
+    last_run: null,
+    ...overrides,
+  };
+}
+
+/** A run of the monitor `aMonitor` makes, queued by hand. */
+export function aRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: "00000000-0000-4000-8000-000000000071",
+    monitor_id: "00000000-0000-4000-8000-0000000000f1",
+    state: "queued",
+    trigger: "manual",
+    period: { since: "2025-01-06T00:00:00Z", until: "2025-01-13T00:00:00Z" },
+    digest_id: null,
+    error: null,
+    attempts: 0,
+    periods: 1,
+    created_at: "2025-01-13T00:00:00Z",
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+/** A delivery of a digest to a channel, by default delivered at the first attempt. */
+export function aDelivery(overrides: Partial<DeliveryStatus> = {}): DeliveryStatus {
+  return {
+    id: "00000000-0000-4000-8000-000000000081",
+    digest_id: "00000000-0000-4000-8000-0000000000b1",
+    state: "delivered",
+    attempts: 1,
+    last_status: 200,
+    last_error: null,
+    created_at: "2025-01-13T00:05:00Z",
+    delivered_at: "2025-01-13T00:05:01Z",
+    next_attempt_at: null,
+    ...overrides,
+  };
+}
+
+/** A Slack channel as `/api/orgs/{org}/channels` lists it: a hint, never the URL. */
+export function aChannel(overrides: Partial<Channel> = {}): Channel {
+  return {
+    id: "00000000-0000-4000-8000-000000000091",
+    kind: "slack",
+    name: "#eng-digest",
+    hint: "hooks.slack.com/…XyZ9",
+    addresses: [],
+    disabled: false,
+    disabled_at: null,
+    disabled_reason: null,
+    monitor_ids: [],
+    last_delivery: null,
+    created_at: "2025-01-02T03:04:05Z",
+    ...overrides,
+  };
+}
+
+/** A channel as a monitor lists it. */
+export function aChannelRef(overrides: Partial<ChannelRef> = {}): ChannelRef {
+  const { id, kind, name, disabled, disabled_reason } = aChannel();
+  return { id, kind, name, disabled, disabled_reason, last_delivery: null, ...overrides };
+}
+
+/** A row of a channel's delivery log. */
+export function anAttempt(overrides: Partial<DeliveryAttempt> = {}): DeliveryAttempt {
+  return {
+    id: "00000000-0000-4000-8000-0000000000a9",
+    created_at: "2025-01-13T00:05:01Z",
+    outcome: "delivered",
+    status: 200,
+    error: null,
+    duration_ms: 120,
+    delivery_id: "00000000-0000-4000-8000-000000000081",
+    digest_id: "00000000-0000-4000-8000-0000000000b1",
     ...overrides,
   };
 }

@@ -14,6 +14,14 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "invite.accept": "Accepted an invite",
   "api_key.create": "Created an API key",
   "api_key.revoke": "Revoked an API key",
+  "monitor.create": "Added a monitor",
+  "monitor.update": "Changed a monitor",
+  "monitor.delete": "Deleted a monitor",
+  "channel.create": "Added a channel",
+  "channel.update": "Changed a channel",
+  "channel.delete": "Deleted a channel",
+  "channel.test": "Sent a test message",
+  "channel.rotate_secret": "Rotated a webhook's signing secret",
 };
 
 export function describeAction(action: string): string {

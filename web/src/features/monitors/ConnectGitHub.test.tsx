@@ -12,6 +12,7 @@ function server(github: Credential | null, info: ServerInfo, role: Role = "membe
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": () => json([aMonitor()]),
+    "/api/orgs/acme/channels": () => json([]),
     "/api/orgs/acme/github-tokens": () => json(github ? [aToken(github)] : []),
     "/api/server": () => json(info),
   });

@@ -46,6 +46,7 @@ function server({
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
+    "/api/orgs/acme/channels": () => json([]),
     "/api/orgs/acme/github-tokens": () => json(tokens),
     "/api/server": () => json(info),
     ...extra,
@@ -129,6 +130,9 @@ describe("Adding a monitor", () => {
         writer: "builtin",
         stale_days: 5,
         paused: false,
+        // Made by hand until a schedule is chosen, in the browser's zone; sent nowhere.
+        schedule: { kind: "manual", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone },
+        channel_ids: [],
       },
     ]);
     const row = await screen.findByTestId("monitor-row");

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Plus, Save } from "lucide-react";
 import { type FormEvent, type ReactNode, useId, useState } from "react";
+import { Link } from "react-router";
 
 import type { Monitor, Org, WriterChoice } from "@/api/client";
 import { ErrorMessage } from "@/components/ErrorMessage";
@@ -9,7 +10,10 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Input, Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useMe } from "@/features/auth/queries";
+import { kindLabel } from "@/features/channels/describe";
+import { channelsQuery } from "@/features/channels/queries";
 import { serverInfoQuery } from "@/features/health/queries";
+import { atLeast } from "@/lib/roles";
 
 import {
   createBody,
@@ -26,6 +30,7 @@ import {
   WRITER_CHOICES,
 } from "./draft";
 import { githubTokensQuery, useCreateMonitor, useUpdateMonitor } from "./queries";
+import { ScheduleEditor } from "./ScheduleEditor";
 
 const HINT = "text-xs text-slate-600";
 
@@ -180,6 +185,8 @@ function MonitorFields({
           onChange={(value) => set("credentialUserId", value)}
         />
       )}
+      <ScheduleEditor org={org} value={draft.schedule} onChange={(value) => set("schedule", value)} />
+      <ChannelChoice org={org} value={draft.channelIds} onChange={(value) => set("channelIds", value)} />
       <fieldset className="flex flex-col gap-1.5">
         <legend className="mb-1.5 text-sm font-medium text-slate-800">Sections</legend>
         {SECTIONS.map((section) => (
@@ -325,6 +332,43 @@ function TokenSelect({
       )}
       {tokens.isError && <ErrorMessage error={tokens.error} />}
     </div>
+  );
+}
+
+/** Where the monitor's digests go: any of the org's channels. */
+function ChannelChoice({ org, value, onChange }: { org: Org; value: string[]; onChange: (value: string[]) => void }) {
+  const channels = useQuery(channelsQuery(org.slug));
+  const isAdmin = atLeast(org.role, "admin");
+  return (
+    <fieldset className="flex flex-col gap-1.5">
+      <legend className="mb-1.5 text-sm font-medium text-slate-800">Send digests to</legend>
+      {channels.isPending && <p className={HINT}>Loading channels…</p>}
+      {channels.isError && <ErrorMessage error={channels.error} />}
+      {channels.data?.length === 0 && (
+        <p className={HINT}>
+          No channels yet: digests stay in Infrasync.{" "}
+          {isAdmin ? (
+            <Link
+              to={`/orgs/${org.slug}/channels`}
+              className="font-medium text-indigo-700 underline-offset-4 hover:underline"
+            >
+              Add a channel
+            </Link>
+          ) : (
+            `An admin of ${org.name} can add Slack, Discord, email or webhook channels.`
+          )}
+        </p>
+      )}
+      {channels.data?.map((channel) => (
+        <CheckboxField
+          key={channel.id}
+          label={`${channel.name} (${kindLabel(channel.kind)})`}
+          hint={channel.disabled ? `Disabled: ${channel.disabled_reason ?? "a delivery failed for good"}` : undefined}
+          checked={value.includes(channel.id)}
+          onChange={(on) => onChange(on ? [...value, channel.id] : value.filter((id) => id !== channel.id))}
+        />
+      ))}
+    </fieldset>
   );
 }
 

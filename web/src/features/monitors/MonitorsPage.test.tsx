@@ -3,10 +3,24 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import type { Monitor, Role } from "@/api/client";
-import { aCredential, aDigest, aMember, aMonitor, anOrg, aServer, signedIn } from "@/test/fixtures";
+import { formatDateTime } from "@/lib/format";
+import {
+  aChannelRef,
+  aCredential,
+  aDelivery,
+  aDigest,
+  aMember,
+  aMonitor,
+  anOrg,
+  aRun,
+  aServer,
+  signedIn,
+} from "@/test/fixtures";
 import { fakeServer, type Handler, json, methods, noContent, renderApp } from "@/test/render";
 
 const MONITOR = aMonitor();
+// A run is read again every second: give each step a few rounds, on a busy machine.
+const POLL = { timeout: 10_000 };
 
 function server(role: Role, monitors: Monitor[], extra: Record<string, Handler> = {}) {
   return fakeServer({
@@ -14,6 +28,7 @@ function server(role: Role, monitors: Monitor[], extra: Record<string, Handler> 
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
+    "/api/orgs/acme/channels": () => json([]),
     "/api/orgs/acme/github-tokens": () => json([aCredential()]),
     "/api/server": () => json(aServer()),
     ...extra,
@@ -67,14 +82,25 @@ describe("Monitors", () => {
     expect(within(rows[1]).getByRole("button", { name: "Resume infrasync" })).toBeInTheDocument();
   });
 
-  it("runs a monitor now and opens the new digest", async () => {
+  it("runs a monitor now, shows it queued and running, then links the digest and its delivery", async () => {
     const digest = aDigest({ id: "00000000-0000-4000-8000-0000000000b9" });
+    const slack = aChannelRef({ name: "#eng" });
     const bodies: unknown[] = [];
-    server("member", [MONITOR], {
+    const runUrls: string[] = [];
+    let run = aRun({ state: "queued" });
+    let monitors = [aMonitor({ channels: [slack] })];
+    server("member", [], {
+      "/api/orgs/acme/monitors": methods({ get: () => json(monitors) }),
       [`/api/orgs/acme/monitors/${MONITOR.id}/digests`]: methods({
         post: async (request) => {
-          bodies.push(await request.json());
-          return json(digest, 201);
+          bodies.push({ query: new URL(request.url).search, body: await request.json() });
+          return json(run, 202);
+        },
+      }),
+      [`/api/orgs/acme/monitors/${MONITOR.id}/runs/${run.id}`]: methods({
+        get: (request) => {
+          runUrls.push(new URL(request.url).pathname);
+          return json(run);
         },
       }),
       [`/api/orgs/acme/digests/${digest.id}`]: () => json(digest),
@@ -82,15 +108,59 @@ describe("Monitors", () => {
     const user = userEvent.setup();
     const { router } = renderApp("/orgs/acme/monitors");
 
-    await user.click(await screen.findByRole("button", { name: "Run widgets now" }));
+    const row = await screen.findByTestId("monitor-row");
+    expect(within(row).getByTestId("delivery-outcome")).toHaveTextContent("Nothing sent yet");
+    await user.click(within(row).getByRole("button", { name: "Run widgets now" }));
 
-    await waitFor(() => expect(router.state.location.pathname).toBe(`/orgs/acme/digests/${digest.id}`));
-    expect(bodies).toEqual([{ since: "7d" }]);
+    // Run now queues the run (no `wait`), and the page follows it.
+    expect(await within(row).findByTestId("run-progress")).toHaveTextContent("Queued…");
+    expect(bodies).toEqual([{ query: "", body: { since: "7d" } }]);
+    expect(within(row).getByRole("button", { name: "Run widgets now" })).toBeDisabled();
+    run = { ...run, state: "running" };
+    await waitFor(() => expect(within(row).getByTestId("run-progress")).toHaveTextContent("Running…"), POLL);
+    // Done: the monitor is read again, with its new digest and where it went.
+    monitors = [
+      aMonitor({
+        channels: [{ ...slack, last_delivery: aDelivery({ digest_id: digest.id }) }],
+        last_digest: { id: digest.id, period: digest.period, created_at: digest.created_at },
+      }),
+    ];
+    run = { ...run, state: "done", digest_id: digest.id, finished_at: "2025-01-13T00:05:00Z" };
+    const open = await within(row).findByRole("link", { name: "Open the digest" }, POLL);
+    expect(within(row).getByTestId("run-progress")).toHaveTextContent("Digest made.");
+    expect(await within(row).findByText(/^Delivered /)).toBeInTheDocument();
+    expect(within(row).getByTestId("monitor-last-digest")).toHaveTextContent("Last digest: Jan 6, 2025 – Jan 12, 2025");
+    expect(within(row).getByRole("button", { name: "Run widgets now" })).toBeEnabled();
+    // Finished runs are not read again.
+    const reads = runUrls.length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(runUrls).toHaveLength(reads);
+
+    await user.click(open);
+    expect(router.state.location.pathname).toBe(`/orgs/acme/digests/${digest.id}`);
     expect(await screen.findByTestId("digest-body")).toHaveTextContent("widgets");
   });
 
-  it("shows why a run could not make a digest (409) and stays on the page", async () => {
-    const sentence = "The digest could not be made: GitHub refused the token.";
+  it("says why a queued run made no digest", async () => {
+    const run = aRun({ state: "failed", error: "GitHub refused the token." });
+    server("member", [MONITOR], {
+      [`/api/orgs/acme/monitors/${MONITOR.id}/digests`]: methods({ post: () => json(aRun(), 202) }),
+      [`/api/orgs/acme/monitors/${MONITOR.id}/runs/${run.id}`]: () => json(run),
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    await user.click(await screen.findByRole("button", { name: "Run widgets now" }));
+
+    const row = screen.getByTestId("monitor-row");
+    expect(await within(row).findByRole("alert", {}, POLL)).toHaveTextContent(
+      "The digest could not be made: GitHub refused the token.",
+    );
+    expect(within(row).queryByRole("link", { name: "Open the digest" })).not.toBeInTheDocument();
+  });
+
+  it("shows why a run could not be queued (409) and stays on the page", async () => {
+    const sentence = "This monitor already has a digest for exactly that period.";
     server("member", [MONITOR], {
       [`/api/orgs/acme/monitors/${MONITOR.id}/digests`]: methods({ post: () => json({ detail: sentence }, 409) }),
     });
@@ -102,6 +172,80 @@ describe("Monitors", () => {
     const row = screen.getByTestId("monitor-row");
     expect(await within(row).findByRole("alert")).toHaveTextContent(sentence);
     expect(router.state.location.pathname).toBe("/orgs/acme/monitors");
+  });
+
+  it("answers why a digest did not arrive: schedule, next run, last digest and each channel's delivery", async () => {
+    const retryAt = "2025-01-13T00:10:00Z";
+    server("viewer", [
+      aMonitor({
+        schedule: {
+          kind: "weekly",
+          timezone: "Europe/Berlin",
+          at: "09:00",
+          weekday: 0,
+          description: "Weekly on Monday at 09:00 (Europe/Berlin)",
+        },
+        next_run_at: "2025-01-20T08:00:00Z",
+        last_digest: {
+          id: "00000000-0000-4000-8000-0000000000b1",
+          period: aDigest().period,
+          created_at: "2025-01-13T08:00:05Z",
+        },
+        channels: [
+          aChannelRef({ id: "c1", name: "#eng", last_delivery: aDelivery() }),
+          aChannelRef({
+            id: "c2",
+            name: "Leads",
+            kind: "email",
+            last_delivery: aDelivery({
+              state: "pending",
+              attempts: 2,
+              last_status: 451,
+              last_error: "mailbox busy",
+              next_attempt_at: retryAt,
+            }),
+          }),
+          aChannelRef({
+            id: "c3",
+            name: "Hook",
+            kind: "webhook",
+            last_delivery: aDelivery({
+              state: "failed",
+              attempts: 8,
+              last_status: 503,
+              last_error: "the receiver answered 503",
+            }),
+          }),
+          aChannelRef({
+            id: "c4",
+            name: "Old Slack",
+            disabled: true,
+            disabled_reason: "Slack says this webhook no longer exists (404 no_service).",
+            last_delivery: aDelivery({ state: "failed", last_status: 404, last_error: "no_service" }),
+          }),
+        ],
+      }),
+    ]);
+    renderApp("/orgs/acme/monitors");
+
+    const row = await screen.findByTestId("monitor-row");
+    expect(within(row).getByTestId("monitor-schedule")).toHaveTextContent(
+      `Weekly on Monday at 09:00 (Europe/Berlin) · next run ${formatDateTime("2025-01-20T08:00:00Z")}`,
+    );
+    expect(within(row).getByTestId("monitor-last-digest")).toHaveTextContent(
+      `Last digest: Jan 6, 2025 – Jan 12, 2025, made ${formatDateTime("2025-01-13T08:00:05Z")}`,
+    );
+    const channels = within(within(row).getByRole("list", { name: "Channels of widgets" })).getAllByTestId(
+      "delivery-outcome",
+    );
+    expect(channels.map((outcome) => outcome.textContent)).toEqual([
+      `Delivered ${formatDateTime("2025-01-13T00:05:01Z")}`,
+      `Pending: retry at ${formatDateTime(retryAt)} (mailbox busy)`,
+      "Failed: the receiver answered 503",
+      "Channel disabled: Slack says this webhook no longer exists (404 no_service).",
+    ]);
+    // A viewer may not open the channels page, so it is not offered.
+    expect(within(row).queryByRole("link", { name: /Delivery log/ })).not.toBeInTheDocument();
   });
 
   it("pauses a monitor and deletes one after asking", async () => {

@@ -23,6 +23,7 @@ function server({ role = "member", mine = {} }: { role?: Role; mine?: Partial<Re
     "/api/orgs/acme": () => json(anOrg({ role })),
     "/api/orgs/acme/members": () => json([aMember({ role })]),
     "/api/orgs/acme/monitors": () => json(state.monitors),
+    "/api/orgs/acme/channels": () => json([]),
     "/api/orgs/acme/github-tokens": () => json(state.tokens),
     "/api/orgs/acme/github-tokens/mine": methods(mine),
     "/api/server": () => json(aServer()),

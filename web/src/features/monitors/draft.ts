@@ -9,6 +9,15 @@ import type {
   WriterChoice,
 } from "@/api/client";
 
+import {
+  newSchedule,
+  type ScheduleDraft,
+  sameSchedule,
+  scheduleBody,
+  scheduleDraftOf,
+  scheduleProblem,
+} from "./schedule";
+
 /** The parts of a digest, in the order a digest shows them. */
 export const SECTIONS: readonly { value: Section; label: string; short: string }[] = [
   { value: "shipped", label: "Shipped (merged pull requests; commits of a local repository)", short: "Shipped" },
@@ -50,6 +59,9 @@ export interface MonitorDraft {
   writer: WriterChoice;
   staleDays: string;
   paused: boolean;
+  schedule: ScheduleDraft;
+  /** The channels its digests go to. */
+  channelIds: string[];
 }
 
 /** A new monitor: the server's defaults, every section on. */
@@ -65,6 +77,8 @@ export const NEW_MONITOR: MonitorDraft = {
   writer: "auto",
   staleDays: String(STALE_DAYS.default),
   paused: false,
+  schedule: newSchedule(),
+  channelIds: [],
 };
 
 /** The form's starting point for editing `monitor`. */
@@ -81,6 +95,8 @@ export function draftOf(monitor: Monitor): MonitorDraft {
     writer: monitor.writer,
     staleDays: String(monitor.stale_days),
     paused: monitor.paused,
+    schedule: scheduleDraftOf(monitor.schedule),
+    channelIds: monitor.channels.map((channel) => channel.id),
   };
 }
 
@@ -117,7 +133,7 @@ export function draftProblem(draft: MonitorDraft, editing: boolean): string | nu
   if (!Number.isInteger(days) || days < STALE_DAYS.min || days > STALE_DAYS.max) {
     return `Stale after: a whole number of days from ${STALE_DAYS.min} to ${STALE_DAYS.max}.`;
   }
-  return null;
+  return scheduleProblem(draft.schedule);
 }
 
 /** Sections in the order a digest shows them, whatever order they were ticked in. */
@@ -137,6 +153,8 @@ export function createBody(draft: MonitorDraft): MonitorCreate {
     writer: draft.writer,
     stale_days: Number(draft.staleDays),
     paused: draft.paused,
+    schedule: scheduleBody(draft.schedule),
+    channel_ids: draft.channelIds,
   };
   if (draft.name.trim()) body.name = draft.name.trim();
   // Left out, the server uses the creator's own token; a local repository needs none.
@@ -164,6 +182,9 @@ export function updateBody(initial: MonitorDraft, draft: MonitorDraft): MonitorU
   if (draft.writer !== initial.writer) body.writer = draft.writer;
   if (Number(draft.staleDays) !== Number(initial.staleDays)) body.stale_days = Number(draft.staleDays);
   if (draft.paused !== initial.paused) body.paused = draft.paused;
+  if (!sameSchedule(draft.schedule, initial.schedule)) body.schedule = scheduleBody(draft.schedule);
+  if ([...draft.channelIds].sort().join() !== [...initial.channelIds].sort().join())
+    body.channel_ids = draft.channelIds;
   return body;
 }
 

@@ -25,6 +25,7 @@ const TABS: { to: string; label: string; needs: Role }[] = [
   { to: "members", label: "Members", needs: "viewer" },
   { to: "monitors", label: "Monitors", needs: "viewer" },
   { to: "digests", label: "Digests", needs: "viewer" },
+  { to: "channels", label: "Channels", needs: "admin" },
   { to: "invites", label: "Invites", needs: "admin" },
   { to: "api-keys", label: "API keys", needs: "admin" },
   { to: "audit", label: "Audit log", needs: "admin" },

@@ -18,6 +18,10 @@ export const orgKeys = {
   githubTokens: (slug: string) => ["org", slug, "github-tokens"] as const,
   digests: (slug: string) => ["org", slug, "digests"] as const,
   digest: (slug: string, id: string) => ["org", slug, "digest", id] as const,
+  run: (slug: string, id: string) => ["org", slug, "run", id] as const,
+  schedulePreview: (slug: string, query: Record<string, string>) => ["org", slug, "schedule-preview", query] as const,
+  channels: (slug: string) => ["org", slug, "channels"] as const,
+  deliveries: (slug: string, channelId: string) => ["org", slug, "channels", channelId, "deliveries"] as const,
 };
 
 /** My orgs, soft-deleted ones included (owners can restore those). */
