@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     # Channel URLs may reach loopback, private and link-local addresses (tests, and
     # receivers on the operator's own network). Off, every connection is checked.
     allow_private_webhooks: bool = False
+    # How long one post to a Slack, Discord or webhook receiver may take, all phases
+    # together (a receiver dripping bytes included); then it is a transient failure,
+    # retried later. Tests make it short to provoke timeouts.
+    delivery_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
     billing_mode: Literal["self_hosted", "saas"] = "self_hosted"
     stripe_secret_key: OptionalSecret = None

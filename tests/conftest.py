@@ -218,6 +218,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures a test wants seen in every run, passed or failed, with or without xdist
+    (the chaos test's count of duplicates): a ("shown", text) user property."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.getreports(outcome):
+            if getattr(report, "when", None) != "call":
+                continue  # the teardown's report carries the same properties
+            for name, value in report.user_properties:
+                if name == "shown":
+                    terminalreporter.write_line(str(value))
+
+
 def client_with(
     app: FastAPI, cookies: dict[str, str] | None = None, headers: dict[str, str] | None = None
 ) -> httpx.AsyncClient:

@@ -244,6 +244,7 @@ class SafePoster:
     def for_settings(cls, settings: Settings, **options: Any) -> SafePoster:
         """The poster the worker uses: https only in production, private addresses only
         when the operator allows them (INFRASYNC_ALLOW_PRIVATE_WEBHOOKS)."""
+        options.setdefault("deadline", settings.delivery_timeout_seconds)
         return cls(
             production=settings.is_production,
             allow_private=settings.allow_private_webhooks,

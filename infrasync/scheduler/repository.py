@@ -10,10 +10,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import CTE, Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
+
+
+def picked_once(rows: Select[tuple[uuid.UUID]]) -> CTE:
+    """The rows a claim takes, chosen ONCE. As a plain `IN (subquery)`, Postgres may
+    plan a nested loop that runs the subquery again for each row it updates, and with
+    SKIP LOCKED each run may pick other rows: one claim of 6 took 11 under two workers,
+    so a worker held more than its concurrency. A MATERIALIZED CTE is evaluated once."""
+    return rows.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 async def due_monitors(session: AsyncSession, now: datetime, limit: int) -> list[Monitor]:
@@ -75,17 +83,19 @@ async def claim_runs(
 ) -> list[uuid.UUID]:
     """Takes up to `limit` due runs (or runs whose worker's lease ran out) for
     `worker_id`, in one conditional UPDATE."""
-    picked = (
+    picked = picked_once(
         select(DigestRun.id)
         .where(_claimable(now, max_attempts))  # type: ignore[arg-type]
         .order_by(DigestRun.not_before)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
     rows = await session.execute(
         update(DigestRun)
-        .where(DigestRun.id.in_(picked), _claimable(now, max_attempts))  # type: ignore[arg-type]
+        .where(
+            DigestRun.id.in_(select(picked.c.id)),
+            _claimable(now, max_attempts),  # type: ignore[arg-type]
+        )
         .values(
             state="running",
             claimed_by=worker_id,
