@@ -80,6 +80,14 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
 
 async def _handle_infrasync_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InfrasyncError)
+    if isinstance(error, Unprocessable):
+        # Every 422 has the same shape, a failed check of ours or pydantic's: `errors`
+        # lists the problems, here the one the sentence names.
+        field, _, _ = error.message.partition(":")
+        problem = {"loc": [field] if field != error.message else [], "msg": error.message}
+        return JSONResponse(
+            {"detail": error.message, "errors": [problem]}, 422, headers=error.headers
+        )
     return error_response(error.status_code, error.message, error.headers)
 
 

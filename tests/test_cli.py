@@ -43,8 +43,6 @@ def test_each_command_has_help(tmp_path: Path, command: list[str]) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ["worker"],
-        ["tick"],
         ["admin", "purge"],
     ],
     ids=" ".join,

@@ -28,7 +28,15 @@ async def test_ready_when_database_is_migrated(client: httpx.AsyncClient) -> Non
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "migrations": "ok"},
+        "checks": {
+            "database": "ok",
+            "migrations": "ok",
+            "worker": "no worker has been seen: scheduled digests are not being made or "
+            "delivered",
+        },
+        "warnings": [
+            "no worker has been seen: scheduled digests are not being made or delivered"
+        ],
     }
 
 

@@ -26,7 +26,7 @@ from infrasync.delivery.schemas import (
     TestResult,
 )
 from infrasync.deps import AdminOrg, AppSettings, Client, DbSession, MemberOrg
-from infrasync.errors import documented
+from infrasync.errors import ErrorBody, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.models import Channel, Role
 
@@ -215,7 +215,16 @@ def _page(title: str, body: str) -> str:
     )
 
 
-@unsubscribe_router.get("/{token}", response_class=HTMLResponse, responses=documented(404))
+# The page is HTML; a link that is not valid is the usual JSON error.
+UNSUBSCRIBE_ERRORS = {
+    404: {
+        "description": "The link is not valid, or the address is no longer on the channel",
+        "content": {"application/json": {"schema": ErrorBody.model_json_schema()}},
+    }
+}
+
+
+@unsubscribe_router.get("/{token}", response_class=HTMLResponse, responses=UNSUBSCRIBE_ERRORS)
 async def unsubscribe_page(token: str) -> HTMLResponse:
     """The link in an email's footer: a page with a button, since a GET must not
     unsubscribe (mail scanners open links)."""
@@ -227,7 +236,7 @@ async def unsubscribe_page(token: str) -> HTMLResponse:
     return HTMLResponse(_page("Unsubscribe", form))
 
 
-@unsubscribe_router.post("/{token}", response_class=HTMLResponse, responses=documented(404))
+@unsubscribe_router.post("/{token}", response_class=HTMLResponse, responses=UNSUBSCRIBE_ERRORS)
 async def unsubscribe(token: str, session: DbSession, settings: AppSettings) -> HTMLResponse:
     """One-click unsubscribe: the mail client POSTs `List-Unsubscribe=One-Click` here
     (RFC 8058); the signed token names the channel and the address, and no sign-in is

@@ -462,10 +462,11 @@ async def _record(
     assert channel is not None, "prepared only for a live channel"
     delivery.lease_until, delivery.claimed_by = None, None
     delivery.last_status = outcome.status
+    # Refused for good, whatever became of the others: never tried again.
+    await _suppress_refused(session, channel, outcome)
     if isinstance(outcome, Delivered):
         delivery.state, delivery.delivered_at, delivery.last_error = "delivered", now, None
         delivery.receipts = [*delivery.receipts, *outcome.receipts]
-        await _suppress_refused(session, channel, outcome)
         kind: Literal["delivered", "retry", "failed"] = "delivered"
         error = None
     elif isinstance(outcome, Retry):
@@ -513,7 +514,7 @@ async def _record(
     return delivery.state
 
 
-async def _suppress_refused(session: AsyncSession, channel: Channel, outcome: Delivered) -> None:
+async def _suppress_refused(session: AsyncSession, channel: Channel, outcome: Outcome) -> None:
     """Addresses a mail server refused for good get nothing more (the others still do)."""
     for address in getattr(outcome, "refused", ()):
         if await repository.suppression(session, channel.id, address) is None:

@@ -5654,13 +5654,16 @@ export interface operations {
                     "text/html": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such thing, or it belongs to an org you are not in */
+            /** @description The link is not valid, or the address is no longer on the channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
             /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
@@ -5703,13 +5706,16 @@ export interface operations {
                     "text/html": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such thing, or it belongs to an org you are not in */
+            /** @description The link is not valid, or the address is no longer on the channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        /** Detail */
+                        detail: string;
+                    };
                 };
             };
             /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
