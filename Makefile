@@ -84,7 +84,15 @@ migration: install
 
 ## mutation: mutation testing (mutmut, configured in pyproject.toml; long, not part of
 ## `make test`), then the mutants no test killed; some only: make mutation only='infrasync.digests.metrics.*'
+## The tests run on SQLite, and on Postgres too when INFRASYNC_TEST_DATABASE_URL is set (in the
+## environment or here: make mutation INFRASYNC_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test);
+## without it, mutants of Postgres-only SQL (the rate limiter's upsert) survive.
 mutation: install
+	@# mutmut caches which tests reach which function, and a skipped Postgres variant reaches
+	@# none: a run on another database than the last one starts afresh.
+	@database="$$(printf %s "$${INFRASYNC_TEST_DATABASE_URL:-sqlite}" | sha256sum)"; \
+		if [ "$$(cat mutants/.test-database 2>/dev/null)" != "$$database" ]; then \
+			rm -rf mutants && mkdir mutants && printf '%s\n' "$$database" > mutants/.test-database; fi
 	$(BIN)/mutmut run $(foreach name,$(only),'$(name)')
 	$(BIN)/mutmut results
 
