@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from infrasync.kit.db import picked_once
 from infrasync.kit.pagination import keyset, page_of
 from infrasync.models import (
     Channel,
@@ -176,17 +177,12 @@ async def claim_deliveries(
     limit: int,
     max_attempts: int,
 ) -> list[uuid.UUID]:
-    # Chosen once, in a MATERIALIZED CTE (see scheduler/repository.picked_once): as an
-    # `IN (subquery)` Postgres may run it again per updated row, and SKIP LOCKED then
-    # picks other rows each time, so one claim could take more than `limit`.
-    picked = (
+    picked = picked_once(  # see kit.db.picked_once: never more than `limit`
         select(Delivery.id)
         .where(_claimable(now, max_attempts))
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     rows = await session.execute(
         update(Delivery)

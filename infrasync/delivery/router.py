@@ -26,7 +26,7 @@ from infrasync.delivery.schemas import (
     TestResult,
 )
 from infrasync.deps import AdminOrg, AppSettings, Client, DbSession, MemberOrg
-from infrasync.errors import ErrorBody, documented
+from infrasync.errors import ErrorBody, OpenApiResponses, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.models import Channel, Role
 
@@ -216,7 +216,7 @@ def _page(title: str, body: str) -> str:
 
 
 # The page is HTML; a link that is not valid is the usual JSON error.
-UNSUBSCRIBE_ERRORS = {
+UNSUBSCRIBE_ERRORS: OpenApiResponses = {
     404: {
         "description": "The link is not valid, or the address is no longer on the channel",
         "content": {"application/json": {"schema": ErrorBody.model_json_schema()}},

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import CTE, JSON, DateTime, MetaData, Select, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -68,3 +68,11 @@ class RecordMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+def picked_once(rows: Select[Any]) -> CTE:
+    """The rows a queue claim takes, chosen ONCE. As a plain `IN (subquery)`, Postgres may
+    plan a nested loop that runs the subquery again for each row it updates, and with
+    SKIP LOCKED each run may pick other rows: one claim of 6 took 11 under two workers,
+    so a worker held more than its concurrency. A MATERIALIZED CTE is evaluated once."""
+    return rows.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")

@@ -10,18 +10,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import CTE, Select, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.kit.db import picked_once
 from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
-
-
-def picked_once(rows: Select[tuple[uuid.UUID]]) -> CTE:
-    """The rows a claim takes, chosen ONCE. As a plain `IN (subquery)`, Postgres may
-    plan a nested loop that runs the subquery again for each row it updates, and with
-    SKIP LOCKED each run may pick other rows: one claim of 6 took 11 under two workers,
-    so a worker held more than its concurrency. A MATERIALIZED CTE is evaluated once."""
-    return rows.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 async def due_monitors(session: AsyncSession, now: datetime, limit: int) -> list[Monitor]:
