@@ -177,16 +177,24 @@ async def claim_deliveries(
     limit: int,
     max_attempts: int,
 ) -> list[uuid.UUID]:
-    picked = picked_once(  # see kit.db.picked_once: never more than `limit`
+    picked = picked_once(
+        # Deliveries whose worker died first, then due ones, each in its index's order
+        # (see kit.db.picked_once: never more than `limit`, never the whole backlog).
         select(Delivery.id)
-        .where(_claimable(now, max_attempts))
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .where(
+            Delivery.state == "sending",
+            Delivery.lease_until < now,
+            Delivery.attempts < max_attempts,
+        )
+        .order_by(Delivery.lease_until),
+        select(Delivery.id)
+        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at),
+        limit=limit,
     )
     rows = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(select(picked.c.id)), _claimable(now, max_attempts))
+        .where(Delivery.id.in_(picked), _claimable(now, max_attempts))
         .values(
             state="sending",
             claimed_by=worker_id,

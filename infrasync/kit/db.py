@@ -6,7 +6,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CTE, JSON, DateTime, MetaData, Select, TypeDecorator, Uuid
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    MetaData,
+    Select,
+    TypeDecorator,
+    Uuid,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -70,9 +79,24 @@ class RecordMixin:
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-def picked_once(rows: Select[Any]) -> CTE:
-    """The rows a queue claim takes, chosen ONCE. As a plain `IN (subquery)`, Postgres may
-    plan a nested loop that runs the subquery again for each row it updates, and with
-    SKIP LOCKED each run may pick other rows: one claim of 6 took 11 under two workers,
-    so a worker held more than its concurrency. A MATERIALIZED CTE is evaluated once."""
-    return rows.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
+def picked_once(*choices: Select[Any], limit: int) -> Select[Any]:
+    """The ids a queue claim takes: up to `limit` from each choice in turn (a SELECT of
+    one id column, ordered), locked with SKIP LOCKED, at most `limit` in all.
+
+    Each choice is its own MATERIALIZED CTE, chosen ONCE. As a plain `IN (subquery)`,
+    Postgres may plan a nested loop that runs the subquery again for each row it updates,
+    and with SKIP LOCKED each run may pick other rows: one claim of 6 took 11 under two
+    workers, so a worker held more than its concurrency.
+
+    Choices rather than one OR: `(due) OR (lease ran out)` can use no index's order, so
+    every claim read and sorted the whole backlog (70 ms per claim with 100,000 runs due
+    at 09:00, against 1.5 ms for each branch by its own index, reading `limit` rows)."""
+    picked = [
+        choice.limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte(f"picked_{number}")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+        for number, choice in enumerate(choices)
+    ]
+    every = union_all(*(select(cte.c[0]) for cte in picked)).subquery("picked")
+    return select(every.c[0]).limit(limit)

@@ -77,16 +77,24 @@ async def claim_runs(
     """Takes up to `limit` due runs (or runs whose worker's lease ran out) for
     `worker_id`, in one conditional UPDATE."""
     picked = picked_once(
+        # Runs whose worker died first (few, and waiting longest), then due ones, each in
+        # its index's order (see kit.db.picked_once).
         select(DigestRun.id)
-        .where(_claimable(now, max_attempts))  # type: ignore[arg-type]
-        .order_by(DigestRun.not_before)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .where(
+            DigestRun.state == "running",
+            DigestRun.lease_until < now,
+            DigestRun.attempts < max_attempts,
+        )
+        .order_by(DigestRun.lease_until),
+        select(DigestRun.id)
+        .where(DigestRun.state == "queued", DigestRun.not_before <= now)
+        .order_by(DigestRun.not_before),
+        limit=limit,
     )
     rows = await session.execute(
         update(DigestRun)
         .where(
-            DigestRun.id.in_(select(picked.c.id)),
+            DigestRun.id.in_(picked),
             _claimable(now, max_attempts),  # type: ignore[arg-type]
         )
         .values(
