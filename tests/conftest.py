@@ -71,6 +71,7 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
     databases = PostgresDatabases(admin_url)
     databases.create_template()
     yield databases
+    databases.drop_spares()
     databases.drop(databases.template)
 
 
@@ -88,9 +89,9 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         yield sqlite.fresh(tmp_path)
         return
     postgres: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    name, url = postgres.fresh()
+    name, url = postgres.lend()
     yield url
-    postgres.drop(name)
+    postgres.give_back(name)
 
 
 @pytest.fixture

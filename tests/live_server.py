@@ -46,29 +46,46 @@ def server_output(cwd: Path) -> str:
     return (cwd / "serve.log").read_text(encoding="utf-8", errors="replace")
 
 
+class ServerProcess:
+    """An `infrasync serve` started at once on a free port; it answers once
+    `wait_until_healthy` returns. Starting it ahead of need lets it boot while another
+    test runs."""
+
+    def __init__(self, cwd: Path, *extra: str, **variables: str) -> None:
+        port = free_port()
+        self.cwd = cwd
+        self.base_url = f"http://127.0.0.1:{port}"
+        with (cwd / "serve.log").open("w", encoding="utf-8") as log:
+            # The child holds its own copy of the log's descriptor.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "infrasync", "serve", "--port", str(port), *extra],
+                cwd=cwd,
+                env=cli_environment(**variables),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+    def wait_until_healthy(self) -> str:
+        _wait_until_healthy(self.process, self.base_url, self.cwd)
+        return self.base_url
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 @contextmanager
 def live_server(cwd: Path, *extra: str, **variables: str) -> Iterator[str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with (cwd / "serve.log").open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infrasync", "serve", "--port", str(port), *extra],
-            cwd=cwd,
-            env=cli_environment(**variables),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            _wait_until_healthy(process, base_url, cwd)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    server = ServerProcess(cwd, *extra, **variables)
+    try:
+        yield server.wait_until_healthy()
+    finally:
+        server.stop()
 
 
 def _wait_until_healthy(process: subprocess.Popen[str], base_url: str, cwd: Path) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from tests.live_server import run_cli, server_output
 
 LOGIN_LINK = re.compile(r"http://127\.0\.0\.1:\d+/auth/link/[A-Za-z0-9_-]+")
+# Where the GitHub app of the `github_server` fixture points: nothing answers there.
+UNANSWERED_GITHUB_URL = "http://127.0.0.1:9"
 
 
 @dataclass(frozen=True)

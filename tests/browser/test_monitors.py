@@ -3,23 +3,19 @@ bots, options, editing), what the server refuses, and the way to connect GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from infrasync.auth.cookies import OAUTH_STATE_COOKIE
-from infrasync.frontend import WEB_DIST
-from tests.browser.server import DEMO_COMMITS, Server
+from tests.browser.server import DEMO_COMMITS, UNANSWERED_GITHUB_URL, Server
 from tests.browser.test_orgs import create_org, sign_in
-from tests.live_server import live_server
 
 pytestmark = pytest.mark.browser
 
 # Where the GitHub app of `github_server` points: nothing answers there.
-GITHUB = "http://127.0.0.1:9"
+GITHUB = UNANSWERED_GITHUB_URL
 NO_MODEL = "No AI model is configured on this server, so the builtin writer writes every digest."
 
 
@@ -140,21 +136,6 @@ def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
     expect(row.get_by_test_id("monitor-settings")).to_contain_text(
         "Sections: Shipped, In review, Needs attention, Issues, New contributors, Numbers"
     )
-
-
-@pytest.fixture
-def github_server(tmp_path: Path) -> Iterator[Server]:
-    """A server with a GitHub app configured, pointing at an address nothing answers on:
-    enough to send a browser to GitHub, which this test never follows."""
-    if not (WEB_DIST / "index.html").is_file():
-        pytest.fail("The web app is not built: run `make web` first.")
-    github = {
-        "INFRASYNC_GITHUB_CLIENT_ID": "Iv1.test-client",
-        "INFRASYNC_GITHUB_CLIENT_SECRET": "test-secret",
-        "INFRASYNC_GITHUB_URL": GITHUB,
-    }
-    with live_server(tmp_path, "--no-worker", **github) as base_url:
-        yield Server(base_url=base_url, cwd=tmp_path)
 
 
 def _follow_to_github(page: Page) -> dict[str, list[str]]:
