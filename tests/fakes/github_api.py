@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
@@ -27,7 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError, execute_sync, get_operation_ast, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    execute_sync,
+    get_operation_ast,
+    parse,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,6 +52,18 @@ from tests.fakes.github_world import (
 from tests.fakes.http_server import serve_in_thread
 
 RECORDED_HOST = "https://api.github.com"
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_and_checked(query: str) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
+    """A query's document and what validation found in it, once per query text: parsing
+    and validating against GitHub's schema was three quarters of this fake's CPU, and a
+    bench of a thousand digests sends the same few queries over and over. Execution
+    never changes a document, so sharing one is safe."""
+    document = parse(query)
+    return document, tuple(validation_errors(document))
+
+
 _DROPPED_HEADERS = {
     "content-encoding",
     "transfer-encoding",
@@ -217,10 +237,9 @@ class FakeGitHubAPI:
         self.queries.append(query)
         self.variables.append(variables)
         try:
-            document = parse(query)
+            document, problems = _parsed_and_checked(query)
         except GraphQLSyntaxError as error:
             return self._refuse(token, [_github_error(error)]), 0
-        problems = validation_errors(document)
         if problems:
             return self._refuse(token, [_github_error(e) for e in problems]), 0
         operation = get_operation_ast(document)
