@@ -484,6 +484,10 @@ CASES: dict[str, Case] = {
         "Out now: 2026.11, announced as 2026.11 brings 40 fixes.", ACCEPT
     ),
     "a release's number outside its name": Case("It brings 40 fixes.", NOT_A_FIGURE),
+    # What is left once a quoted title or a link is set aside is judged on its own: digits
+    # glued to one are no part of it.
+    "digits glued to a title": Case("#3 Squash 10 commits into one19 times.", NOT_A_FIGURE),
+    "digits glued to a link": Case(f"Merged 19{ITEM} today.", NOT_A_FIGURE),
 }
 
 
