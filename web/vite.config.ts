@@ -29,5 +29,9 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     // A test that clicks through a whole form outlasts Vitest's 5 s on a busy machine.
     testTimeout: 20_000,
+    // Vitest keeps a core for itself by default (cores - 1 workers): one worker on a
+    // 2-core machine, where the main process sits mostly idle. Every test file still runs
+    // in a fresh process of its own (pool "forks", isolated).
+    maxWorkers: "100%",
   },
 });
