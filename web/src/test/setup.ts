@@ -14,8 +14,9 @@ globalThis.Request = PageRequest;
 
 // `findBy…` waits this long for the page to show something. Testing Library's default of 1 s
 // is the time a lazy page and its first answers take on a busy machine; the tests assert what
-// the page shows, never how fast.
-configure({ asyncUtilTimeout: 4000 });
+// the page shows, never how fast. 4 s was not enough beside two CPU hogs (a `findBy` gave up
+// at 4.3 s); waiting longer costs nothing when the page does show up.
+configure({ asyncUtilTimeout: 15_000 });
 
 beforeEach(() => {
   // A test that sets up no fake server sees no server at all, never the real network.
