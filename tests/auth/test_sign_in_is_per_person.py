@@ -1,5 +1,5 @@
-"""Signing out ends that browser's session only, and a sign-in link signs in the person it
-was made for and uses up no one else's."""
+"""Signing out ends that browser's session only; a sign-in link signs in the person it was
+made for, and a GitHub sign-in its own browser, each using up no one else's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth import service as auth_service
+from tests.auth.conftest import start_github_sign_in
 from tests.conftest import Personas, SignIn, client_with
+from tests.fakes.github_oauth import FakeGitHub
 
 
 async def _me(client: httpx.AsyncClient) -> str | None:
@@ -35,3 +37,14 @@ async def test_a_sign_in_link_is_its_own_persons_and_uses_up_no_other(
         async with client_with(app) as browser:
             assert (await browser.get(f"/auth/link/{token}")).status_code == 302
             assert await _me(browser) == person.login
+
+
+async def test_two_browsers_signing_in_with_github_at_once_both_get_in(
+    app: FastAPI, github: FakeGitHub
+) -> None:
+    async with client_with(app) as first, client_with(app) as second:
+        callbacks = [await start_github_sign_in(first), await start_github_sign_in(second)]
+        for browser, callback in zip((first, second), callbacks, strict=True):
+            landed = await browser.get(callback)
+            assert landed.headers["location"] == "http://127.0.0.1:8000/", landed.headers
+            assert await _me(browser) == "octocat"
