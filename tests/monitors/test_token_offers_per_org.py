@@ -113,6 +113,7 @@ async def test_an_offer_lapses_with_the_membership_here_even_if_a_member_elsewhe
     )
     await session.commit()
     assert _refused_as_not_offered(await _monitor_with_token_of(owner, personas.admin))
+    assert (await owner.get("/api/orgs/acme/github-tokens")).json() == []
     run = await owner.post(
         f"/api/orgs/acme/monitors/{monitor.json()['id']}/digests?wait=true", json=RUN
     )
@@ -134,6 +135,7 @@ async def test_a_deleted_accounts_token_serves_no_org(
     )
     await session.commit()
     assert _refused_as_not_offered(await _monitor_with_token_of(owner, personas.admin))
+    assert (await owner.get("/api/orgs/acme/github-tokens")).json() == []
     run = await owner.post(
         f"/api/orgs/acme/monitors/{monitor.json()['id']}/digests?wait=true", json=RUN
     )

@@ -53,11 +53,14 @@ async def test_accepting_an_invite_leaves_every_other_invite_pending(
 async def test_the_preview_names_who_invited_you(
     sign_in: SignIn, personas: Personas, session: AsyncSession
 ) -> None:
-    token = await _invite(await sign_in(personas.admin))
+    admin = await sign_in(personas.admin)
+    token = await _invite(admin)
     newcomer = await make_user(session, "newcomer")
     await session.commit()
     preview = (await (await sign_in(newcomer)).get(f"/api/invites/{token}")).json()
     assert (preview["invited_by"], preview["status"]) == (personas.admin.login, "pending")
+    listed = (await admin.get("/api/orgs/acme/invites")).json()
+    assert [i["invited_by"] for i in listed] == [personas.admin.login]
 
 
 async def test_an_invite_to_a_deleted_org_is_not_found(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.kit.time import utcnow
-from infrasync.models import Membership, Role, User
+from infrasync.models import ApiKey, Invite, Membership, Role, User
 from tests.conftest import Personas, SignIn
 from tests.factories import add_member, make_org, make_user
 
@@ -67,3 +67,28 @@ async def test_a_deleted_account_is_not_listed_among_the_members(
         personas.member.login,
         personas.viewer.login,
     ]
+    owner = await sign_in(personas.owner)
+    path = f"/api/orgs/acme/members/{personas.admin.id}"
+    assert (await owner.patch(path, json={"role": "viewer"})).status_code == 404
+
+
+async def test_invites_and_api_keys_are_listed_newest_first(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    admin = await sign_in(personas.admin)
+    for name in ("first", "second", "third"):
+        assert (await admin.post("/api/orgs/acme/invites", json={})).status_code == 201
+        made = await admin.post("/api/orgs/acme/api-keys", json={"name": name})
+        assert made.status_code == 201
+    # Spread apart by hand: the order must come from the timestamps alone.
+    invite_rows = (await session.scalars(select(Invite).order_by(Invite.created_at))).all()
+    key_rows = (await session.scalars(select(ApiKey).order_by(ApiKey.created_at))).all()
+    for offset, (invite, key) in enumerate(zip(invite_rows, key_rows, strict=True)):
+        invite.created_at = key.created_at = JOINED + timedelta(minutes=offset)
+    await session.commit()
+    keys = (await admin.get("/api/orgs/acme/api-keys")).json()
+    assert [k["name"] for k in keys] == ["third", "second", "first"]
+    invites = (await admin.get("/api/orgs/acme/invites")).json()
+    created = [datetime.fromisoformat(i["created_at"]) for i in invites]
+    assert created == sorted(created, reverse=True)
+    assert len(set(created)) == 3
