@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from infrasync.db import session_scope
+from infrasync.kit.time import utcnow
+from infrasync.models.worker_heartbeat import WorkerHeartbeat
+from tests.conftest import Personas, SignIn
 
 
 async def test_a_refused_request_gives_its_connection_back_at_once(
@@ -23,3 +32,52 @@ async def test_a_successful_request_gives_its_connection_back(
     assert (await client.get("/api/server")).status_code == 200
     assert (await client.get("/api/orgs")).status_code == 401
     assert app.state.engine.pool.checkedout() == 0
+
+
+async def test_writers_that_read_first_all_commit_side_by_side(app: FastAPI) -> None:
+    """Each unit of work reads, lets the others read too, then writes: the worker's runs
+    do this by the dozen. On SQLite a transaction that began as a reader cannot become a
+    writer once another has committed ("database is locked", at once, busy timeout or
+    not): the driver's transactions must begin at the first write, as pysqlite's do, not
+    at the first read (as `BEGIN` on every checkout, a common savepoint recipe, would)."""
+    writers = 4
+    all_have_read = asyncio.Barrier(writers)
+
+    async def read_then_write(number: int) -> None:
+        async with session_scope(app.state.session_factory) as session:
+            await session.scalar(select(func.count()).select_from(WorkerHeartbeat))
+            # All read before anyone writes; the timeout is only a backstop should a
+            # backend make readers take turns.
+            with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
+                async with asyncio.timeout(0.2):
+                    await all_have_read.wait()
+            now = utcnow()
+            session.add(
+                WorkerHeartbeat(
+                    worker_id=f"w{number}", hostname="h", pid=number, started_at=now, seen_at=now
+                )
+            )
+
+    await asyncio.gather(*(read_then_write(number) for number in range(writers)))
+
+    async with app.state.session_factory() as session:
+        count = await session.scalar(select(func.count()).select_from(WorkerHeartbeat))
+    assert count == writers
+
+
+async def test_concurrent_mutations_all_succeed(sign_in: SignIn, personas: Personas) -> None:
+    """Eight channels added at once (eight browser tabs) are eight 201s, not a 409 "try
+    again" for whoever lost a race for SQLite's write lock."""
+    admin = await sign_in(personas.admin)
+    responses = await asyncio.gather(
+        *(
+            admin.post(
+                "/api/orgs/acme/channels",
+                json={"kind": "webhook", "name": f"Hook {n}", "url": f"https://example.com/{n}"},
+            )
+            for n in range(8)
+        )
+    )
+    assert [response.status_code for response in responses] == [201] * 8
+    listed = (await admin.get("/api/orgs/acme/channels")).json()
+    assert len(listed) == 8
