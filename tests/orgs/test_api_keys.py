@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import hash_token
 from infrasync.models import ApiKey
 from tests.conftest import Personas, SignIn, client_with
@@ -95,3 +99,47 @@ async def test_a_deleted_orgs_keys_stop_working(
         assert (await owner.post("/api/orgs/acme/restore")).status_code == 200
         # Restored by its owner, the org is whole again, keys included.
         assert (await robot.get("/api/orgs/acme")).status_code == 200
+
+
+async def test_the_key_list_shows_when_a_key_was_last_used_at_most_once_a_minute(
+    sign_in: SignIn, personas: Personas, app: FastAPI, session: AsyncSession
+) -> None:
+    """A key used in a loop must not turn every read into a write: its last use is
+    written again only once the one shown is over a minute old."""
+    admin = await sign_in(personas.admin)
+    created = (await admin.post("/api/orgs/acme/api-keys", json={"name": "CI"})).json()
+
+    async def shown() -> datetime | None:
+        (listed,) = (await admin.get("/api/orgs/acme/api-keys")).json()
+        value = listed["last_used_at"]
+        return None if value is None else datetime.fromisoformat(value)
+
+    async def use() -> None:
+        async with client_with(app, headers={"Authorization": f"Bearer {created['key']}"}) as robot:
+            assert (await robot.get("/api/orgs/acme")).status_code == 200
+
+    async def pretend_last_used(moment: datetime) -> None:
+        await session.execute(
+            update(ApiKey).where(ApiKey.id == uuid.UUID(created["id"])).values(last_used_at=moment)
+        )
+        await session.commit()
+
+    assert await shown() is None  # never used
+    before = utcnow()
+    await use()
+    first = await shown()
+    assert first is not None
+    assert before <= first <= utcnow()
+
+    recently = utcnow() - timedelta(seconds=30)
+    await pretend_last_used(recently)
+    await use()
+    assert await shown() == recently  # within the minute: not written again
+
+    long_ago = utcnow() - timedelta(minutes=10)
+    await pretend_last_used(long_ago)
+    before = utcnow()
+    await use()
+    latest = await shown()
+    assert latest is not None
+    assert before <= latest <= utcnow()
