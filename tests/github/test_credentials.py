@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.github.credentials import (
+    ROTATION_BATCH,
     github_credential_for,
     mark_token_rejected,
     parse_scopes,
@@ -20,6 +23,7 @@ from infrasync.github.credentials import (
 )
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.tokens import hash_token
+from infrasync.models import GitHubCredential, User
 from tests.conftest import Personas
 from tests.github.conftest import new_token
 
@@ -144,6 +148,49 @@ async def test_rotating_keys_re_encrypts_every_token_under_the_first_key(
         assert reveal_token(credential, new_only).get_secret_value() == token
         with pytest.raises(DecryptionFailed):
             reveal_token(credential, old_box)
+
+
+async def test_rotating_keys_re_encrypts_every_token_when_there_are_several_batches(
+    session: AsyncSession,
+) -> None:
+    """More tokens than one batch holds: each batch starts after the last id of the one
+    before, so every token is re-encrypted exactly once."""
+    count = 2 * ROTATION_BATCH + 1
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    old_box = SecretBox([old_key])
+    tokens = {uuid.uuid4(): new_token() for _ in range(count)}
+    await session.execute(
+        insert(User),
+        [
+            {"id": user_id, "login": f"user-{number}", "github_id": 5_000_000 + number}
+            for number, user_id in enumerate(tokens)
+        ],
+    )
+    await session.execute(
+        insert(GitHubCredential),
+        [
+            {
+                "user_id": user_id,
+                "encrypted_token": old_box.seal(token),
+                "token_hash": hash_token(token),
+                "token_hint": "…" + token[-4:],
+            }
+            for user_id, token in tokens.items()
+        ],
+    )
+    await session.commit()
+
+    assert await rotate_encryption(session, SecretBox([new_key, old_key])) == count
+    await session.commit()
+
+    new_only = SecretBox([new_key])
+    stored = (
+        await session.scalars(select(GitHubCredential).execution_options(populate_existing=True))
+    ).all()
+    assert len(stored) == count
+    for credential in stored:
+        assert credential.user_id is not None
+        assert reveal_token(credential, new_only).get_secret_value() == tokens[credential.user_id]
 
 
 def test_scopes_are_read_as_github_writes_them() -> None:
