@@ -37,8 +37,19 @@ async def membership(
 
 async def lock_org(session: AsyncSession, org_id: uuid.UUID) -> None:
     """Serialises changes to one org's owners: two owners demoting each other at once
-    must not leave the org with none. (SQLite serialises writers by itself.)"""
-    await session.execute(select(Org.id).where(Org.id == org_id).with_for_update())
+    must not leave the org with none.
+
+    A write that changes nothing, not `SELECT … FOR UPDATE`: SQLite has no row locks and
+    its transactions begin at their first write (see tests/test_db_sessions.py), so the
+    owner count read after a mere SELECT could miss a demotion committed just after it.
+    The write takes the database's write lock there, and the org row's lock on Postgres;
+    either way the count that follows sees every change committed before."""
+    await session.execute(
+        update(Org)
+        .where(Org.id == org_id)
+        .values(updated_at=Org.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def owner_count(session: AsyncSession, org_id: uuid.UUID) -> int:

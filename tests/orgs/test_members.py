@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.models import Role
+from infrasync.auth.context import OrgContext
+from infrasync.errors import Conflict
+from infrasync.kit.client_info import NO_CLIENT
+from infrasync.models import Membership, Org, Role, User
+from infrasync.orgs import service as org_service
 from tests.conftest import Personas, SignIn
 from tests.factories import add_member, make_user
 
@@ -126,3 +135,54 @@ async def test_deleted_users_are_not_counted_as_owners(
         f"/api/orgs/acme/members/{personas.owner.id}", json={"role": "admin"}
     )
     assert response.status_code == 409
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_the_org_one_owner(
+    app: FastAPI, sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    """The second demotion waits for the first to commit, then counts the owners again
+    and refuses: without the org's lock both would count two owners and leave none (on
+    SQLite too, whose transactions begin at their first write, after the count)."""
+    await session.execute(
+        update(Membership)
+        .where(Membership.org_id == personas.org.id, Membership.user_id == personas.admin.id)
+        .values(role=Role.OWNER)
+    )
+    await session.commit()
+    factory = app.state.session_factory
+
+    async def as_owner(db: AsyncSession, user: User) -> OrgContext:
+        org, me = await db.get_one(Org, personas.org.id), await db.get_one(User, user.id)
+        return OrgContext.of_member(org, me, Role.OWNER)
+
+    async with factory() as first, factory() as second:
+        # The first demotion is made and not yet committed...
+        await org_service.change_role(
+            first, await as_owner(first, personas.owner), personas.admin.id, Role.MEMBER, NO_CLIENT
+        )
+        # ...when the second starts; it is let run until it writes or locks.
+        second_context = await as_owner(second, personas.admin)
+        writes = asyncio.Event()
+
+        def on_statement(*args: Any) -> None:
+            statement = str(args[2]).lstrip().upper()
+            if statement.startswith(("UPDATE", "INSERT", "DELETE")) or "FOR UPDATE" in statement:
+                writes.set()
+
+        connection = await second.connection()
+        event.listen(connection.sync_connection, "before_cursor_execute", on_statement)
+        demotion = asyncio.create_task(
+            org_service.change_role(
+                second, second_context, personas.owner.id, Role.MEMBER, NO_CLIENT
+            )
+        )
+        waiting = asyncio.create_task(writes.wait())
+        await asyncio.wait({demotion, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        await first.commit()
+        with pytest.raises(Conflict, match="at least one owner"):
+            await demotion
+        await second.rollback()
+
+    roles = await _roles(await sign_in(personas.owner))
+    assert (roles["owner-of-acme"], roles["admin-of-acme"]) == ("owner", "member")
