@@ -118,7 +118,13 @@ async def run_monitor_now(
     if await service.existing_for_period(session, monitor.id, window):
         raise Conflict("This monitor already has a digest for exactly that period.")
     trigger = Trigger(kind="api" if context.principal.api_key else "manual", actor=context.actor)
-    run = await scheduler_service.queue_run(session, monitor, window, trigger)
+    run = await scheduler_service.queue_run(
+        session,
+        monitor,
+        window,
+        trigger,
+        up_to_now=request_body.until is None,
+    )
     if not wait:
         worker = getattr(request.app.state, "worker", None)
         if worker is not None:

@@ -297,16 +297,11 @@ async def forget_silent_workers(session: AsyncSession, before: datetime) -> None
     await session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < before))
 
 
-async def open_runs(
-    session: AsyncSession, monitor_id: uuid.UUID, since: datetime, until: datetime
-) -> list[DigestRun]:
-    """Runs of exactly this period that are still queued or running."""
+async def open_runs(session: AsyncSession, monitor_id: uuid.UUID) -> list[DigestRun]:
+    """The monitor's runs that are still queued or running, oldest first (a few)."""
     rows = await session.scalars(
-        select(DigestRun).where(
-            DigestRun.monitor_id == monitor_id,
-            DigestRun.period_since == since,
-            DigestRun.period_until == until,
-            DigestRun.state.in_(("queued", "running")),
-        )
+        select(DigestRun)
+        .where(DigestRun.monitor_id == monitor_id, DigestRun.state.in_(("queued", "running")))
+        .order_by(DigestRun.created_at)
     )
     return list(rows)

@@ -121,12 +121,20 @@ def _skipped_run(
 
 
 async def queue_run(
-    session: AsyncSession, monitor: Monitor, window: Window, trigger: Trigger
+    session: AsyncSession,
+    monitor: Monitor,
+    window: Window,
+    trigger: Trigger,
+    *,
+    up_to_now: bool = False,
 ) -> DigestRun:
     """Queues a person's "run now". Asking twice for a period that is still queued or
-    running returns the same run."""
-    for run in await repository.open_runs(session, monitor.id, window.since, window.until):
-        return run
+    running returns the same run. So does asking again for a window up to now ("the
+    last 7 days") while an earlier such ask waits, though "now" has moved on since: a
+    double click, or a second tab, is one run, not two digests a second apart."""
+    for run in await repository.open_runs(session, monitor.id):
+        if _same_ask(run, window, up_to_now=up_to_now):
+            return run
     run = DigestRun(
         org_id=monitor.org_id,
         monitor_id=monitor.id,
@@ -140,6 +148,16 @@ async def queue_run(
     )
     await repository.add(session, run)
     return run
+
+
+def _same_ask(run: DigestRun, window: Window, *, up_to_now: bool) -> bool:
+    if (run.period_since, run.period_until) == (window.since, window.until):
+        return True
+    if not up_to_now or run.trigger == "schedule":
+        return False
+    # Up to now: the same start ("since Monday"), or the same length ("the last 7 days").
+    length = run.period_until - run.period_since
+    return run.period_since == window.since or length == window.until - window.since
 
 
 # Claiming ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -361,3 +362,38 @@ async def test_a_channel_of_another_org_cannot_be_attached(
     )
     assert response.status_code == 422
     assert "not a channel of this org" in response.json()["detail"]
+
+
+async def test_asking_again_for_the_default_window_while_a_run_waits_is_the_same_run(
+    sign_in: SignIn, personas: Personas, repo: Path, session: AsyncSession
+) -> None:
+    """A double click on "Run now" (or a second tab) a few seconds later is one run,
+    though "the last 7 days up to now" has moved on; another length, or an explicit
+    window, is its own run."""
+    admin = await sign_in(personas.admin)
+    monitor = await make_monitor(admin, repo)
+    first = (await admin.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})).json()
+    # Seconds pass before the second click: the waiting run's window ends earlier than
+    # the one a new click would ask for.
+    waiting = await session.get_one(DigestRun, uuid.UUID(first["id"]))
+    waiting.period_since -= timedelta(seconds=5)
+    waiting.period_until -= timedelta(seconds=5)
+    await session.commit()
+
+    again = await admin.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={})
+    assert again.status_code == 202
+    assert again.json()["id"] == first["id"]
+
+    shorter = await admin.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests", json={"since": "24h"}
+    )
+    assert shorter.status_code == 202
+    assert shorter.json()["id"] != first["id"]
+    explicit = await admin.post(
+        f"/api/orgs/acme/monitors/{monitor['id']}/digests",
+        json={"since": "2026-01-01T00:00:00Z", "until": "2026-01-08T00:00:00Z"},
+    )
+    assert explicit.status_code == 202
+    assert explicit.json()["id"] != first["id"]
+    runs = (await session.scalars(select(DigestRun.id))).all()
+    assert len(runs) == 3
