@@ -146,8 +146,10 @@ def worker_environment(database_url: str, key: str, fakes: Fakes) -> dict[str, s
     return environment
 
 
-def infrasync(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "infrasync", *arguments]
+def infrasync(*arguments: str, profile: Path | None = None) -> list[str]:
+    """The CLI's command line; with `profile`, under cProfile, its stats written there."""
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    return [sys.executable, *profiler, "-m", "infrasync", *arguments]
 
 
 @dataclass
@@ -195,7 +197,7 @@ def cpu_seconds_of(process: subprocess.Popen[bytes]) -> float:
 # a) 1,000 monitors, one worker, SQLite --------------------------------------------------------
 
 
-async def part_a(monitors: int, latency: float, scratch: Path) -> str:
+async def part_a(monitors: int, latency: float, scratch: Path, profile: Path | None) -> str:
     database_url = normalize_database_url(f"sqlite:///{scratch / 'a.db'}")
     upgrade_to_head(database_url)
     engine = create_engine_for(database_url)
@@ -207,7 +209,7 @@ async def part_a(monitors: int, latency: float, scratch: Path) -> str:
             say(f"a: {monitors} monitors due; `infrasync tick` starts")
             started, cpu_before = time.perf_counter(), children_cpu()
             tick = await asyncio.create_subprocess_exec(
-                *infrasync("tick", "--max-seconds", "600"),
+                *infrasync("tick", "--max-seconds", "600", profile=profile),
                 env=worker_environment(database_url, key, fakes),
                 cwd=scratch,
                 stdout=asyncio.subprocess.DEVNULL,
@@ -535,6 +537,11 @@ def main() -> None:
         default=os.environ.get("INFRASYNC_TEST_DATABASE_URL"),
         help="a Postgres server to create the bench's databases on (b and c)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write part a's tick's cProfile stats to this file (slows it: figures are off)",
+    )
     arguments = parser.parse_args()
     figures = asyncio.run(run(arguments))
     load = os.getloadavg()[0]
@@ -554,7 +561,9 @@ async def run(arguments: argparse.Namespace) -> str:
             for part in parts:
                 size = arguments.monitors or SIZES[part]
                 if part == "a":
-                    figures.append(await part_a(size, arguments.latency, scratch))
+                    figures.append(
+                        await part_a(size, arguments.latency, scratch, arguments.profile)
+                    )
                 elif part == "d":
                     figures.append(
                         await part_d(size, arguments.rounds, arguments.latency, scratch, postgres)

@@ -25,8 +25,11 @@ from infrasync.kit.urls import sync_database_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
-# How long a statement waits for another writer's lock before SQLite gives up.
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a statement waits for another writer's lock before SQLite gives up. 5 s was
+# too short for a worker's few dozen runs on a busy machine: their commits queued behind
+# each other's and about 5% of runs crashed on "database is locked" (retried a lease
+# later). Writers take turns on SQLite whatever we do; waiting is the better answer.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 
 

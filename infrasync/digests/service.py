@@ -269,12 +269,17 @@ async def plan_run(
     """Marks the run on the monitor and reads what it needs (the token, decrypted) as
     plain values; raises RunFailed (noted on the monitor) when it cannot start. The
     caller commits before calling out."""
-    monitor.last_run_at = utcnow()
+    started_at = utcnow()
     try:
-        return await _plan(session, settings, monitor, trigger)
+        plan = await _plan(session, settings, monitor, trigger)
     except RunFailed as failure:
+        monitor.last_run_at = started_at
         await note_failure(session, monitor, failure)
         raise
+    # Marked after the reads: on SQLite the first write takes the database's one write
+    # lock until the commit, so the run's reads must not happen while holding it.
+    monitor.last_run_at = started_at
+    return plan
 
 
 async def write(settings: Settings, plan: RunPlan, window: Window) -> Digest:
