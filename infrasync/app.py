@@ -81,11 +81,9 @@ def create_app(
     app.state.session_factory = factory
     app.state.worker = in_process
     app.state.http_metrics = HttpMetrics()
-    # The queue's gauges (from the database, so they hold whichever process works it)
-    # and, with an in-process worker, its counters.
-    app.state.worker_metrics = register_worker_metrics(
-        app.state.http_metrics.registry, factory, in_process
-    )
+    # The queue's gauges and the workers' counters, from the database, so they hold
+    # whichever processes work the queue.
+    app.state.worker_metrics = register_worker_metrics(app.state.http_metrics.registry, factory)
     # GitHub's rate-limit budget per token (by hash), as this process has seen it.
     register_github_metrics(app.state.http_metrics.registry)
 

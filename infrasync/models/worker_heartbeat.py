@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from infrasync.kit.db import Base
+from infrasync.kit.db import Base, JSONDocument
 
 
 class WorkerHeartbeat(Base):
@@ -19,3 +19,7 @@ class WorkerHeartbeat(Base):
     pid: Mapped[int]
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    # What the worker has counted since it started (WorkerStats.as_counters), written with
+    # each beat: /metrics reads every worker's counters here, so a standalone `worker` or
+    # `tick`, which serves no HTTP, is counted too. None before its first beat with them.
+    counters: Mapped[dict[str, int] | None] = mapped_column(JSONDocument, default=None)

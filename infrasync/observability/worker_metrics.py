@@ -1,6 +1,6 @@
-"""The queue in /metrics: gauges read from the database at scrape time (so they are true
-whichever process works the queue: `serve`, `worker`s or `tick`s), and the counters of
-this process's in-process worker, when it has one."""
+"""The queue in /metrics, read from the database at scrape time, so it is true whichever
+process works the queue (`serve`, `worker`s or `tick`s): the gauges, and each worker's
+counters as of its last heartbeat (every 10 s, and when it stops)."""
 
 from __future__ import annotations
 
@@ -13,34 +13,42 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrasync.db import session_scope
 from infrasync.scheduler import service as scheduler_service
-from infrasync.scheduler.worker import Worker
+
+DELIVERIES_PREFIX = "deliveries:"
 
 
 class _WorkerCounters(Collector):
-    def __init__(self, worker: Worker) -> None:
-        self._worker = worker
+    """Counters labelled by worker: a restarted worker is a new id, so its counts start
+    a new series rather than going backwards (which Prometheus reads as a reset anyway)."""
+
+    def __init__(self) -> None:
+        self.by_worker: dict[str, dict[str, int]] = {}
 
     def collect(self) -> Iterator[Metric]:
-        stats = self._worker.stats
         digests = CounterMetricFamily(
-            "infrasync_digests_made", "Digests this process's worker made (scheduled or run now)."
+            "infrasync_digests_made",
+            "Digests made (scheduled or run now), by worker.",
+            labels=["worker"],
         )
-        digests.add_metric([], stats.digests_made)
-        yield digests
         deliveries = CounterMetricFamily(
             "infrasync_delivery_attempts",
-            "Delivery attempts by channel kind and outcome (delivered, pending = to retry, "
-            "failed).",
-            labels=["kind", "outcome"],
+            "Delivery attempts by worker, channel kind and outcome (delivered, pending = to "
+            "retry, failed).",
+            labels=["worker", "kind", "outcome"],
         )
-        for (kind, outcome), count in sorted(stats.deliveries.outcomes.items()):
-            deliveries.add_metric([kind, outcome], count)
-        yield deliveries
         retries = CounterMetricFamily(
-            "infrasync_delivery_retries", "Delivery attempts that will be tried again."
+            "infrasync_delivery_retries",
+            "Delivery attempts that will be tried again, by worker.",
+            labels=["worker"],
         )
-        retries.add_metric([], stats.deliveries.retries)
-        yield retries
+        for worker, counters in sorted(self.by_worker.items()):
+            digests.add_metric([worker], counters.get("digests_made", 0))
+            retries.add_metric([worker], counters.get("delivery_retries", 0))
+            for name, count in sorted(counters.items()):
+                if name.startswith(DELIVERIES_PREFIX):
+                    kind, _, outcome = name.removeprefix(DELIVERIES_PREFIX).partition(":")
+                    deliveries.add_metric([worker, kind, outcome], count)
+        yield from (digests, deliveries, retries)
 
 
 class WorkerMetrics:
@@ -48,7 +56,6 @@ class WorkerMetrics:
         self,
         registry: CollectorRegistry,
         factory: async_sessionmaker[AsyncSession],
-        worker: Worker | None,
     ) -> None:
         self._factory = factory
         self.queue_lag = Gauge(
@@ -67,12 +74,13 @@ class WorkerMetrics:
             "Seconds since any worker was last seen; -1 when none has been.",
             registry=registry,
         )
-        if worker is not None:
-            registry.register(_WorkerCounters(worker))
+        self._counters = _WorkerCounters()
+        registry.register(self._counters)
 
     async def refresh(self) -> None:
         async with session_scope(self._factory) as session:
             figures = await scheduler_service.figures(session)
+            self._counters.by_worker = await scheduler_service.worker_counters(session)
         self.queue_lag.set(figures.queue_lag_seconds)
         self.oldest_unsent.set(figures.oldest_unsent_seconds)
         age = figures.heartbeat_age_seconds
@@ -80,8 +88,6 @@ class WorkerMetrics:
 
 
 def register_worker_metrics(
-    registry: CollectorRegistry,
-    factory: async_sessionmaker[AsyncSession],
-    worker: Worker | None,
+    registry: CollectorRegistry, factory: async_sessionmaker[AsyncSession]
 ) -> WorkerMetrics:
-    return WorkerMetrics(registry, factory, worker)
+    return WorkerMetrics(registry, factory)

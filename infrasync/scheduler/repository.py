@@ -267,20 +267,36 @@ async def beat(
     pid: int,
     started_at: datetime,
     now: datetime,
+    counters: dict[str, int],
 ) -> None:
     result = await session.execute(
         update(WorkerHeartbeat)
         .where(WorkerHeartbeat.worker_id == worker_id)
-        .values(seen_at=now)
+        .values(seen_at=now, counters=counters)
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         session.add(
             WorkerHeartbeat(
-                worker_id=worker_id, hostname=hostname, pid=pid, started_at=started_at, seen_at=now
+                worker_id=worker_id,
+                hostname=hostname,
+                pid=pid,
+                started_at=started_at,
+                seen_at=now,
+                counters=counters,
             )
         )
         await session.flush()
+
+
+async def worker_counters(session: AsyncSession) -> dict[str, dict[str, int]]:
+    """Each known worker's counters, by worker id (workers silent for a day are gone)."""
+    rows = await session.execute(
+        select(WorkerHeartbeat.worker_id, WorkerHeartbeat.counters).order_by(
+            WorkerHeartbeat.worker_id
+        )
+    )
+    return {worker_id: counters or {} for worker_id, counters in rows}
 
 
 async def forget_worker(session: AsyncSession, worker_id: str) -> None:

@@ -317,11 +317,20 @@ async def latest_runs(
 
 
 async def beat(
-    session: AsyncSession, worker_id: str, hostname: str, pid: int, started_at: datetime
+    session: AsyncSession,
+    worker_id: str,
+    hostname: str,
+    pid: int,
+    started_at: datetime,
+    counters: dict[str, int],
 ) -> None:
     now = utcnow()
-    await repository.beat(session, worker_id, hostname, pid, started_at, now)
+    await repository.beat(session, worker_id, hostname, pid, started_at, now, counters)
     await repository.forget_silent_workers(session, now - timedelta(days=1))
+
+
+async def worker_counters(session: AsyncSession) -> dict[str, dict[str, int]]:
+    return await repository.worker_counters(session)
 
 
 async def forget_worker(session: AsyncSession, worker_id: str) -> None:

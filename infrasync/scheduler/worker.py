@@ -59,6 +59,18 @@ class WorkerStats:
     deliveries: DeliveryCounters = field(default_factory=DeliveryCounters)
     last_beat: datetime | None = None
 
+    def as_counters(self) -> dict[str, int]:
+        """Flat, for the heartbeat row: `deliveries:<kind>:<outcome>` per channel kind."""
+        counters = {
+            "digests_made": self.digests_made,
+            "runs_failed": self.runs_failed,
+            "runs_skipped": self.runs_skipped,
+            "delivery_retries": self.deliveries.retries,
+        }
+        for (kind, outcome), count in sorted(self.deliveries.outcomes.items()):
+            counters[f"deliveries:{kind}:{outcome}"] = count
+        return counters
+
     def count_run(self, state: str) -> None:
         if state == "done":
             self.digests_made += 1
@@ -152,14 +164,22 @@ class Worker:
 
     async def _beat(self) -> None:
         async with session_scope(self.factory) as session:
-            await service.beat(
-                session, self.worker_id, socket.gethostname(), os.getpid(), self._started_at
-            )
+            await self._beat_in(session)
             await service.renew(session, self.worker_id, list(self._runs), self.options.runs)
             await delivery_service.renew(
                 session, self.worker_id, list(self._deliveries), self.options.deliveries
             )
         self.stats.last_beat = utcnow()
+
+    async def _beat_in(self, session: AsyncSession) -> None:
+        await service.beat(
+            session,
+            self.worker_id,
+            socket.gethostname(),
+            os.getpid(),
+            self._started_at,
+            self.stats.as_counters(),
+        )
 
     async def _claim_round(self) -> int:
         async with session_scope(self.factory) as session:
@@ -240,8 +260,10 @@ class Worker:
             async with session_scope(self.factory) as session:
                 await service.release(session, self.worker_id, run_ids)
                 await delivery_service.release(session, self.worker_id, delivery_ids)
-                # The heartbeat row stays: a tick on cron is a worker seen minutes ago,
+                # A last beat, with the final counts: a tick is often over before its
+                # second. The row stays: a tick on cron is a worker seen minutes ago,
                 # not one that never was (rows silent for a day are swept by `beat`).
+                await self._beat_in(session)
         if run_ids or delivery_ids:
             log.info(
                 "worker handed back unfinished work",

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
@@ -26,6 +27,7 @@ from tests.delivery.conftest import QUICK, RunWorker, make_channel, make_monitor
 from tests.fakes.chat_receivers import (
     DiscordReceiver,
     Gone,
+    Ok,
     RateLimited,
     ServerError,
     SlackReceiver,
@@ -397,3 +399,46 @@ async def test_asking_again_for_the_default_window_while_a_run_waits_is_the_same
     assert explicit.json()["id"] != first["id"]
     runs = (await session.scalars(select(DigestRun.id))).all()
     assert len(runs) == 3
+
+
+def _metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    return [
+        (dict(sample.labels), sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    ]
+
+
+async def test_metrics_count_what_standalone_workers_did(
+    sign_in: SignIn,
+    personas: Personas,
+    repo: Path,
+    session: AsyncSession,
+    run_worker: RunWorker,
+    slack: SlackReceiver,
+    client: httpx.AsyncClient,
+) -> None:
+    """The app serving /metrics has no worker of its own (as on AWS, where `worker`s and
+    `tick`s serve no HTTP): it still shows what they counted, from their heartbeats."""
+    admin = await sign_in(personas.admin)
+    team = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
+    monitor = await make_monitor(admin, repo, schedule=DAILY, channel_ids=[team["id"]])
+    await _make_due(session, monitor["id"])
+    slack.script(ServerError(), Ok())  # one retry, then delivered
+
+    stats = await run_worker()
+
+    assert stats.digests_made == 1
+    text = (await client.get("/metrics")).text
+    made = _metric_samples(text, "infrasync_digests_made_total")
+    assert sum(value for _, value in made) == 1
+    assert all(labels["worker"] for labels, _ in made)
+    attempts = {
+        (labels["kind"], labels["outcome"]): value
+        for labels, value in _metric_samples(text, "infrasync_delivery_attempts_total")
+        if value
+    }
+    assert attempts == {("slack", "pending"): 1, ("slack", "delivered"): 1}
+    retries = _metric_samples(text, "infrasync_delivery_retries_total")
+    assert sum(value for _, value in retries) == 1
