@@ -85,11 +85,11 @@ async def _api_key_principal(session: AsyncSession, token: str) -> Principal:
             "The API key is not valid or has been revoked.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key, creator_role = found
+    key, creator_role, org = found
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > API_KEY_TOUCH_SECONDS:
         key.last_used_at = now
-    return Principal(api_key=key, api_key_role=weaker(key.role, creator_role))
+    return Principal(api_key=key, api_key_role=weaker(key.role, creator_role), api_key_org=org)
 
 
 def check_csrf(request: Request, secret_key: str, token: str) -> None:
@@ -182,20 +182,22 @@ class RoleRequirement:
 
     async def _resolve(self, slug: str, principal: Principal, session: AsyncSession) -> OrgContext:
         not_found = NotFound(f"No org {slug!r} that you belong to.")
-        found = await org_service.org_by_slug(session, slug, include_deleted=self.include_deleted)
+        if principal.api_key is not None:
+            # The key's org came with the key (a live key's org is never deleted).
+            org, role = principal.api_key_org, principal.api_key_role
+            if org is None or role is None or org.slug != slug:
+                raise not_found
+            return OrgContext(org=org, role=role, principal=principal)
+        assert principal.user is not None
+        found = await org_service.org_with_membership(
+            session, slug, principal.user.id, include_deleted=self.include_deleted
+        )
         if found is None:
             raise not_found
-        if principal.api_key is not None:
-            if principal.api_key.org_id != found.id or principal.api_key_role is None:
-                raise not_found
-            return OrgContext(org=found, role=principal.api_key_role, principal=principal)
-        assert principal.user is not None
-        membership = await org_service.membership(session, found.id, principal.user.id)
-        if membership is None:
-            raise not_found
-        if found.deleted_at is not None and membership.role != Role.OWNER:
+        org, membership = found
+        if org.deleted_at is not None and membership.role != Role.OWNER:
             raise not_found  # while deleted, an org exists for its owners only
-        return OrgContext(org=found, role=membership.role, principal=principal)
+        return OrgContext(org=org, role=membership.role, principal=principal)
 
 
 ViewerOrg = Annotated[OrgContext, Depends(RoleRequirement(Role.VIEWER))]

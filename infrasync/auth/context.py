@@ -54,6 +54,8 @@ class Principal:
     user: User | None = None
     api_key: ApiKey | None = None
     api_key_role: Role | None = None
+    # The key's org, read with the key: the one org a key can reach, resolved once.
+    api_key_org: Org | None = None
 
     @property
     def actor(self) -> Actor:

@@ -116,8 +116,9 @@ async def login_link(session: AsyncSession, token_hash: str) -> LoginLink | None
     return await session.scalar(select(LoginLink).where(LoginLink.token_hash == token_hash))
 
 
-async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, Role] | None:
-    """The key with this hash and its creator's current role in the key's org, or None.
+async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, Role, Org] | None:
+    """The key with this hash, its creator's current role in the key's org, and the org
+    (so a request resolves its org without another statement); or None.
 
     A key lives only while it is not revoked, its org is not deleted, and its creator is
     still a member of that org (SPEC §5): checked here, on every request, so a removal
@@ -125,7 +126,7 @@ async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, 
     """
     row = (
         await session.execute(
-            select(ApiKey, Membership.role)
+            select(ApiKey, Membership.role, Org)
             .join(Org, Org.id == ApiKey.org_id)
             .join(
                 Membership,
@@ -141,7 +142,7 @@ async def live_api_key(session: AsyncSession, token_hash: str) -> tuple[ApiKey, 
             )
         )
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 # Rate limits: one counter per key and fixed window ------------------------------------

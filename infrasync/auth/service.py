@@ -15,7 +15,7 @@ from infrasync.auth.github_identity import GitHubIdentity
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import equal, hash_token, new_token, sign
-from infrasync.models import ApiKey, AuthSession, LoginLink, OAuthState, Role, User
+from infrasync.models import ApiKey, AuthSession, LoginLink, OAuthState, Org, Role, User
 
 SESSION_IDLE = timedelta(days=14)
 SESSION_ABSOLUTE = timedelta(days=30)
@@ -224,7 +224,7 @@ async def redeem_login_link(session: AsyncSession, token: str) -> User:
     return user
 
 
-async def live_api_key(session: AsyncSession, token: str) -> tuple[ApiKey, Role] | None:
-    """The API key `token` names, with its creator's current role in the key's org; None
-    when it is revoked, its org deleted, or its creator no longer in the org."""
+async def live_api_key(session: AsyncSession, token: str) -> tuple[ApiKey, Role, Org] | None:
+    """The API key `token` names, with its creator's current role in the key's org and
+    the org; None when it is revoked, its org deleted, or its creator no longer in it."""
     return await repository.live_api_key(session, hash_token(token))

@@ -27,6 +27,20 @@ async def slug_taken(session: AsyncSession, slug: str) -> bool:
     return await session.scalar(select(Org.id).where(Org.slug == slug)) is not None
 
 
+async def org_with_membership(
+    session: AsyncSession, slug: str, user_id: uuid.UUID, *, include_deleted: bool = False
+) -> tuple[Org, Membership] | None:
+    query = (
+        select(Org, Membership)
+        .join(Membership, (Membership.org_id == Org.id) & (Membership.user_id == user_id))
+        .where(Org.slug == slug)
+    )
+    if not include_deleted:
+        query = query.where(Org.deleted_at.is_(None))
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
 async def membership(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> Membership | None:

@@ -77,10 +77,14 @@ async def org_by_slug(
     return await repository.org_by_slug(session, slug, include_deleted=include_deleted)
 
 
-async def membership(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
-) -> Membership | None:
-    return await repository.membership(session, org_id, user_id)
+async def org_with_membership(
+    session: AsyncSession, slug: str, user_id: uuid.UUID, *, include_deleted: bool = False
+) -> tuple[Org, Membership] | None:
+    """The org with this slug and the user's membership of it, in one statement; None
+    when there is no such org or the user is not in it."""
+    return await repository.org_with_membership(
+        session, slug, user_id, include_deleted=include_deleted
+    )
 
 
 async def orgs_of_user(
