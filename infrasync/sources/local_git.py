@@ -22,9 +22,10 @@ import atexit
 import codecs
 import contextlib
 import functools
+import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,6 +67,9 @@ _TAG_FORMAT = "%1f".join(
 # newest committer date first, so an in-window commit behind older ones only comes from
 # clock skew; `git log --since` stops at the first older commit, we read this many more.
 SKEW_ALLOWANCE = 300
+# The most candidate newcomers git is asked to pick out by `--author`; past it, git
+# prints every older commit in a short format and Python picks them out.
+_MOST_AUTHOR_FILTERS = 200
 
 
 # `git config --get-regexp` keys (git lowercases section and key names) that make a
@@ -149,9 +153,11 @@ class _History:
     """What one `git log` walk of the default branch tells about several windows: their
     commits, and who had committed before each (for first-time contributors).
 
-    The walk ends early once it has read `SKEW_ALLOWANCE` commits older than every window
-    and has found an earlier commit by every author in them; a newcomer makes it read the
-    whole history, which is the only way to know that they are new.
+    The walk ends once it has read `SKEW_ALLOWANCE` commits older than every window. The
+    authors in a window with no earlier commit among those read (the candidate
+    newcomers, a few at most) are then looked for in the rest of the history by
+    `earlier`: only then does a newcomer cost a read of the whole history, and git does
+    that read, printing only the candidates' commits.
     """
 
     def __init__(self, windows: Sequence[Window], bots: BotPolicy) -> None:
@@ -164,6 +170,8 @@ class _History:
         # Person key -> committer time of their oldest non-merge commit read so far.
         self.first_seen: dict[str, float] = {}
         self.older_read = 0
+        # Whether git printed the whole history: then `first_seen` is the whole truth.
+        self.exhausted = False
         # One Person per spelling: repositories have far fewer people than commits.
         self.people: dict[tuple[str, str], Person] = {}
 
@@ -172,8 +180,7 @@ class _History:
         self.head = self.head or sha
         committed, parent_count = int(c_time), len(parents.split())
         if parent_count < 2:  # a merge is nobody's contribution
-            key = person_key(None, a_name, a_email)
-            self.first_seen[key] = min(committed, self.first_seen.get(key, committed))
+            self.saw(person_key(None, a_name, a_email), committed)
         if committed < self.earliest:
             self.older_read += 1
         elif committed < self.latest:
@@ -191,15 +198,32 @@ class _History:
                 )
             )
 
-    def enough(self) -> bool:
-        if self.older_read < SKEW_ALLOWANCE:
-            return False
-        return all(
-            self.first_seen[commit.author.key] < window.since.timestamp()
-            for window in self.windows
-            for commit in self.commits
-            if not commit.is_merge and window.contains(commit.committed_at)
-        )
+    def saw(self, key: str, committed: float) -> None:
+        """A non-merge commit by `key`, committed at `committed`."""
+        self.first_seen[key] = min(committed, self.first_seen.get(key, committed))
+
+    def bounded(self) -> bool:
+        return self.older_read >= SKEW_ALLOWANCE
+
+    def candidates(self) -> dict[str, float]:
+        """Person key -> the earliest `since` of the windows in which they committed
+        with no earlier commit read yet: an earlier commit than that answers them in
+        every window. Empty once the walk read the whole history (nothing is left to
+        find)."""
+        if self.exhausted:
+            return {}
+        wanted: dict[str, float] = {}
+        for window in self.windows:
+            since = window.since.timestamp()
+            for commit in self.commits:
+                key = commit.author.key
+                if (
+                    not commit.is_merge
+                    and window.contains(commit.committed_at)
+                    and self.first_seen[key] >= since
+                ):
+                    wanted[key] = min(since, wanted.get(key, since))
+        return wanted
 
     def first_time(self, window: Window, complete: bool) -> dict[str, bool | None]:
         """Person key -> a first contribution in `window`? None when a shallow clone
@@ -244,6 +268,10 @@ class LocalGitSource:
         self.git = git
         confined = git_dir is not None
         self._environment = disarmed_environment(git_dir, self.path if confined else None)
+        # What this source's reads cost, over its life: git commands run, and `git log`
+        # records parsed (for benches and tests; a newcomer must not cost a full read).
+        self.git_runs = 0
+        self.records_read = 0
 
     async def activity(self, window: Window) -> Activity:
         return (await self.activities([window]))[0]
@@ -304,10 +332,76 @@ class LocalGitSource:
         )
 
     async def _walk(self, windows: Sequence[Window]) -> _History:
-        """Streams `git log` of HEAD, newest first, and stops it once `_History` has
-        enough. An empty repository (no HEAD commit yet) has no history."""
+        """Streams `git log` of HEAD, newest first, until `_History` is bounded, then
+        looks further back for the authors that part could not answer. An empty
+        repository (no HEAD commit yet) has no history."""
         history = _History(windows, self.bots)
-        process = await self._start("log", f"--format={_COMMIT_FORMAT}", "HEAD")
+        complete, returncode = await self._stream(
+            ("log", f"--format={_COMMIT_FORMAT}", "HEAD"), history.take, history.bounded
+        )
+        if returncode not in (None, 0) and await self._has_commits():
+            raise self._failed(returncode)
+        history.exhausted = complete
+        if candidates := history.candidates():
+            await self._earlier(history, candidates)
+        return history
+
+    async def _earlier(self, history: _History, candidates: dict[str, float]) -> None:
+        """Reads the candidates' commits from before the latest window's start (git picks
+        them out of the whole history, which it walks far faster than we could parse it)
+        into `history.first_seen`, and stops once each has one older than every window they
+        are new in. The same walk as the first (HEAD, by committer date, skew and all):
+        it only prints less of it."""
+        before = math.ceil(max(w.since for w in history.windows).timestamp()) - 1
+        authors = [key.removeprefix("email:") for key in candidates]
+        # Git's `--author` is a prefilter only; the person key (`person_key` of the
+        # mailmapped %aN and %aE, with Python's lowercasing) decides. `<email>`, fixed and
+        # ASCII case-blind, is found in every commit whose key is the candidate's, with
+        # `--use-mailmap` matching the mailmapped author as %aE prints it. A name key (no
+        # email) or an email git could fold otherwise than Python gets no filter at all,
+        # and so do more candidates than a command line should carry (a year's newcomers
+        # in a busy repository: git would then spend longer matching than printing).
+        filtered = (
+            len(authors) <= _MOST_AUTHOR_FILTERS
+            and all(a.isascii() for a in authors)
+            and not any(key.startswith("name:") for key in candidates)
+        )
+        filters = [f"--author=<{a}>" for a in authors] if filtered else []
+
+        def take(record: list[str]) -> None:
+            committed, email, name = record
+            history.saw(person_key(None, name, email), int(committed))
+
+        def answered() -> bool:
+            first_seen = history.first_seen
+            return all(first_seen[key] < since for key, since in candidates.items())
+
+        _, returncode = await self._stream(
+            (
+                "log",
+                "--no-merges",
+                "--use-mailmap",
+                *("--fixed-strings", "--regexp-ignore-case", *filters),
+                f"--before=@{before}",
+                f"--format={_UNIT.join(['%ct', '%aE', '%aN'])}{_RECORD}",
+                "HEAD",
+            ),
+            take,
+            answered,
+        )
+        if returncode not in (None, 0):
+            raise self._failed(returncode)
+
+    async def _stream(
+        self,
+        args: Sequence[str],
+        take: Callable[[list[str]], None],
+        enough: Callable[[], bool],
+    ) -> tuple[bool, int | None]:
+        """Runs git, hands each `_RECORD` it prints to `take` (split into `_UNIT`s), and
+        stops git once `enough()`. Whether git printed everything, and its exit status
+        (None when it was stopped)."""
+        process = await self._start(*args)
         assert process.stdout is not None
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         pending = ""
@@ -315,17 +409,16 @@ class LocalGitSource:
             while chunk := await process.stdout.read(1 << 16):
                 *records, pending = (pending + decoder.decode(chunk)).split(_RECORD)
                 for record in records:
-                    history.take(record.strip("\n").split(_UNIT))
-                if history.enough():
-                    return history
+                    self.records_read += 1
+                    take(record.strip("\n").split(_UNIT))
+                    if enough():
+                        return False, None
             await process.wait()
         finally:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-        if process.returncode != 0 and await self._has_commits():
-            raise self._failed(process.returncode)
-        return history
+        return process.returncode == 0, process.returncode
 
     async def ensure_readable(self) -> None:
         """Refuses a path that is not a git repository, and a partial clone, before any
@@ -393,6 +486,7 @@ class LocalGitSource:
     async def _start(self, *args: str) -> asyncio.subprocess.Process:
         # stderr is dropped, never read: a hostile repository decides what git prints
         # there. stdin is /dev/null: nothing may ask a question and wait.
+        self.git_runs += 1
         return await asyncio.create_subprocess_exec(
             self.git,
             "--no-pager",
