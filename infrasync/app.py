@@ -17,8 +17,9 @@ from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.delivery import router as delivery_router
 from infrasync.digests import router as digests_router
-from infrasync.errors import NotFound, documented, install_error_handlers
+from infrasync.errors import NotFound, documented
 from infrasync.github.metrics import register_github_metrics
+from infrasync.http_errors import install_error_handlers
 from infrasync.kit.request_guards import RequestGuardMiddleware
 from infrasync.kit.security_headers import SecurityHeadersMiddleware
 from infrasync.monitors import router as monitors_router

@@ -2,53 +2,93 @@
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, always with one clear
 line on stderr and never a traceback for a user mistake.
+
+Starting is kept cheap (bench/cli_start.py): this module imports only typer, and each
+command imports what it uses (the database, the app, the settings' pydantic) when it
+runs. `--help` and usage mistakes load none of it; a local digest no web framework, ORM
+or LLM SDK. tests/test_import_graph.py checks both.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # Typer ships its own copy of click; its exceptions are not re-exported, and we need them
 # to print usage mistakes as one line (typer's default is a framed, multi-line box).
+from typer._click import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup, TyperOption
 
-from infrasync.config import Settings, SettingsError, SettingsSourceError, load_settings
-from infrasync.kit.urls import redacted
+from infrasync.config_errors import SettingsError, SettingsSourceError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from infrasync.config import Settings
 
 T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXIT_RUNTIME_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
+@functools.cache
+def stderr() -> Console:
+    """Where messages go. Made on first use: rich costs tens of milliseconds to import,
+    which `--help` should not pay."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Group(TyperGroup):
+    """A group whose own `--help`, when not given, is False rather than None. Typer
+    coerces every parameter value that is not already a bool with pydantic, so a None
+    here made `infrasync serve --help` import pydantic (tens of milliseconds) just to
+    read the group's unused flag."""
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+
+# rich_markup_mode=None: plain Click help. Typer's rich help imports rich's markdown and
+# traceback machinery (about a quarter of a second on a busy machine) for every `--help`.
 app = typer.Typer(
     name="infrasync",
     help="Infrasync: digests of your GitHub repositories' activity, on your team's schedule.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    cls=_Group,
 )
-admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Operator commands.", no_args_is_help=True, rich_markup_mode=None, cls=_Group
+)
 app.add_typer(admin_app, name="admin")
 
 
-@app.callback()
-def _every_command() -> None:
-    # Before any command runs, log lines go to stderr: unconfigured, structlog prints
-    # every debug line to stdout, in the way of a digest or a link. Warnings only, as a
-    # command says what it did in its own words; `serve` and `digest` configure their
-    # own level and format from settings.
+def _logs_to_stderr() -> None:
+    """Called first by every command. Before it does anything, log lines go to stderr:
+    unconfigured, structlog prints every debug line to stdout, in the way of a digest or
+    a link. Warnings only, as a command says what it did in its own words; `serve` and
+    `digest` configure their own level and format from settings.
+
+    Not a group callback: that runs before a subcommand parses its `--help`, and
+    structlog (with the rich it loads) costs every `infrasync COMMAND --help` a tenth of
+    a second.
+    """
     from infrasync.observability.logging import configure_logging
 
     configure_logging("console", logging.WARNING)
@@ -70,11 +110,15 @@ def not_yet(capability: str) -> NoReturn:
 
 
 def _settings() -> Settings:
+    from infrasync.config import load_settings
+
     return load_settings()
 
 
 def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Runs `work` in one transaction against the configured database, then commits."""
+    import asyncio
+
     from infrasync.db import create_engine_for, session_factory
 
     async def run() -> T:
@@ -101,7 +145,7 @@ def _login_link_url(settings: Settings, email: str | None, *, demo: bool = False
         if demo:
             made = await ensure_demo(session, settings, user, Path.cwd())
             if made:
-                stderr.print(f"infrasync: {made}")
+                stderr().print(f"infrasync: {made}")
         return await auth_service.create_login_link(session, user)
 
     token = _in_database(settings, create)
@@ -121,7 +165,10 @@ def _served_settings(settings: Settings, host: str, port: int) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from infrasync.db import upgrade_to_head
+    from infrasync.kit.urls import redacted
 
     try:
         upgrade_to_head(settings.effective_database_url)
@@ -143,6 +190,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API and the web app (and, unless --no-worker, the worker)."""
+    _logs_to_stderr()
     import uvicorn
 
     from infrasync.app import create_app
@@ -154,13 +202,13 @@ def serve(
     if not settings.github_sign_in_enabled:
         # As Jupyter prints its token: with no GitHub app there is no other way in.
         url = _login_link_url(settings, None, demo=True)
-        stderr.print(
+        stderr().print(
             "No GitHub app is configured (INFRASYNC_GITHUB_CLIENT_ID/SECRET). Sign in as "
             f"the first admin with this one-time link (expires in 15 minutes):\n  {url}"
         )
     if not no_worker:
-        stderr.print("infrasync: the in-process worker schedules and delivers digests.")
-    stderr.print(f"Infrasync is serving on http://{host}:{port} (web app and API at /docs)")
+        stderr().print("infrasync: the in-process worker schedules and delivers digests.")
+    stderr().print(f"Infrasync is serving on http://{host}:{port} (web app and API at /docs)")
     uvicorn.run(
         create_app(settings, worker=not no_worker),
         host=host,
@@ -177,7 +225,10 @@ def serve(
 def _schema_is_current(settings: Settings) -> None:
     """Workers never migrate (many may start at once against one Postgres): the schema
     must be current, from `infrasync migrate` or `serve`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from infrasync.db import current_revisions, head_revisions, sync_engine_for
+    from infrasync.kit.urls import redacted
 
     engine = sync_engine_for(settings.effective_database_url)
     try:
@@ -198,6 +249,7 @@ def _schema_is_current(settings: Settings) -> None:
 
 
 def _work(settings: Settings, *, once: bool, max_seconds: float | None, concurrency: int) -> str:
+    import asyncio
     import signal
 
     from infrasync.db import create_engine_for, session_factory
@@ -236,14 +288,15 @@ Concurrency = Annotated[
 def worker(concurrency: Concurrency = 32) -> None:
     """Run scheduling and delivery only; any number may share one Postgres. Stops on
     SIGTERM after finishing (or handing back) what it holds."""
+    _logs_to_stderr()
     from infrasync.observability.logging import configure_logging
 
     settings = _settings()
     configure_logging(settings.effective_log_format)
     _schema_is_current(settings)
-    stderr.print("infrasync: the worker is running (Ctrl-C or SIGTERM stops it).")
+    stderr().print("infrasync: the worker is running (Ctrl-C or SIGTERM stops it).")
     summary = _work(settings, once=False, max_seconds=None, concurrency=concurrency)
-    stderr.print(f"infrasync: worker stopped: {summary}.")
+    stderr().print(f"infrasync: worker stopped: {summary}.")
 
 
 @app.command()
@@ -257,21 +310,25 @@ def tick(
     """Run one scheduling pass, then exit (for cron or AWS Lambda): queue what is due,
     make the digests, send the deliveries, and stop when nothing is left or the time
     is up."""
+    _logs_to_stderr()
     from infrasync.observability.logging import configure_logging
 
     settings = _settings()
     configure_logging(settings.effective_log_format)
     _schema_is_current(settings)
     summary = _work(settings, once=True, max_seconds=max_seconds, concurrency=concurrency)
-    stderr.print(f"infrasync: tick: {summary}.")
+    stderr().print(f"infrasync: tick: {summary}.")
 
 
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the newest version."""
+    from infrasync.kit.urls import redacted
+
+    _logs_to_stderr()
     settings = _settings()
     _migrate(settings)
-    stderr.print(f"Database {redacted(settings.effective_database_url)} is up to date.")
+    stderr().print(f"Database {redacted(settings.effective_database_url)} is up to date.")
 
 
 DIGEST_FORMATS = ("markdown", "json", "slack")
@@ -294,6 +351,7 @@ def digest(
     ] = False,
 ) -> None:
     """Print one digest to stdout; progress and logs go to stderr."""
+    _logs_to_stderr()
     from infrasync.digests.cli import DigestFailed, make_digest
     from infrasync.observability.logging import configure_logging
 
@@ -304,7 +362,7 @@ def digest(
     settings = _settings()
     configure_logging(settings.effective_log_format, logging.DEBUG if verbose else logging.INFO)
     try:
-        output = make_digest(settings, source, since, until, output_format, writer, stderr)
+        output = make_digest(settings, source, since, until, output_format, writer, stderr())
     except ValueError as error:
         raise CliFailure(str(error), EXIT_BAD_INPUT) from None
     except DigestFailed as error:
@@ -317,6 +375,7 @@ def login_link(
     email: Annotated[str | None, typer.Option(help="Email of the user to sign in as.")] = None,
 ) -> None:
     """Print a one-time sign-in link (expires in 15 minutes, single use)."""
+    _logs_to_stderr()
     if email is not None and not _EMAIL.match(email):
         raise CliFailure(f"{email!r} is not an email address.", EXIT_BAD_INPUT)
     settings = _settings()
@@ -327,12 +386,14 @@ def login_link(
 @admin_app.command()
 def purge() -> None:
     """Delete for good what was soft-deleted more than the retention period ago."""
+    _logs_to_stderr()
     not_yet("Purging soft-deleted data")
 
 
 @admin_app.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt stored secrets under the first key of INFRASYNC_ENCRYPTION_KEYS."""
+    _logs_to_stderr()
     from infrasync.delivery.service import reseal_secrets
     from infrasync.github.credentials import rotate_encryption
     from infrasync.kit.crypto import DecryptionFailed, SecretBox
@@ -350,7 +411,7 @@ def rotate_keys() -> None:
         count = _in_database(settings, rotate)
     except DecryptionFailed as error:
         raise CliFailure(str(error)) from None
-    stderr.print(f"Re-encrypted {count} stored secret(s) under the first encryption key.")
+    stderr().print(f"Re-encrypted {count} stored secret(s) under the first encryption key.")
 
 
 def main() -> None:
@@ -366,23 +427,23 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except UsageError as error:
         hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
-        stderr.print(f"infrasync: {error.format_message()}{hint}")
+        stderr().print(f"infrasync: {error.format_message()}{hint}")
         sys.exit(EXIT_BAD_INPUT)
     except ClickException as error:
-        stderr.print(f"infrasync: {error.format_message()}")
+        stderr().print(f"infrasync: {error.format_message()}")
         sys.exit(error.exit_code)
     except typer.Abort:
         sys.exit(130)
     except SettingsError as error:
         for problem in error.problems:
-            stderr.print(f"infrasync: {problem}")
-        stderr.print("infrasync: refusing to start until these settings are fixed.")
+            stderr().print(f"infrasync: {problem}")
+        stderr().print("infrasync: refusing to start until these settings are fixed.")
         sys.exit(EXIT_BAD_INPUT)
     except SettingsSourceError as error:
-        stderr.print(f"infrasync: {error}")
+        stderr().print(f"infrasync: {error}")
         sys.exit(EXIT_RUNTIME_FAILURE)
     except CliFailure as failure:
-        stderr.print(f"infrasync: {failure}")
+        stderr().print(f"infrasync: {failure}")
         sys.exit(failure.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -10,26 +10,20 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from infrasync.config_errors import SettingsError as SettingsError
+from infrasync.config_errors import SettingsSourceError as SettingsSourceError
 from infrasync.kit.urls import normalize_database_url
 
 DATA_DIR_NAME = ".infrasync"
 SECRET_KEY_MIN_LENGTH = 32
-
-
-class SettingsError(Exception):
-    """The configuration cannot be used; each line of `problems` names one setting."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 def _blank_to_none(value: object) -> object:
@@ -261,6 +255,8 @@ def _encryption_key_problems(settings: Settings) -> list[str]:
     keys = settings.fernet_keys
     if not keys:
         return ["INFRASYNC_ENCRYPTION_KEYS is empty: give at least one Fernet key."]
+    from cryptography.fernet import Fernet
+
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
@@ -272,10 +268,15 @@ def _encryption_key_problems(settings: Settings) -> list[str]:
     return []
 
 
-def _read_or_create_secret(path: Path, make: str) -> str:
-    """Reads a generated development secret, creating it (mode 0600) the first time."""
+def _read_or_create_secret(path: Path, make: Callable[[], str]) -> str:
+    """Reads a generated development secret, creating it (mode 0600) the first time.
+    `make` is called only then: cryptography, which makes the encryption key, costs
+    every command tens of milliseconds to import."""
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
+    # Made before the file is: between its creation and the write, a process starting at
+    # the same moment would read it empty.
+    made = make()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # O_EXCL: two processes starting at once must not overwrite each other's key.
     try:
@@ -283,26 +284,28 @@ def _read_or_create_secret(path: Path, make: str) -> str:
     except FileExistsError:
         return path.read_text(encoding="utf-8").strip()
     with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(make + "\n")
-    return make
+        file.write(made + "\n")
+    return made
+
+
+def _new_fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
 
 
 def with_development_secrets(settings: Settings) -> Settings:
     """Fills in the generated, file-kept secrets that development needs and nobody set."""
     updates: dict[str, object] = {}
     if settings.secret_key is None:
-        key = _read_or_create_secret(settings.data_dir / "secret_key", secrets.token_urlsafe(48))
+        key = _read_or_create_secret(
+            settings.data_dir / "secret_key", lambda: secrets.token_urlsafe(48)
+        )
         updates["secret_key"] = SecretStr(key)
     if settings.encryption_keys is None:
-        keys = _read_or_create_secret(
-            settings.data_dir / "encryption_keys", Fernet.generate_key().decode()
-        )
+        keys = _read_or_create_secret(settings.data_dir / "encryption_keys", _new_fernet_key)
         updates["encryption_keys"] = SecretStr(keys)
     return settings.model_copy(update=updates) if updates else settings
-
-
-class SettingsSourceError(Exception):
-    """A settings source (AWS SSM) could not be read: a runtime failure, not bad input."""
 
 
 def _setting_name_for(parameter_name: str, prefix: str) -> str | None:

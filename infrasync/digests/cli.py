@@ -1,25 +1,29 @@
-"""`infrasync digest SOURCE`: one digest, made on the spot, printed to stdout."""
+"""`infrasync digest SOURCE`: one digest, made on the spot, printed to stdout.
+
+A local repository's digest loads no HTTP client: the GitHub client (httpx, a tenth of a
+second to import on a busy machine) is imported only when the source is on GitHub.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from rich.console import Console
-
-from infrasync.config import Settings
 from infrasync.digests.compose import WriterChoice, compose
-from infrasync.digests.document import Digest
 from infrasync.digests.window import parse_window, previous_window
-from infrasync.github.client import GitHubClient
 from infrasync.github.errors import GitHubError
 from infrasync.kit.time import utcnow
 from infrasync.renderers import slack
-from infrasync.sources.github import GitHubSource
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
-from infrasync.sources.model import Activity, Window
 from infrasync.sources.service import GitHubSpec, LocalSpec, parse_source
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from infrasync.config import Settings
+    from infrasync.digests.document import Digest
+    from infrasync.sources.model import Activity, Window
 
 
 class DigestFailed(Exception):
@@ -43,6 +47,15 @@ async def _activities(
         with console.status(f"Reading git history of {spec.path}…"):
             current, previous = await local.activities([window, earlier])
             return current, previous
+    return await _github_activities(settings, spec, [window, earlier], console)
+
+
+async def _github_activities(
+    settings: Settings, spec: GitHubSpec, windows: list[Window], console: Console
+) -> tuple[Activity, Activity]:
+    from infrasync.github.client import GitHubClient
+    from infrasync.sources.github import GitHubSource
+
     if settings.github_token is None:
         raise ValueError(
             f"reading {spec} needs a GitHub token: set INFRASYNC_GITHUB_TOKEN "
@@ -51,7 +64,7 @@ async def _activities(
     async with GitHubClient.from_settings(settings, settings.github_token) as client:
         remote = GitHubSource(client, spec.repo)
         with console.status(f"Fetching {spec} from GitHub…"):
-            current, previous = await remote.activities([window, earlier])
+            current, previous = await remote.activities(windows)
             return current, previous
 
 

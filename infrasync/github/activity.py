@@ -11,7 +11,6 @@ alone; a token that fails (revoked, rate limited) fails the whole call.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +40,7 @@ from infrasync.github.queries import (
     pack,
     repo_alias,
 )
+from infrasync.github.repo_ref import RepoRef as RepoRef
 from infrasync.kit.aio import run_all
 from infrasync.kit.time import utcnow
 from infrasync.sources.bots import DEFAULT_POLICY, BotPolicy
@@ -55,31 +55,6 @@ from infrasync.sources.model import (
 )
 
 Node = dict[str, Any]
-
-# GitHub's own rules for names: owners are alphanumerics and single hyphens, repository
-# names alphanumerics, `-`, `_` and `.`.
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-
-
-@dataclass(frozen=True)
-class RepoRef:
-    owner: str
-    name: str
-
-    @classmethod
-    def parse(cls, text: str) -> RepoRef:
-        owner, slash, name = text.strip().removesuffix(".git").partition("/")
-        if not slash or not _OWNER.match(owner) or not _NAME.match(name) or name in (".", ".."):
-            raise ValueError(f"{text!r} is not a GitHub repository; write it as owner/name")
-        return cls(owner, name)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-    def __str__(self) -> str:
-        return self.full_name
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import re
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infrasync.errors import error_response
+from infrasync.http_errors import error_response
 
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
 

@@ -1,14 +1,25 @@
-"""Database URLs as users paste them, turned into the drivers Infrasync ships with."""
+"""Database URLs as users paste them, turned into the drivers Infrasync ships with.
+
+SQLAlchemy parses them, imported only when a URL is parsed: settings and the command
+line import this module, and loading SQLAlchemy (a third of a second on a busy machine)
+would slow every command, `--help` and a local digest included, that never opens a
+database.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 _POSTGRES_NAMES = {"postgres", "postgresql"}
 
 
 def _parse(raw: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(raw)
     except ArgumentError:
@@ -42,6 +53,8 @@ def normalize_database_url(raw: str) -> str:
 
 def sync_database_url(async_url: str) -> str:
     """The blocking twin of a normalized URL, for Alembic and other one-shot tools."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(async_url)
     if url.get_backend_name() == "sqlite":
         url = url.set(drivername="sqlite+pysqlite")
@@ -51,4 +64,6 @@ def sync_database_url(async_url: str) -> str:
 
 def redacted(url: str) -> str:
     """`url` with its password masked, safe to log."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)

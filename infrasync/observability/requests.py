@@ -18,7 +18,7 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infrasync.errors import internal_error_response
+from infrasync.http_errors import internal_error_response
 from infrasync.observability.metrics import HttpMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"

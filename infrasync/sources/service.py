@@ -26,7 +26,7 @@ import structlog
 
 from infrasync.config import Settings
 from infrasync.errors import BadRequest, Forbidden
-from infrasync.github.activity import RepoRef
+from infrasync.github.repo_ref import RepoRef
 from infrasync.sources.local_git import LocalGitError
 
 log = structlog.get_logger(__name__)
