@@ -238,18 +238,22 @@ class Sendable:
 async def sendable(session: AsyncSession, delivery_id: uuid.UUID) -> Sendable | None:
     row = (
         await session.execute(
-            select(Delivery, DigestRecord, Monitor.name, Org.slug)
+            # The channel in the same statement (one less per delivery), None when it
+            # has been deleted since the delivery was queued.
+            select(Delivery, DigestRecord, Monitor.name, Org.slug, Channel)
             .join(DigestRecord, DigestRecord.id == Delivery.digest_id)
             .join(Monitor, Monitor.id == DigestRecord.monitor_id)
             .join(Org, Org.id == Delivery.org_id)
+            .outerjoin(
+                Channel, and_(Channel.id == Delivery.channel_id, Channel.deleted_at.is_(None))
+            )
             .where(Delivery.id == delivery_id)
             .execution_options(populate_existing=True)
         )
     ).first()
     if row is None:
         return None
-    delivery, digest, monitor_name, org_slug = row
-    channel = await channel_by_id(session, delivery.channel_id)
+    delivery, digest, monitor_name, org_slug, channel = row
     return Sendable(delivery, channel, digest, monitor_name, org_slug)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from infrasync.kit.time import utcnow
-from infrasync.models import Delivery, DigestRecord, DigestRun, Monitor
+from infrasync.models import Channel, Delivery, DigestRecord, DigestRun, Monitor
 from infrasync.scheduler.schedule import Schedule, next_fire, previous_fire
 from infrasync.scheduler.worker import Worker, WorkerOptions
 from tests.conftest import Personas, SignIn
@@ -442,3 +442,42 @@ async def test_metrics_count_what_standalone_workers_did(
     assert attempts == {("slack", "pending"): 1, ("slack", "delivered"): 1}
     retries = _metric_samples(text, "infrasync_delivery_retries_total")
     assert sum(value for _, value in retries) == 1
+
+
+async def test_a_channel_deleted_before_its_delivery_is_sent_gets_nothing(
+    sign_in: SignIn,
+    personas: Personas,
+    repo: Path,
+    session: AsyncSession,
+    run_worker: RunWorker,
+    slack: SlackReceiver,
+) -> None:
+    """Deleting a channel cancels what is queued for it; one deleted while its delivery
+    was already claimed (the delete cannot cancel that) is not sent to either."""
+    admin = await sign_in(personas.admin)
+    team = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
+    ops = await make_channel(admin, kind="slack", name="Ops", url=slack.webhook_url())
+    late = await make_channel(admin, kind="slack", name="Late", url=slack.webhook_url())
+    channel_ids = [team["id"], ops["id"], late["id"]]
+    monitor = await make_monitor(admin, repo, channel_ids=channel_ids)
+    made = await admin.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={})
+    assert made.status_code == 201, made.text
+    assert (await admin.delete(f"/api/orgs/acme/channels/{ops['id']}")).status_code == 204
+    # As a delete that lands between the worker's claim and its send leaves it.
+    await session.execute(
+        update(Channel).where(Channel.id == uuid.UUID(late["id"])).values(deleted_at=utcnow())
+    )
+    await session.commit()
+
+    await run_worker()
+
+    assert len(slack.accepted()) == 1  # Team's only
+    states = {
+        str(delivery.channel_id): (delivery.state, delivery.last_error)
+        for delivery in await session.scalars(
+            select(Delivery).execution_options(populate_existing=True)
+        )
+    }
+    assert states[str(team["id"])][0] == "delivered"
+    assert states[str(ops["id"])] == ("cancelled", "The channel was deleted.")
+    assert states[str(late["id"])] == ("cancelled", "The channel was deleted.")
