@@ -465,7 +465,7 @@ async def test_a_channel_deleted_before_its_delivery_is_sent_gets_nothing(
     assert (await admin.delete(f"/api/orgs/acme/channels/{ops['id']}")).status_code == 204
     # As a delete that lands between the worker's claim and its send leaves it.
     await session.execute(
-        update(Channel).where(Channel.id == uuid.UUID(late["id"])).values(deleted_at=utcnow())
+        update(Channel).where(Channel.id == uuid.UUID(str(late["id"]))).values(deleted_at=utcnow())
     )
     await session.commit()
 
