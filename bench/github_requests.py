@@ -2,6 +2,7 @@
 counts points by GitHub's documented formula).
 
     .venv/bin/python -m bench.github_requests
+    .venv/bin/python -m bench.github_requests --repos 1 --items 50 --no-regulars
 
 One line per scenario: a week of 50, 150 or 500 pull requests, issues and commits in
 each repository (plus reviews, labels, releases, tags, older history and open pull
@@ -13,6 +14,7 @@ and 100 repositories in at most 15 requests.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import secrets
@@ -112,14 +114,54 @@ async def digest_round(repos: int, per_kind: int, newcomers: bool = True) -> Fig
     )
 
 
-async def main() -> None:
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.github_requests",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 2)[2],
+    )
+    parser.add_argument(
+        "--repos",
+        type=int,
+        action="append",
+        help="repositories on one token (repeatable; default 1 and 100)",
+    )
+    parser.add_argument(
+        "--items",
+        type=int,
+        action="append",
+        help="pull requests, issues and commits per repository's week (repeatable; "
+        "default 50, 150 and 500)",
+    )
+    parser.add_argument(
+        "--no-regulars",
+        action="store_true",
+        help="skip the weeks without newcomers",
+    )
+    return parser.parse_args()
+
+
+def scenarios(given: argparse.Namespace) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The (repositories, items) pairs with newcomers, and those without."""
+    if not given.repos and not given.items:
+        return SCENARIOS, [] if given.no_regulars else REGULARS
+    repos = given.repos or sorted({r for r, _ in SCENARIOS})
+    items = given.items or sorted({i for _, i in SCENARIOS})
+    pairs = [(r, i) for r in repos for i in items]
+    regulars = [] if given.no_regulars else [(r, min(items)) for r in repos]
+    return pairs, regulars
+
+
+async def main(given: argparse.Namespace) -> None:
     configure_logging("console", logging.WARNING)
+    with_newcomers, regulars = scenarios(given)
     print("GitHub requests and rate-limit points per digest (fake GitHub, GitHub's formula)")
-    for repos, per_kind in SCENARIOS:
+    for repos, per_kind in with_newcomers:
         print((await digest_round(repos, per_kind)).line(), flush=True)
-    for repos, per_kind in REGULARS:
+    for repos, per_kind in regulars:
         print((await digest_round(repos, per_kind, newcomers=False)).line(), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(arguments()))
