@@ -63,6 +63,10 @@ def create_engine_for(url: str, *, create_directory: bool = True) -> AsyncEngine
     """The async engine for a normalized URL (see kit.urls.normalize_database_url)."""
     if _is_sqlite(url) and create_directory:
         _ensure_sqlite_directory(url)
+    # Pre-ping on Postgres costs a round trip per checkout, and is kept because it is
+    # needed: after a restart or failover drops the pooled connections, the first request
+    # otherwise answered a 500 (tests/test_db_sessions.py). `pool_recycle` alone would not
+    # help: a restart drops young connections too.
     engine = create_async_engine(
         url, connect_args=_connect_args(url), pool_pre_ping=not _is_sqlite(url)
     )

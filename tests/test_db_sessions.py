@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 
 import httpx
+import psycopg
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from infrasync.db import session_scope
 from infrasync.kit.time import utcnow
 from infrasync.models.worker_heartbeat import WorkerHeartbeat
-from tests.conftest import Personas, SignIn
+from tests.conftest import Personas, SignIn, client_with
 
 
 async def test_a_refused_request_gives_its_connection_back_at_once(
@@ -81,3 +83,24 @@ async def test_concurrent_mutations_all_succeed(sign_in: SignIn, personas: Perso
     assert [response.status_code for response in responses] == [201] * 8
     listed = (await admin.get("/api/orgs/acme/channels")).json()
     assert len(listed) == 8
+
+
+async def test_requests_carry_on_after_postgres_drops_every_connection(
+    app: FastAPI, backend: str
+) -> None:
+    """A Postgres restart or failover closes every pooled connection. The next request
+    must be answered as usual, not with a 500: the pool checks a connection before
+    lending it (`pool_pre_ping`; without it the first request after a restart failed)."""
+    if backend != "postgres":
+        pytest.skip("SQLite connections are files: nothing drops them")
+    database = app.state.engine.url.database
+    async with client_with(app, headers={"Authorization": "Bearer isk_nope"}) as caller:
+        assert (await caller.get("/api/orgs/acme")).status_code == 401  # a pooled connection
+        admin_url = app.state.engine.url.set(database="postgres", drivername="postgresql")
+        with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as c:
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+        answers = [(await caller.get("/api/orgs/acme")).status_code for _ in range(3)]
+    assert answers == [401, 401, 401]
