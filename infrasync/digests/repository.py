@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from infrasync.kit.pagination import keyset, page_of
 from infrasync.models import DigestRecord, Monitor
@@ -77,7 +78,9 @@ async def monitor_names(
 async def latest_of_monitors(
     session: AsyncSession, monitor_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, DigestRecord]:
-    """Each monitor's newest digest, in one query."""
+    """Each monitor's newest digest, in one query: its id, period and time only (the
+    monitors list shows no more), not its text, metrics and items, which are most of a
+    digest's bytes and all of its JSON to decode."""
     if not monitor_ids:
         return {}
     newest = (
@@ -87,7 +90,17 @@ async def latest_of_monitors(
         .subquery()
     )
     rows = await session.scalars(
-        select(DigestRecord).join(
+        select(DigestRecord)
+        .options(
+            load_only(
+                DigestRecord.monitor_id,
+                DigestRecord.period_since,
+                DigestRecord.period_until,
+                DigestRecord.created_at,
+                raiseload=True,
+            )
+        )
+        .join(
             newest,
             and_(
                 newest.c.monitor_id == DigestRecord.monitor_id,

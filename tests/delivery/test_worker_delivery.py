@@ -34,6 +34,7 @@ from tests.fakes.chat_receivers import (
     Slow,
     WebhookReceiver,
 )
+from tests.monitors.test_monitor_list_queries import counted_queries
 
 DAILY = {"kind": "daily", "timezone": "Europe/Berlin", "at": "09:00"}
 BERLIN_DAILY = Schedule(kind="daily", timezone="Europe/Berlin", at="09:00")
@@ -481,3 +482,24 @@ async def test_a_channel_deleted_before_its_delivery_is_sent_gets_nothing(
     assert states[str(team["id"])][0] == "delivered"
     assert states[str(ops["id"])] == ("cancelled", "The channel was deleted.")
     assert states[str(late["id"])] == ("cancelled", "The channel was deleted.")
+
+
+async def test_the_monitors_list_shows_the_last_digest_without_reading_its_body(
+    sign_in: SignIn, personas: Personas, repo: Path, app: FastAPI
+) -> None:
+    """A digest's text, metrics and items are most of its bytes and all of its JSON; the
+    list shows only which digest and its period, so it must not read (and decode) them
+    for every monitor on every load."""
+    admin = await sign_in(personas.admin)
+    monitor = await make_monitor(admin, repo)
+    made = await admin.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={})
+    assert made.status_code == 201, made.text
+    with counted_queries(app) as statements:
+        listed = (await admin.get("/api/orgs/acme/monitors")).json()
+    assert listed[0]["last_digest"]["id"] == made.json()["id"]
+    assert listed[0]["last_digest"]["period"]["since"] is not None
+    digest_reads = [s for s in statements if "FROM digests" in s]
+    assert digest_reads, statements
+    for statement in digest_reads:
+        for body in ("digests.text", "digests.metrics", "digests.items"):
+            assert body not in statement, statement
