@@ -224,7 +224,14 @@ async def process(
         return run.state
     window = Window(since=run.period_since, until=run.period_until)
     trigger = _trigger(run)
-    existing = await digest_service.existing_for_period(session, monitor.id, window)
+    # Only a retry can find its period's digest already made (by a try that died after
+    # storing it); a first try skips the look-up, one statement less per digest, and
+    # should another run have made the period meanwhile, `store` answers with that one.
+    existing = (
+        await digest_service.existing_for_period(session, monitor.id, window)
+        if run.attempts > 1
+        else None
+    )
     if existing is not None:
         return await _done(session, run, existing, made_now=False)
     try:

@@ -503,3 +503,41 @@ async def test_the_monitors_list_shows_the_last_digest_without_reading_its_body(
     for statement in digest_reads:
         for body in ("digests.text", "digests.metrics", "digests.items"):
             assert body not in statement, statement
+
+
+async def test_a_first_try_of_a_period_already_made_keeps_the_one_digest(
+    sign_in: SignIn,
+    personas: Personas,
+    repo: Path,
+    session: AsyncSession,
+    run_worker: RunWorker,
+    slack: SlackReceiver,
+) -> None:
+    """A first try does not look for its period's digest (only retries do); should one
+    exist, the run ends with it: one digest, delivered once."""
+    admin = await sign_in(personas.admin)
+    team = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
+    monitor = await make_monitor(admin, repo, schedule=DAILY, channel_ids=[team["id"]])
+    await _make_due(session, monitor["id"])
+    await run_worker()
+    (made,) = (await session.scalars(select(DigestRecord))).all()
+    first = await session.scalar(select(DigestRun))
+    assert first is not None
+    again = DigestRun(
+        org_id=first.org_id,
+        monitor_id=first.monitor_id,
+        period_since=first.period_since,
+        period_until=first.period_until,
+        trigger="schedule",
+        state="queued",
+        not_before=utcnow(),
+    )
+    session.add(again)
+    await session.commit()
+
+    await run_worker()
+
+    await session.refresh(again)
+    assert (again.state, again.digest_id) == ("done", made.id)
+    assert len((await session.scalars(select(DigestRecord))).all()) == 1
+    assert len(slack.accepted()) == 1
