@@ -37,6 +37,7 @@ import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy import event
 
+from bench.arguments import parser_from_docstring
 from infrasync.auth import service as auth_service
 from infrasync.auth.cookies import SESSION_COOKIE
 from infrasync.db import create_engine_for, session_factory, upgrade_to_head
@@ -171,6 +172,30 @@ def free_port() -> int:
         return port
 
 
+def wait_until_healthy(
+    process: subprocess.Popen[bytes],
+    base: str,
+    *,
+    poll_seconds: float = 0.1,
+    within_seconds: float = 60.0,
+    see: str = "",
+) -> None:
+    """Returns once `base`/health answers 200; SystemExit when the server exits first or
+    does not answer in time (`see` says where its log is)."""
+    deadline = time.perf_counter() + within_seconds
+    with httpx.Client() as client:
+        while time.perf_counter() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"bench: the server exited before answering /health{see}")
+            try:
+                if client.get(base + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(poll_seconds)
+    raise SystemExit(f"bench: no 200 on /health within {within_seconds:.0f} s{see}")
+
+
 @contextmanager
 def serving(command: list[str], port: int, env: dict[str, str], scratch: Path) -> Iterator[str]:
     """Starts a server and yields its base URL once /health answers 200."""
@@ -178,18 +203,7 @@ def serving(command: list[str], port: int, env: dict[str, str], scratch: Path) -
     process = subprocess.Popen(command, env=env, cwd=scratch, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client() as client:
-            for _ in range(600):
-                if process.poll() is not None:
-                    raise SystemExit(f"api: the server exited; see {log.name}")
-                try:
-                    if client.get(base + "/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            else:
-                raise SystemExit("api: the server did not answer /health within a minute")
+        wait_until_healthy(process, base, see=f"; see {log.name}")
         yield base
     finally:
         process.terminate()
@@ -331,12 +345,7 @@ def run_backend(name: str, database_url: str, arguments: argparse.Namespace, scr
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.api",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2],
-    )
+    parser = parser_from_docstring("python -m bench.api", __doc__)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (10)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     parser.add_argument(

@@ -17,7 +17,6 @@ the last 5 days is built in a temporary directory. Targets: `infrasync --help` a
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -27,6 +26,8 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.arguments import parser_from_docstring
 
 HELP_TARGET_RATIO = 10.0
 DIGEST_TARGET_RATIO = 15.0
@@ -132,13 +133,7 @@ def report(medians: dict[str, float], runs: int) -> list[str]:
 
 
 def main() -> None:
-    assert __doc__ is not None
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.cli_start",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2],
-    )
+    parser = parser_from_docstring("python -m bench.cli_start", __doc__)
     parser.add_argument("repository", nargs="?", type=Path, help="a local git repository to digest")
     parser.add_argument("--runs", type=int, default=21, help="runs of each command (default 21)")
     arguments = parser.parse_args()

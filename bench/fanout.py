@@ -49,6 +49,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.arguments import parser_from_docstring
 from infrasync.db import create_engine_for, session_factory, upgrade_to_head
 from infrasync.delivery import repository as delivery_repository
 from infrasync.github.credentials import store_github_token
@@ -518,12 +519,7 @@ async def _rearm(factory: async_sessionmaker[AsyncSession], seeded_at: datetime)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.fanout",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2],
-    )
+    parser = parser_from_docstring("python -m bench.fanout", __doc__)
     parser.add_argument(
         "--part", action="append", choices=sorted(SIZES), help="run only this part (repeatable)"
     )

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bench.arguments import parser_from_docstring
 from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
 from infrasync.github.client import GitHubClient
 from infrasync.github.ratelimit import RateLimitLedger
@@ -115,12 +116,7 @@ async def digest_round(repos: int, per_kind: int, newcomers: bool = True) -> Fig
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.github_requests",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2],
-    )
+    parser = parser_from_docstring("python -m bench.github_requests", __doc__)
     parser.add_argument(
         "--repos",
         type=int,

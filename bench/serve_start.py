@@ -12,7 +12,6 @@ in-process worker off. Target: at most 1.5x the bare app's time.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -21,9 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-from bench.api import BARE_APP, free_port
+from bench.api import BARE_APP, free_port, wait_until_healthy
+from bench.arguments import parser_from_docstring
 from infrasync.db import upgrade_to_head
 from infrasync.kit.urls import normalize_database_url
 
@@ -41,18 +39,9 @@ def seconds_to_first_200(command: list[str], port: int, env: dict[str, str], cwd
         command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        with httpx.Client() as client:
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"serve_start: {command[1:3]} exited before answering")
-                try:
-                    if client.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                        return time.perf_counter() - started
-                except httpx.TransportError:
-                    pass
-                if time.perf_counter() - started > 120:
-                    raise SystemExit("serve_start: no 200 on /health within 2 minutes")
-                time.sleep(0.01)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(process, base, poll_seconds=0.01, within_seconds=120)
+        return time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -63,12 +52,7 @@ def product_command(port: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.serve_start",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 2)[2],
-    )
+    parser = parser_from_docstring("python -m bench.serve_start", __doc__)
     parser.add_argument("--runs", type=int, default=5, help="starts of each server (5)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
