@@ -271,15 +271,14 @@ async def plan_run(
     caller commits before calling out."""
     started_at = utcnow()
     try:
-        plan = await _plan(session, settings, monitor, trigger)
+        return await _plan(session, settings, monitor, trigger)
     except RunFailed as failure:
-        monitor.last_run_at = started_at
         await note_failure(session, monitor, failure)
         raise
-    # Marked after the reads: on SQLite the first write takes the database's one write
-    # lock until the commit, so the run's reads must not happen while holding it.
-    monitor.last_run_at = started_at
-    return plan
+    finally:
+        # Marked after the reads: on SQLite the first write takes the database's one
+        # write lock until the commit, so the run's reads must not happen while holding it.
+        monitor.last_run_at = started_at
 
 
 async def write(settings: Settings, plan: RunPlan, window: Window) -> Digest:

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrasync.db import session_scope
 from infrasync.scheduler import service as scheduler_service
-
-DELIVERIES_PREFIX = "deliveries:"
+from infrasync.scheduler.worker import DELIVERIES_PREFIX
 
 
 class _WorkerCounters(Collector):

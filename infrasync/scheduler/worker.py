@@ -36,6 +36,10 @@ from infrasync.scheduler.service import RunPolicy
 
 log = structlog.get_logger(__name__)
 
+# The heartbeat's counters name a channel kind's outcome `deliveries:<kind>:<outcome>`
+# (WorkerStats.as_counters; observability/worker_metrics.py reads them back).
+DELIVERIES_PREFIX = "deliveries:"
+
 
 @dataclass(frozen=True)
 class WorkerOptions:
@@ -68,7 +72,7 @@ class WorkerStats:
             "delivery_retries": self.deliveries.retries,
         }
         for (kind, outcome), count in sorted(self.deliveries.outcomes.items()):
-            counters[f"deliveries:{kind}:{outcome}"] = count
+            counters[f"{DELIVERIES_PREFIX}{kind}:{outcome}"] = count
         return counters
 
     def count_run(self, state: str) -> None:
