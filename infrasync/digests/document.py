@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from infrasync.digests.grounding import GroundingReport
 from infrasync.digests.metrics import (
     DEFAULT_STALE_AFTER,
     MetricsV1,
@@ -144,6 +145,8 @@ class Digest(_Item):
     text: str
     metrics: MetricsV1
     items: DigestItems
+    # What the AI writer's checks found (None: no model answered, or none was asked).
+    grounding: GroundingReport | None = None
 
     @property
     def is_quiet(self) -> bool:
@@ -334,6 +337,7 @@ def digest_of_record(record: DigestRecord) -> Digest:
             "text": record.text,
             "metrics": record.metrics,
             "items": record.items,
+            "grounding": record.grounding,
         }
     )
 

@@ -32,6 +32,8 @@ class DigestRecord(RecordMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     items: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    # The AI writer's grounding report (digests/grounding.py); None when no model answered.
+    grounding: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     # The default branch's head when the activity was read, so a digest can be traced.
     source_revision: Mapped[str | None] = mapped_column(String(64))
     trigger: Mapped[str] = mapped_column(String(16))  # manual, api or schedule
