@@ -8,11 +8,16 @@ from typing import Literal
 
 from infrasync.config import Settings
 from infrasync.digests.document import Digest, build_items, period_of, repository_of
+from infrasync.digests.grounding import GroundingReport
 from infrasync.digests.metrics import DEFAULT_STALE_AFTER, compute_metrics
+from infrasync.renderers.outline import shorten
 from infrasync.sources.model import Activity
 from infrasync.writers import builtin, llm
 
 WriterChoice = Literal["auto", "builtin", "llm"]
+# The stored note's room (digests.writer_note): a note that says every failed check of two
+# answers can be longer, and would fail the insert on Postgres.
+MAX_NOTE_CHARS = 1000
 
 
 async def compose(
@@ -29,16 +34,19 @@ async def compose(
 ) -> Digest:
     """A digest of `activity`'s window. The LLM writer is used when chosen (or, with
     `auto`, when a model is configured); if it fails for any reason the builtin writer
-    writes the digest and `writer_note` says why — a digest is never lost to a model."""
+    writes the digest and `writer_note` says why — a digest is never lost to a model.
+    `grounding` reports what the checks found of the model's last answer, whichever
+    writer's text the digest holds."""
     metrics = compute_metrics(
         activity, previous, include_bots=include_bots, stale_after=stale_after
     )
     items = build_items(activity, include_bots=include_bots, stale_after=stale_after)
     repository, period = repository_of(activity), period_of(activity)
     note: str | None = None
+    grounding: GroundingReport | None = None
     if writer == "llm" or (writer == "auto" and llm.configured(settings)):
         try:
-            text = await llm.write(
+            written = await llm.write(
                 settings,
                 repository,
                 period,
@@ -49,15 +57,17 @@ async def compose(
                 sections=sections,
             )
         except llm.WriterFailed as failure:
-            note = f"The LLM writer did not write this digest: {failure}."
+            note = shorten(f"The LLM writer did not write this digest: {failure}.", MAX_NOTE_CHARS)
+            grounding = failure.report
         else:
             return Digest(
                 repository=repository,
                 period=period,
                 writer="llm",
-                text=text,
+                text=written.text,
                 metrics=metrics,
                 items=items,
+                grounding=written.report,
             )
     return Digest(
         repository=repository,
@@ -67,6 +77,7 @@ async def compose(
         text=builtin.write(repository, period, metrics, items, sections),
         metrics=metrics,
         items=items,
+        grounding=grounding,
     )
 
 

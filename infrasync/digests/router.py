@@ -69,6 +69,7 @@ def full(record: DigestRecord, monitor_name: str | None) -> DigestOut:
         text=record.text,
         metrics=record.metrics,
         items=record.items,
+        grounding=record.grounding,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from infrasync.digests.document import DigestItems, Repository
+from infrasync.digests.grounding import GroundingReport
 from infrasync.digests.metrics import MetricsV1
 
 
@@ -43,6 +44,11 @@ class DigestOut(DigestSummary):
     text: str
     metrics: MetricsV1 = Field(description="Schema 1, as docs/metrics.md defines each figure")
     items: DigestItems
+    grounding: GroundingReport | None = Field(
+        description="What the AI writer's checks found of the model's last answer: its "
+        "sentences, the items they cite and each check's outcome. None when no model "
+        "answered (the builtin writer was chosen, no model is set, or it could not be reached)"
+    )
 
 
 class RenderedForms(BaseModel):

@@ -219,6 +219,7 @@ def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:
         text=digest.text,
         metrics=digest.metrics.as_json(),
         items=digest.items.model_dump(mode="json"),
+        grounding=digest.grounding.model_dump(mode="json") if digest.grounding else None,
         trigger=trigger.kind,
         triggered_by_user_id=trigger.actor.user_id,
         triggered_by_label=trigger.actor.label,

@@ -96,8 +96,10 @@ def test_a_local_digest_as_json(small_repo: Path, tmp_path: Path) -> None:
         "text",
         "metrics",
         "items",
+        "grounding",
     }
     assert document["writer"] == "builtin"
+    assert document["grounding"] is None  # no model was asked
     # The commit the digest was made from: the branch's head, whatever the window.
     assert document["repository"]["revision"] == git(small_repo, "rev-parse", "HEAD").strip()
     metrics = document["metrics"]

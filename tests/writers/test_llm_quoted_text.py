@@ -4,10 +4,11 @@ title that holds a label) are the quote's, not claims the AI writer's checks ref
 from __future__ import annotations
 
 from infrasync.digests.document import build_items, period_of, repository_of
+from infrasync.digests.grounding import GroundedSentence
 from infrasync.sources.model import Person, PullRequest
 from infrasync.writers.llm import build_facts, check
 from tests.digests.test_metrics import PULLS, week
-from tests.writers.test_llm_writer import METRICS
+from tests.writers.test_llm_checks import METRICS
 
 
 def _problems(
@@ -21,7 +22,10 @@ def _problems(
         build_items(activity),
         descriptions=descriptions,
     )
-    return check(text, facts, METRICS)
+    sentence = GroundedSentence(section="shipped", text=text, cites=("pr:1", "pr:2"))
+    return [
+        problem for outcome in check([sentence], facts, METRICS) for problem in outcome.problems
+    ]
 
 
 def test_an_authors_login_of_digits_is_quoted_not_claimed() -> None:
