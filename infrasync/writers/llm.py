@@ -507,24 +507,30 @@ def _plain_sentences(text: str) -> list[GroundedSentence]:
             if len(heading.group(1)) > 1:  # `# title` is a title, not a section
                 section = _section_key(heading.group(2))
             continue
-        line = _BULLET.sub("", line).strip("* ")
-        if not line:
+        line = _BULLET.sub("", line)
+        # Bold or italic around a whole line (`**headline**`) is emphasis, not words.
+        words = _TAGS.sub("", line).strip().strip("*_ ")
+        if not words and not _TAGS.search(line):
             continue
-        cites = _cited(_TAGS.findall(line))
         sentences.append(
-            GroundedSentence(section=section, text=_TAGS.sub("", line).strip(), cites=cites)
+            GroundedSentence(section=section, text=words, cites=_cited(_TAGS.findall(line)))
         )
     return sentences
 
 
-def _shape_problems(sentences: Sequence[GroundedSentence], facts: FactSheet) -> list[str]:
+def _shape_problems(
+    sentences: Sequence[GroundedSentence], facts: FactSheet, sections: Iterable[str] = ()
+) -> list[str]:
+    """What is wrong with the answer's shape; `sections` are the keys it named, with or
+    without sentences in them."""
     problems = []
     headlines = [s for s in sentences if s.section == HEADLINE]
     if not headlines or not headlines[0].text:
         problems.append("the answer has no headline")
     elif len(headlines) > 1:
         problems.append(f"the answer has {len(headlines)} headlines; one is asked")
-    unknown = sorted({s.section for s in sentences} - {HEADLINE, *facts.sections})
+    named = {s.section for s in sentences} | set(sections)
+    unknown = sorted(named - {HEADLINE, *facts.sections})
     if unknown:
         problems.append("the answer has sections not asked for: " + ", ".join(unknown))
     if any(not s.text for s in sentences if s.section != HEADLINE):
@@ -562,7 +568,8 @@ def read_answer(content: str, facts: FactSheet, *, structured: bool) -> Reading:
             GroundedSentence(section=section.section, text=s.text.strip(), cites=tuple(s.cites))
             for s in section.sentences
         )
-    return Reading(answer_format, tuple(sentences), tuple(_shape_problems(sentences, facts)))
+    keys = [section.section for section in answer.sections]
+    return Reading(answer_format, tuple(sentences), tuple(_shape_problems(sentences, facts, keys)))
 
 
 # Checks -----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ PREVIOUS = PeriodFigures.model_validate(
     }
 )
 METRICS = _NOW.model_copy(update={"previous": PREVIOUS})
+REPOSITORY, PERIOD_OF = repository_of(TITLED), period_of(TITLED)
 ITEM = "https://github.com/acme/app/pull/2"
 # Every figure, and one item: the claims below are judged on their words alone.
 EVERY_FIGURE = (*metric_numbers(METRICS), "pr:2")
