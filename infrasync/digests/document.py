@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from infrasync.digests.grounding import GroundingReport
+from infrasync.digests.kinds import kind_of, rank
 from infrasync.digests.metrics import (
     DEFAULT_STALE_AFTER,
     MetricsV1,
@@ -23,13 +24,24 @@ from infrasync.digests.metrics import (
     is_stale,
     open_at,
 )
-from infrasync.sources.model import Activity, Issue, Person, PullRequest, Release
+from infrasync.sources.model import (
+    Activity,
+    Commit,
+    Issue,
+    Person,
+    PullRequest,
+    Release,
+    Window,
+)
 
 if TYPE_CHECKING:
     from infrasync.models import DigestRecord
 
 BIGGEST_PULL_REQUESTS = 5
 LISTED_COMMITS = 30
+# Direct commits kept per kind: what a digest shows of each group before "and M more"
+# (the counts are kept whole, in `direct_commit_kinds`).
+LISTED_PER_KIND = 10
 WriterName = Literal["builtin", "llm"]
 
 
@@ -50,6 +62,15 @@ class PullItem(_Item):
     changed_lines: int = 0
     changed_files: int = 0
     reviewed: bool = False
+    # Its kind for the Shipped groups (see digests/kinds.py).
+    kind: str = "Other"
+    author_is_bot: bool = False
+    # When it was first ready for review (its creation, unless opened as a draft).
+    ready_at: datetime | None = None
+    # Open with a request for changes that nothing has answered: when the latest such
+    # request was made, and by whom (see `build_items`).
+    changes_requested_at: datetime | None = None
+    changes_requested_by: tuple[str, ...] = ()
 
 
 class IssueItem(_Item):
@@ -76,6 +97,31 @@ class CommitItem(_Item):
     url: str | None
     author: str | None
     committed_at: datetime
+    kind: str = "Other"
+    author_is_bot: bool = False
+    # The author's GitHub login, when the commit is linked to an account.
+    author_login: str | None = None
+    # The pull request it came through, when the source knows.
+    pull_request: int | None = None
+
+
+class KindCount(_Item):
+    kind: str
+    count: int
+
+
+class BotUpdates(_Item):
+    """What one bot did in the period, told in one line rather than one per change."""
+
+    bot: str  # its name as people say it: `dependabot`, not `dependabot[bot]`
+    login: str | None = None  # its GitHub login, for the search that lists its changes
+    pulls_merged: int = 0
+    # Its pull requests waiting for a first review (the stale ones).
+    pulls_waiting: int = 0
+    # Its commits that came through no pull request of the period (all of them in git).
+    commits: int = 0
+    # Those commits' shas, newest first: the list a git digest points to.
+    shas: tuple[str, ...] = ()
 
 
 class ReviewerItem(_Item):
@@ -101,6 +147,18 @@ class DigestItems(_Item):
     new_contributors: tuple[ContributorItem, ...] = ()
     # The newest counted commits; what a local git digest shows in place of pull requests.
     commits: tuple[CommitItem, ...] = ()
+    # Open, not drafts, with changes requested and no commit since, oldest request first.
+    changes_requested: tuple[PullItem, ...] = ()
+    # Issues opened in the period, still open at its end, that nobody but their author
+    # (and bots) answered before it ended; only issues whose comments the source read.
+    unanswered_issues: tuple[IssueItem, ...] = ()
+    # Counted commits by people (not bots) that came through no pull request merged in
+    # the period, newest first, at most LISTED_PER_KIND of each kind; every one of them
+    # for a local git source. `direct_commit_kinds` counts them all, per kind.
+    direct_commits: tuple[CommitItem, ...] = ()
+    direct_commit_kinds: tuple[KindCount, ...] = ()
+    # Per bot (the monitor's bot policy): merged pull requests and direct commits.
+    bot_updates: tuple[BotUpdates, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -113,6 +171,10 @@ class DigestItems(_Item):
             self.releases,
             self.new_contributors,
             self.commits,
+            self.changes_requested,
+            self.unanswered_issues,
+            self.direct_commits,
+            self.bot_updates,
         )
         return not any(lists)
 
@@ -179,6 +241,9 @@ def _pull_item(pull: PullRequest) -> PullItem:
         changed_lines=pull.additions + pull.deletions,
         changed_files=pull.changed_files,
         reviewed=first_review(pull) is not None,
+        kind=kind_of(pull.title, pull.labels),
+        author_is_bot=pull.author is not None and pull.author.is_bot,
+        ready_at=pull.first_ready_at,
     )
 
 
@@ -251,6 +316,172 @@ def _pull_lists(
     }
 
 
+def outstanding_changes_request(
+    pull: PullRequest, until: datetime
+) -> tuple[datetime, tuple[str, ...]] | None:
+    """When changes were last asked for, and by whom, if someone's say still stands at
+    `until`: each reviewer's (not the author's, not a bot's) latest deciding review
+    before then (approval, request for changes; a dismissed one is GitHub's way of
+    withdrawing it) is what that reviewer thinks now."""
+    author = pull.author.key if pull.author else None
+    latest: dict[str, tuple[datetime, str, str]] = {}
+    for review in pull.reviews:
+        person, at = review.author, review.submitted_at
+        if person is None or person.key == author or person.is_bot or at is None:
+            continue
+        if at >= until or review.state not in ("approved", "changes_requested", "dismissed"):
+            continue
+        if person.key not in latest or latest[person.key][0] <= at:
+            latest[person.key] = (at, review.state, person.display_name)
+    asking = [(at, who) for at, state, who in latest.values() if state == "changes_requested"]
+    if not asking:
+        return None
+    return max(at for at, _ in asking), tuple(sorted(who for _, who in asking))
+
+
+def _changes_requested(pulls: tuple[PullRequest, ...], window: Window) -> tuple[PullItem, ...]:
+    """Open and ready at the end, with changes asked for and no commit pushed since. A
+    branch whose newest commit the source does not know is left out: "no update since"
+    is then not something the digest can say."""
+    found: list[PullItem] = []
+    for pull in pulls:
+        if not open_at(pull, window.until) or pull.is_draft_at(window.until):
+            continue
+        request = outstanding_changes_request(pull, window.until)
+        if request is None or pull.head_committed_at is None:
+            continue
+        at, reviewers = request
+        if pull.head_committed_at < at:
+            item = _pull_item(pull).model_copy(
+                update={"changes_requested_at": at, "changes_requested_by": reviewers}
+            )
+            found.append(item)
+    return tuple(sorted(found, key=lambda item: (item.changes_requested_at, item.number)))
+
+
+def is_unanswered(issue: Issue, window: Window) -> bool:
+    """Opened in the window by a person, still open at its end, and no comment before
+    the end by anyone but its author or a bot. Unknown (so False) when the source read
+    no comments, or fewer than the issue has and none of those read was an answer."""
+    if not window.contains(issue.created_at) or issue.comments is None:
+        return False
+    if issue.closed_at is not None and issue.closed_at < window.until:
+        return False  # closing it answered it, one way or another
+    if issue.author is None or issue.author.is_bot:
+        return False
+    for comment in issue.comments:
+        person = comment.author
+        if comment.created_at >= window.until or person is None:
+            continue
+        if person.key != issue.author.key and not person.is_bot:
+            return False
+    return (issue.comment_count or 0) <= len(issue.comments)
+
+
+def bot_name(person: Person) -> str:
+    """A bot as people call it: `dependabot`, whether GitHub says `dependabot[bot]`,
+    `dependabot` or git says `dependabot[bot] <…@users.noreply.github.com>`."""
+    return person.display_name.removesuffix("[bot]")
+
+
+def _commit_item(commit: Commit) -> CommitItem:
+    return CommitItem(
+        sha=commit.sha,
+        message=commit.message,
+        url=commit.url,
+        author=commit.author.display_name,
+        committed_at=commit.committed_at,
+        kind=kind_of(commit.message),
+        author_is_bot=commit.author.is_bot,
+        author_login=commit.author.login,
+        pull_request=commit.pull_request,
+    )
+
+
+class _BotTally:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.login: str | None = None
+        self.merged = 0
+        self.waiting = 0
+        self.shas: list[str] = []
+
+    def seen(self, person: Person) -> None:
+        self.login = self.login or person.login
+
+    def updates(self) -> BotUpdates:
+        return BotUpdates(
+            bot=self.name,
+            login=self.login,
+            pulls_merged=self.merged,
+            pulls_waiting=self.waiting,
+            commits=len(self.shas),
+            shas=tuple(self.shas),
+        )
+
+
+def _bot_updates(
+    activity: Activity, stale_after: timedelta, direct_bot_commits: list[Commit]
+) -> tuple[BotUpdates, ...]:
+    tallies: dict[str, _BotTally] = {}
+
+    def tally(person: Person) -> _BotTally:
+        name = bot_name(person)
+        entry = tallies.setdefault(name.lower(), _BotTally(name))
+        entry.seen(person)
+        return entry
+
+    window = activity.window
+    for pull in activity.pull_requests or ():
+        if pull.author is None or not pull.author.is_bot:
+            continue
+        if window.contains(pull.merged_at):
+            tally(pull.author).merged += 1
+        elif is_stale(pull, window.until, stale_after):
+            tally(pull.author).waiting += 1
+    for commit in direct_bot_commits:
+        tally(commit.author).shas.append(commit.sha)
+    ranked = sorted(
+        tallies.values(),
+        key=lambda t: (-(t.merged + len(t.shas) + t.waiting), t.name.lower()),
+    )
+    return tuple(entry.updates() for entry in ranked)
+
+
+def _commit_lists(activity: Activity, stale_after: timedelta) -> dict[str, object]:
+    """Direct commits (by people, through no pull request merged in the period, so that
+    no change is told twice), capped per kind, and every bot's changes counted."""
+    window = activity.window
+    listed = {
+        pull.number for pull in activity.pull_requests or () if window.contains(pull.merged_at)
+    }
+    direct: list[CommitItem] = []
+    bot_commits: list[Commit] = []
+    newest_first = sorted(counted_commits(activity), key=lambda c: c.committed_at, reverse=True)
+    for commit in newest_first:
+        if commit.pull_request is not None and commit.pull_request in listed:
+            continue
+        if commit.author.is_bot:
+            bot_commits.append(commit)
+        else:
+            direct.append(_commit_item(commit))
+    counts = Counter(item.kind for item in direct)
+    kept: Counter[str] = Counter()
+    shown: list[CommitItem] = []
+    for item in direct:
+        kept[item.kind] += 1
+        if kept[item.kind] <= LISTED_PER_KIND:
+            shown.append(item)
+    return {
+        "direct_commits": tuple(shown),
+        "direct_commit_kinds": tuple(
+            KindCount(kind=kind, count=count)
+            for kind, count in sorted(counts.items(), key=lambda entry: rank(entry[0]))
+        ),
+        "bot_updates": _bot_updates(activity, stale_after, bot_commits),
+    }
+
+
 def build_items(
     activity: Activity,
     *,
@@ -291,17 +522,18 @@ def build_items(
                 for person in newcomers
             ),
             "commits": tuple(
-                CommitItem(
-                    sha=commit.sha,
-                    message=commit.message,
-                    url=commit.url,
-                    author=commit.author.display_name,
-                    committed_at=commit.committed_at,
-                )
+                _commit_item(commit)
                 for commit in sorted(
                     counted_commits(activity), key=lambda c: c.committed_at, reverse=True
                 )[:LISTED_COMMITS]
             ),
+            "changes_requested": _changes_requested(activity.pull_requests or (), window),
+            "unanswered_issues": tuple(
+                _issue_item(issue)
+                for issue in sorted(issues, key=lambda issue: (issue.created_at, issue.number))
+                if is_unanswered(issue, window)
+            ),
+            **_commit_lists(activity, stale_after),
         }
     )
 

@@ -10,6 +10,7 @@ from infrasync.sources.model import (
     Commit,
     DraftChange,
     Issue,
+    IssueComment,
     Person,
     PullRequest,
     Release,
@@ -120,11 +121,29 @@ def pull_request(node: Node, bots: BotPolicy) -> PullRequest:
         review_requests=tuple(name for name in requests if name),
         reviews=tuple(review(item, bots) for item in _nodes(node.get("reviews"))),
         description=node.get("bodyText"),
+        head_committed_at=_head_committed_at(node),
     )
+
+
+def _head_committed_at(node: Node) -> datetime | None:
+    target = (node.get("headRef") or {}).get("target") or {}
+    return parse_github_time(target.get("committedDate"))
+
+
+def _comments(node: Node, bots: BotPolicy) -> tuple[tuple[IssueComment, ...] | None, int | None]:
+    connection = node.get("comments")
+    if connection is None:  # not asked for
+        return None, None
+    comments = tuple(
+        IssueComment(author=actor(item.get("author"), bots), created_at=_time(item["createdAt"]))
+        for item in _nodes(connection)
+    )
+    return comments, int(connection.get("totalCount") or len(comments))
 
 
 def issue(node: Node, bots: BotPolicy) -> Issue:
     reason = node.get("stateReason")
+    comments, comment_count = _comments(node, bots)
     return Issue(
         number=int(node["number"]),
         title=str(node["title"]),
@@ -136,6 +155,8 @@ def issue(node: Node, bots: BotPolicy) -> Issue:
         created_at=_time(node["createdAt"]),
         updated_at=_time(node["updatedAt"]),
         closed_at=parse_github_time(node.get("closedAt")),
+        comments=comments,
+        comment_count=comment_count,
     )
 
 
@@ -150,6 +171,9 @@ def commit(node: Node, bots: BotPolicy) -> Commit:
         authored_at=_time(node["authoredDate"]),
         committed_at=_time(node["committedDate"]),
         parents=int(parents.get("totalCount") or 0),
+        pull_request=next(
+            (int(pull["number"]) for pull in _nodes(node.get("associatedPullRequests"))), None
+        ),
     )
 
 

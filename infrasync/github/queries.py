@@ -23,6 +23,9 @@ TAGS_PAGE = 50
 LABELS_PAGE = 10
 REVIEWS_PAGE = 20
 REVIEW_REQUESTS_PAGE = 10
+# An issue's first comments: enough to tell whether anyone but its author answered one
+# opened in the window (with the total, so that a longer thread is known to be unknown).
+ISSUE_COMMENTS_PAGE = 2
 # A pull request's changes between draft and ready for review: its first (what it was
 # opened as, when it was first ready) and its latest this many, in the same query, so
 # that a PR's draft state at any moment of a recent window is exact for a PR that
@@ -74,6 +77,8 @@ _FRAGMENTS = {
         "fragment PullRequestFields on PullRequest { id number title url state isDraft "
         "createdAt updatedAt mergedAt closedAt additions deletions changedFiles baseRefName "
         "author { ...ActorFields } "
+        # An object, not a connection: the branch's newest commit costs no nodes.
+        "headRef { target { __typename ... on Commit { committedDate } } } "
         f"labels(first: {LABELS_PAGE}) {{ ...LabelPage }} "
         f"reviews(first: {REVIEWS_PAGE}) {{ ...ReviewPage }} "
         f"reviewRequests(first: {REVIEW_REQUESTS_PAGE}) {{ ...ReviewRequestPage }} "
@@ -93,13 +98,15 @@ _FRAGMENTS = {
     "IssuePage": (
         "fragment IssuePage on IssueConnection { pageInfo { ...PageFields } nodes { id number "
         "title url state stateReason createdAt updatedAt closedAt author { ...ActorFields } "
-        f"labels(first: {LABELS_PAGE}) {{ ...LabelPage }} }} }}"
+        f"labels(first: {LABELS_PAGE}) {{ ...LabelPage }} "
+        f"comments(first: {ISSUE_COMMENTS_PAGE}) {{ totalCount nodes {{ createdAt "
+        "author { ...ActorFields } } } } }"
     ),
     "CommitPage": (
         "fragment CommitPage on CommitHistoryConnection { pageInfo { ...PageFields } nodes { "
         "oid url messageHeadline committedDate authoredDate parents(first: 2) { totalCount } "
         "author { name email user { login id } } committer { name email user { login id } } "
-        "} }"
+        "associatedPullRequests(first: 1) { nodes { number } } } }"
     ),
     "EarlierCommits": (
         "fragment EarlierCommits on CommitHistoryConnection { pageInfo { ...PageFields } "
@@ -126,8 +133,8 @@ _PULLS_NODES = PAGE_SIZE * (
 KIND_NODES: dict[Kind, int] = {
     "pulls": _PULLS_NODES,
     "open_pulls": _PULLS_NODES,
-    "issues": PAGE_SIZE * (1 + LABELS_PAGE),
-    "commits": PAGE_SIZE * 3,
+    "issues": PAGE_SIZE * (1 + LABELS_PAGE + ISSUE_COMMENTS_PAGE),
+    "commits": PAGE_SIZE * 4,
     "earlier": PAGE_SIZE * 3,
     "releases": RELEASES_PAGE,
     "tags": TAGS_PAGE,

@@ -136,6 +136,9 @@ class PullRequest(_Frozen):
     # Plain text, fetched only for a monitor that lets its AI writer read descriptions;
     # None when not fetched.
     description: str | None = None
+    # The committer date of the newest commit on its branch (None when the source cannot
+    # tell, or the branch is gone): a commit after a review asking for changes answers it.
+    head_committed_at: datetime | None = None
 
     @field_validator("draft_changes")
     @classmethod
@@ -166,6 +169,11 @@ class PullRequest(_Frozen):
         return next((change.at for change in self.draft_changes if not change.draft), None)
 
 
+class IssueComment(_Frozen):
+    author: Person | None
+    created_at: datetime
+
+
 class Issue(_Frozen):
     number: int
     title: str
@@ -177,6 +185,10 @@ class Issue(_Frozen):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    # Its first comments, oldest first, and how many it has in all; None when the source
+    # does not read comments. Enough to tell whether anyone but its author answered.
+    comments: tuple[IssueComment, ...] | None = None
+    comment_count: int | None = None
 
 
 class Commit(_Frozen):
@@ -188,6 +200,9 @@ class Commit(_Frozen):
     authored_at: datetime
     committed_at: datetime
     parents: int
+    # The pull request GitHub associates with it (the one that brought it to the default
+    # branch); None when there is none or the source cannot tell.
+    pull_request: int | None = None
 
     @property
     def is_merge(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,8 +70,11 @@ def test_a_local_digest_in_markdown(small_repo: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("# small — Nov 2 to Nov 8, 2026")  # the folder, not the path
-    assert "**3 commits; 1 release; 2 contributors.**" in text
-    assert "Change \\<b\\>3\\</b\\> by dependabot\\[bot\\]" in text
+    assert "**3 commits (↑2 from 1), 1 release (↑1 from 0) and 2 contributors" in text
+    assert "Change \\<b\\>2\\</b\\> by Bob" in text
+    # The bot's commit is in its one line, by sha: no line of its own.
+    assert re.search(r"^- 1 dependency update by dependabot: `[0-9a-f]{7}`$", text, re.M)
+    assert "Change \\<b\\>3" not in text
     assert "- `v1.0` — Nov 5" in text
 
 

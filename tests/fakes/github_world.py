@@ -108,6 +108,8 @@ class FakePull:
     base_ref: str = "main"
     node_id: str = field(default_factory=lambda: _node_id("PR"))
     body: str = ""
+    # The committer date of the newest commit on its branch; None: the branch is gone.
+    head_committed_at: datetime | None = None
 
 
 @dataclass
@@ -122,6 +124,7 @@ class FakeIssue:
     closed_at: datetime | None = None
     labels: list[str] = field(default_factory=list)
     node_id: str = field(default_factory=lambda: _node_id("I"))
+    comments: list[tuple[FakeAccount | None, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -134,6 +137,7 @@ class FakeCommit:
     authored_at: datetime
     parents: int = 1
     account: FakeAccount | None = None
+    pull: int | None = None  # the pull request GitHub associates with it
 
 
 @dataclass
@@ -399,6 +403,11 @@ class FakeWorld:
             "reviews": reviews,
             "reviewRequests": review_requests,
             "timelineItems": timeline,
+            "headRef": (
+                {"target": {"__typename": "Commit", "committedDate": iso(pull.head_committed_at)}}
+                if pull.head_committed_at
+                else None
+            ),
         }
 
     def _issues(
@@ -446,6 +455,14 @@ class FakeWorld:
             "labels": lambda _info, **page: connection(
                 issue.labels, lambda name: {"name": name}, **_page_args(page)
             ),
+            "comments": lambda _info, **page: connection(
+                sorted(issue.comments, key=lambda comment: comment[1]),
+                lambda comment: {
+                    "author": comment[0].actor() if comment[0] else None,
+                    "createdAt": iso(comment[1]),
+                },
+                **_page_args(page),
+            ),
         }
 
     def _commit(self, repo: FakeRepo, commit: FakeCommit, *, head: bool = False) -> Obj:
@@ -469,6 +486,11 @@ class FakeWorld:
                 commit.author_name, commit.author_email, commit.committed_at, commit.account
             ),
         }
+        obj["associatedPullRequests"] = lambda _info, **page: connection(
+            [commit.pull] if commit.pull is not None else [],
+            lambda number: {"number": number},
+            **_page_args(page),
+        )
         if head:
             obj["history"] = lambda _info, **args: self._history(repo, **args)
         return obj
@@ -708,6 +730,7 @@ def _release_drafter(accounts: _Accounts) -> FakeRepo:
                 authored_at=committed,
                 parents=parents,
                 account=account,
+                pull=next((pr["number"] for pr in node["associatedPullRequests"]["nodes"]), None),
             )
         )
         for pr in node["associatedPullRequests"]["nodes"]:

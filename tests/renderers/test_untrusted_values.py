@@ -16,7 +16,7 @@ from infrasync.writers.builtin import write
 from tests.writers.test_untrusted_values import PERIOD, PLACES, TRICKY, shown
 
 PULL_LINK = "<https://github.com/acme/app/pull/1|"
-PULL_LINE = re.compile(r"- <https://github\.com/acme/app/pull/1\|([^<>|]*)> by @ada — merged Nov 4")
+PULL_LINE = re.compile(r"- <https://github\.com/acme/app/pull/1\|([^<>|]*)> by @ada")
 # Slack's formatting characters; mrkdwn has no escape for them.
 BARE_FORMATTING = re.compile(f"[*_~`](?!{ZERO_WIDTH_SPACE})")
 

@@ -19,6 +19,7 @@ from infrasync.digests.document import (
     ContributorItem,
     DigestItems,
     IssueItem,
+    KindCount,
     Period,
     PullItem,
     ReleaseItem,
@@ -60,7 +61,8 @@ def _issue(title: str) -> DigestItems:
         author="cy",
         created_at=WHEN,
     )
-    return DigestItems(issues_opened=(issue,))
+    # The builtin writer shows an issue where it needs an answer.
+    return DigestItems(issues_opened=(issue,), unanswered_issues=(issue,))
 
 
 def _release(tag: str, name: str | None, url: str | None) -> DigestItems:
@@ -71,7 +73,12 @@ def _commit(message: str = "Fix it", author: str | None = "Ada") -> DigestItems:
     commit = CommitItem(
         sha="0123456789abcdef", message=message, url=None, author=author, committed_at=WHEN
     )
-    return DigestItems(commits=(commit,))
+    # A local digest shows its commits by people in Shipped, counted by kind.
+    return DigestItems(
+        commits=(commit,),
+        direct_commits=(commit,),
+        direct_commit_kinds=(KindCount(kind=commit.kind, count=1),),
+    )
 
 
 def _contributor(name: str, url: str | None) -> DigestItems:
