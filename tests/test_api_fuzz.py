@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -32,7 +33,9 @@ def _owner_api_key(base_url: str, cwd: Path) -> str:
         return key
 
 
-def _schemathesis(base_url: str, cwd: Path, *headers: str) -> subprocess.CompletedProcess[str]:
+def _schemathesis(
+    base_url: str, cwd: Path, caller: Caller, *headers: str
+) -> subprocess.CompletedProcess[str]:
     # Path parameter {org} is the org that exists, so the fuzzing reaches past the 404.
     (cwd / "schemathesis.toml").write_text('[parameters]\n"path.org" = "acme"\n')
     command = [
@@ -42,7 +45,9 @@ def _schemathesis(base_url: str, cwd: Path, *headers: str) -> subprocess.Complet
         "--checks",
         CHECKS,
         "--max-examples",
-        "25",
+        str(caller.examples),
+        "--phases",
+        caller.phases,
         "--workers",
         "1",
         "--seed",
@@ -55,19 +60,37 @@ def _schemathesis(base_url: str, cwd: Path, *headers: str) -> subprocess.Complet
     )
 
 
-@pytest.mark.parametrize("caller", ["owner API key", "nobody"])
+@dataclass(frozen=True)
+class Caller:
+    examples: int  # per operation, in the fuzzing phase
+    phases: str
+
+
+# Signed in, the generated requests reach the handlers: every phase, with the coverage
+# phase's boundary values (about 1,500 requests whatever --max-examples says). A caller
+# with no credentials is refused before any handler runs: a few fuzzed requests per
+# operation show each refusal is the documented 401, and the coverage phase would only
+# repeat them, at two thirds of this file's time.
+CALLERS = {
+    "owner API key": Caller(examples=25, phases="examples,coverage,fuzzing,stateful"),
+    "nobody": Caller(examples=5, phases="fuzzing"),
+}
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
 def test_generated_requests_never_get_a_500_or_an_undocumented_answer(
     tmp_path: Path, caller: str
 ) -> None:
+    chosen = CALLERS[caller]
     with live_server(tmp_path, "--no-worker") as base_url:
         headers = []
         if caller == "owner API key":
             headers.append(f"Authorization: Bearer {_owner_api_key(base_url, tmp_path)}")
-        result = _schemathesis(base_url, tmp_path, *headers)
+        result = _schemathesis(base_url, tmp_path, chosen, *headers)
         assert "Traceback" not in server_output(tmp_path)
     summary = result.stdout[-3000:]
     assert result.returncode == 0, summary
     generated = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
     assert generated is not None, summary
-    assert int(generated.group(1)) >= 300
+    assert int(generated.group(1)) >= 150  # most operations were reached, several times
     assert generated.group(1) == generated.group(2)
