@@ -297,7 +297,11 @@ def _shipped_commits(period: Period, items: DigestItems) -> list[str]:
 
 
 def _waiting(repository: Repository, period: Period, items: DigestItems) -> list[str]:
-    pulls = [pull for pull in items.stale if not pull.author_is_bot]
+    # Longest wait first: from when each was first ready, not when it was opened.
+    pulls = sorted(
+        (pull for pull in items.stale if not pull.author_is_bot),
+        key=lambda pull: (pull.ready_at or pull.created_at, pull.number),
+    )
     lines = [
         _pull_line(pull, f"waiting {_age(period.until - (pull.ready_at or pull.created_at))}")
         for pull in pulls[:SHOWN]

@@ -14,6 +14,7 @@ from infrasync.digests.metrics import compute_metrics
 from infrasync.sources.model import (
     Activity,
     Commit,
+    DraftChange,
     Issue,
     IssueComment,
     Person,
@@ -233,17 +234,25 @@ def test_local_commits_are_grouped_the_same_way() -> None:
 
 def test_waiting_pull_requests_come_oldest_first_with_their_age() -> None:
     pulls = (
-        pull(11, bob, at(4)),  # waiting since Nov 4: 4 days 12 hours at the end
-        pull(10, ada, datetime(2026, 10, 20, tzinfo=UTC)),
-        pull(12, dependabot, datetime(2026, 10, 1, tzinfo=UTC)),  # a bot's: on its line
+        pull(10, bob, at(4)),  # waiting since Nov 4 12:00: 4 days 12 hours at the end
+        pull(11, ada, datetime(2026, 10, 20, tzinfo=UTC)),
+        # Opened first but a draft until Nov 1: it has waited from then.
+        pull(
+            12,
+            cy,
+            datetime(2026, 10, 1, tzinfo=UTC),
+            draft_changes=(DraftChange(at=at(1), draft=False),),
+        ),
+        pull(13, dependabot, datetime(2026, 10, 1, tzinfo=UTC)),  # a bot's: on its line
     )
     text = _write(week(pull_requests=pulls))
     attention = _section(text, "Needs attention")
-    assert attention.splitlines()[2:4] == [
-        "- [#10 PR 10](https://github.com/acme/app/pull/10) by @ada — waiting 20 days",
-        "- [#11 PR 11](https://github.com/acme/app/pull/11) by @bob — waiting 4 days",
+    assert attention.splitlines()[2:5] == [
+        "- [#11 PR 11](https://github.com/acme/app/pull/11) by @ada — waiting 20 days",
+        "- [#12 PR 12](https://github.com/acme/app/pull/12) by @cy — waiting 7 days",
+        "- [#10 PR 10](https://github.com/acme/app/pull/10) by @bob — waiting 4 days",
     ]
-    assert "#12" not in attention
+    assert "#13" not in attention
     assert "1 waiting for review" in _section(text, "Dependency and bot updates")
 
 
@@ -361,7 +370,7 @@ def test_at_most_n_commits_and_a_link_to_the_rest() -> None:
     many = tuple(
         Commit(
             sha=f"{n:040x}",
-            message=f"change {n}",
+            message=f"feat: change {n}" if n % 2 else f"fix: change {n}",  # two kinds
             author=ada,
             authored_at=at(3),
             committed_at=at(3, n),
