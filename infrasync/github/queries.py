@@ -23,9 +23,12 @@ TAGS_PAGE = 50
 LABELS_PAGE = 10
 REVIEWS_PAGE = 20
 REVIEW_REQUESTS_PAGE = 10
-# An issue's first comments: enough to tell whether anyone but its author answered one
-# opened in the window (with the total, so that a longer thread is known to be unknown).
-ISSUE_COMMENTS_PAGE = 2
+# An issue's first comment and its count: enough to tell, for an issue opened in the
+# window, that nobody answered (no comment, or one by its author alone) or that someone
+# did; a longer thread whose first comment is its author's stays unknown. One, not more:
+# a second would cost 100 nodes a page and, packed, two more requests for 100 busy
+# repositories (bench/github_requests.py).
+ISSUE_COMMENTS_PAGE = 1
 # A pull request's changes between draft and ready for review: its first (what it was
 # opened as, when it was first ready) and its latest this many, in the same query, so
 # that a PR's draft state at any moment of a recent window is exact for a PR that
