@@ -11,6 +11,12 @@ PORT ?= 8000
 # What `make lint` checks and `make format` fixes: one list, so the two cannot drift.
 PYTHON_SOURCES := infrasync tests bench scripts hatch_build.py
 TEST_WORKERS ?= auto
+# Some machines (this project's CI among them) set PYTHONDONTWRITEBYTECODE=1. With it,
+# nothing Python compiles is ever kept: the venv is installed --no-compile (below), so
+# every process (each pytest worker, and each `infrasync` the tests start, a few hundred)
+# compiled FastAPI, SQLAlchemy, pydantic and our own modules again from source, about a
+# second of CPU each, and pytest rewrote every test module's asserts again on every run.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean
