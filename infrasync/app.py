@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from infrasync import __version__, frontend, server_info
 from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
+from infrasync.billing import router as billing_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.delivery import router as delivery_router
@@ -103,6 +104,8 @@ def create_app(
     app.include_router(digests_router.router, responses=input_errors)
     app.include_router(delivery_router.router, responses=input_errors)
     app.include_router(delivery_router.unsubscribe_router, responses=input_errors)
+    app.include_router(billing_router.router, responses=input_errors)
+    app.include_router(billing_router.webhook_router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

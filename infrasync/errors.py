@@ -44,6 +44,25 @@ class Conflict(InfrasyncError):
     status_code = 409
 
 
+class PaymentRequired(InfrasyncError):
+    status_code = 402
+
+
+class PlanLimitExceeded(PaymentRequired):
+    """A change the org's plan does not allow (SPEC §4 billing): 402, naming the limit,
+    the plan's allowance and how to lift it, in `detail` and as fields beside it."""
+
+    def __init__(self, message: str, *, limit: str, plan: str, allowed: int | bool | str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.plan = plan
+        self.allowed = allowed
+
+    @property
+    def fields(self) -> dict[str, object]:
+        return {"limit": self.limit, "plan": self.plan, "allowed": self.allowed}
+
+
 class Unprocessable(InfrasyncError):
     """Well-formed input that cannot be used as given (an unknown time zone, a channel URL
     that is not Slack's): 422, with a sentence saying what to fix."""
@@ -58,8 +77,22 @@ class RateLimited(InfrasyncError):
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
+class ServiceUnavailable(InfrasyncError):
+    """A service we depend on (Stripe) could not be reached or is misconfigured: 503,
+    with a sentence saying whether to retry or whom to tell."""
+
+    status_code = 503
+
+
 class ErrorBody(BaseModel):
     detail: str
+
+
+class PlanLimitBody(BaseModel):
+    detail: str
+    limit: str
+    plan: str
+    allowed: int | bool | str
 
 
 class ValidationErrorBody(BaseModel):
@@ -72,13 +105,18 @@ OpenApiResponses = dict[int | str, dict[str, Any]]
 _DESCRIPTIONS = {
     400: "The request cannot be used as sent; `detail` says what to fix",
     401: "Not signed in, or the session or API key has ended",
+    402: "The org's plan does not allow this; `detail` says which limit and how to lift it",
     403: "Your role does not allow this, or the X-CSRF-Token header is missing or wrong",
     404: "No such thing, or it belongs to an org you are not in",
     409: "The change conflicts with the current state; `detail` says how",
     422: "The input is not valid; `detail` says what to fix, `errors` lists each problem",
     413: "The request body is too large",
     429: "Too many attempts; wait for the seconds in Retry-After",
+    503: "A service this needs (Stripe) could not be reached; `detail` says what to do",
 }
+
+
+_BODIES: dict[int, type[BaseModel]] = {402: PlanLimitBody, 422: ValidationErrorBody}
 
 
 def documented(*codes: int, **descriptions: str) -> OpenApiResponses:
@@ -86,7 +124,7 @@ def documented(*codes: int, **descriptions: str) -> OpenApiResponses:
     read them). `descriptions` override the default sentence: `documented(404, e404=…)`."""
     return {
         code: {
-            "model": ValidationErrorBody if code == 422 else ErrorBody,
+            "model": _BODIES.get(code, ErrorBody),
             "description": descriptions.get(f"e{code}", _DESCRIPTIONS[code]),
         }
         for code in codes

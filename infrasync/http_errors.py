@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from infrasync.errors import InfrasyncError, Unprocessable
+from infrasync.errors import InfrasyncError, PlanLimitExceeded, Unprocessable
 
 
 def error_response(
@@ -45,6 +45,10 @@ async def _handle_infrasync_error(_request: Request, error: Exception) -> JSONRe
         problem = {"loc": [field] if field != error.message else [], "msg": error.message}
         return JSONResponse(
             {"detail": error.message, "errors": [problem]}, 422, headers=error.headers
+        )
+    if isinstance(error, PlanLimitExceeded):
+        return JSONResponse(
+            {"detail": error.message, **error.fields}, error.status_code, headers=error.headers
         )
     return error_response(error.status_code, error.message, error.headers)
 

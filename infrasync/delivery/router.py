@@ -85,7 +85,10 @@ async def list_channels(context: MemberOrg, session: DbSession) -> list[ChannelO
 
 
 @router.post(
-    "", response_model=ChannelCreated, status_code=status.HTTP_201_CREATED, responses=WRITE
+    "",
+    response_model=ChannelCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses={**WRITE, **documented(402)},
 )
 async def create_channel(
     body: ChannelCreate,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrasync.audit import service as audit
 from infrasync.audit.service import Target
 from infrasync.auth.context import OrgContext
+from infrasync.billing import limits as plan_limits
 from infrasync.channels.base import Attempt, Delivered, Outcome, Permanent, Retry, Transport
 from infrasync.config import Settings
 from infrasync.delivery import repository, transports
@@ -121,6 +122,7 @@ async def create_channel(
     client: ClientInfo,
 ) -> tuple[Channel, str | None]:
     """A new channel, and (for a generic webhook) its signing secret, shown only now."""
+    await plan_limits.check_channel_slot(session, settings, context.org)
     channel = Channel(
         org_id=context.org.id,
         kind=body.kind,

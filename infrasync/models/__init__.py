@@ -17,6 +17,7 @@ from infrasync.models.membership import Membership, Role
 from infrasync.models.monitor import Monitor
 from infrasync.models.oauth_state import OAuthState
 from infrasync.models.org import Org
+from infrasync.models.org_billing import OrgBilling, StripeEvent
 from infrasync.models.rate_limit import RateLimitWindow
 from infrasync.models.user import User
 from infrasync.models.worker_heartbeat import WorkerHeartbeat
@@ -40,8 +41,10 @@ __all__ = [
     "Monitor",
     "OAuthState",
     "Org",
+    "OrgBilling",
     "RateLimitWindow",
     "Role",
+    "StripeEvent",
     "User",
     "WorkerHeartbeat",
     "monitor_channels",

@@ -22,6 +22,15 @@ async def monitors(session: AsyncSession, org_id: uuid.UUID) -> list[Monitor]:
     return list(rows)
 
 
+async def active_monitors_newest_first(session: AsyncSession, org_id: uuid.UUID) -> list[Monitor]:
+    rows = await session.scalars(
+        select(Monitor)
+        .where(Monitor.org_id == org_id, Monitor.deleted_at.is_(None), Monitor.paused.is_(False))
+        .order_by(Monitor.created_at.desc(), Monitor.id.desc())
+    )
+    return list(rows)
+
+
 async def monitor_in_org(
     session: AsyncSession, org_id: uuid.UUID, monitor_id: uuid.UUID
 ) -> Monitor | None:

@@ -40,6 +40,8 @@ def parse_weekdays(value: str | None) -> list[int] | None:
 
 
 WRITE = documented(400, 401, 403, 404)
+# A monitor added, resumed, or given a schedule or writer the plan does not allow: 402.
+CHANGE = documented(400, 401, 402, 403, 404)
 
 
 async def _one(session: AsyncSession, monitor: Monitor) -> MonitorOut:
@@ -80,7 +82,7 @@ async def preview_schedule(
     return SchedulePreview(description=description, next_runs=runs)
 
 
-@router.post("", response_model=MonitorOut, status_code=status.HTTP_201_CREATED, responses=WRITE)
+@router.post("", response_model=MonitorOut, status_code=status.HTTP_201_CREATED, responses=CHANGE)
 async def create_monitor(
     body: MonitorCreate,
     context: MemberOrg,
@@ -99,15 +101,16 @@ async def get_monitor(monitor_id: uuid.UUID, context: ViewerOrg, session: DbSess
     return await _one(session, await service.get(session, context, monitor_id))
 
 
-@router.patch("/{monitor_id}", response_model=MonitorOut, responses=WRITE)
+@router.patch("/{monitor_id}", response_model=MonitorOut, responses=CHANGE)
 async def update_monitor(
     monitor_id: uuid.UUID,
     body: MonitorUpdate,
     context: MemberOrg,
     session: DbSession,
+    settings: AppSettings,
     client: Client,
 ) -> MonitorOut:
-    monitor = await service.update(session, context, monitor_id, body, client)
+    monitor = await service.update(session, context, settings, monitor_id, body, client)
     return await _one(session, monitor)
 
 

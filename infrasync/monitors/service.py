@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrasync.audit import service as audit
 from infrasync.audit.service import Target
 from infrasync.auth.context import Actor, OrgContext
+from infrasync.billing import limits as plan_limits
 from infrasync.config import Settings
 from infrasync.delivery import service as delivery_service
 from infrasync.errors import BadRequest, NotFound, Unprocessable
@@ -279,6 +280,7 @@ async def create(
     body: MonitorCreate,
     client: ClientInfo,
 ) -> Monitor:
+    await _check_plan(session, settings, context, body.schedule.kind, body.writer, body.paused)
     # In a thread: confining a local path stats and walks its git directory.
     source, kind = await asyncio.to_thread(_parsed_source, settings, body.source)
     credential = None
@@ -319,6 +321,37 @@ async def create(
     return monitor
 
 
+async def _check_plan(
+    session: AsyncSession,
+    settings: Settings,
+    context: OrgContext,
+    schedule_kind: str,
+    writer: str,
+    paused: bool,
+) -> None:
+    """What the org's plan allows (402 otherwise): one more active monitor, this schedule
+    and this writer. A paused monitor takes no slot."""
+    await plan_limits.check_schedule(session, settings, context.org, schedule_kind)
+    await plan_limits.check_writer(session, settings, context.org, writer)
+    if not paused:
+        await plan_limits.check_monitor_slot(session, settings, context.org)
+
+
+async def pause_newest_beyond(
+    session: AsyncSession, org_id: uuid.UUID, keep: int | None
+) -> list[Monitor]:
+    """Pauses the org's active monitors beyond the `keep` oldest (a downgrade: nothing is
+    deleted); returns those paused, newest first. Billing audits them."""
+    if keep is None:
+        return []
+    active = await repository.active_monitors_newest_first(session, org_id)
+    beyond = active[: max(0, len(active) - keep)]
+    for monitor in beyond:
+        monitor.paused = True
+    await session.flush()
+    return beyond
+
+
 async def list_monitors(session: AsyncSession, context: OrgContext) -> list[Monitor]:
     return await repository.monitors(session, context.org.id)
 
@@ -355,6 +388,7 @@ async def get(session: AsyncSession, context: OrgContext, monitor_id: uuid.UUID)
 async def update(
     session: AsyncSession,
     context: OrgContext,
+    settings: Settings,
     monitor_id: uuid.UUID,
     body: MonitorUpdate,
     client: ClientInfo,
@@ -362,6 +396,7 @@ async def update(
     monitor = await get(session, context, monitor_id)
     changes = body.model_dump(exclude_unset=True)
     changed = sorted(changes)
+    await _check_update_plan(session, settings, context, monitor, body, changes)
     if "credential_user_id" in changes:
         if monitor.source_kind != "github":
             raise BadRequest("A local git monitor reads no GitHub token.")
@@ -389,6 +424,29 @@ async def update(
         session, context, "monitor.update", client, _target(monitor), {"changed": changed}
     )
     return monitor
+
+
+async def _check_update_plan(
+    session: AsyncSession,
+    settings: Settings,
+    context: OrgContext,
+    monitor: Monitor,
+    body: MonitorUpdate,
+    changes: dict[str, object],
+) -> None:
+    """A change is checked against the plan for what it changes: a monitor resumed takes
+    a slot again and must have a schedule and writer the plan allows."""
+    resuming = changes.get("paused") is False and monitor.paused
+    schedule_kind = body.schedule.kind if body.schedule is not None else None
+    if schedule_kind is not None or resuming:
+        kind = schedule_kind or monitor.schedule_kind
+        await plan_limits.check_schedule(session, settings, context.org, kind)
+    writer = changes.get("writer")
+    if isinstance(writer, str) or resuming:
+        chosen = writer if isinstance(writer, str) else monitor.writer
+        await plan_limits.check_writer(session, settings, context.org, chosen)
+    if resuming:
+        await plan_limits.check_monitor_slot(session, settings, context.org)
 
 
 def _schedule(given: ScheduleIn) -> Schedule:

@@ -210,7 +210,7 @@ async def list_invites(context: AdminOrg, session: DbSession) -> list[InviteOut]
     "/orgs/{org}/invites",
     response_model=InviteCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=ORG_ROUTE,
+    responses=documented(401, 402, 403, 404),
 )
 async def create_invite(
     body: InviteCreate,
@@ -221,7 +221,7 @@ async def create_invite(
 ) -> InviteCreated:
     """Invite someone with a role no higher than yours. The link is shown once."""
     created = await service.create_invite(
-        session, context, body.role, body.email, body.expires_in_days, client
+        session, context, settings, body.role, body.email, body.expires_in_days, client
     )
     out = _invite_out(created.invite, context.user)
     url = f"{settings.effective_frontend_url}/invites/{created.token}"
@@ -265,6 +265,7 @@ async def preview_invite(token: str, user: CurrentUser, session: DbSession) -> I
     response_model=OrgOut,
     responses=documented(
         401,
+        402,
         403,
         404,
         409,
@@ -275,10 +276,10 @@ async def preview_invite(token: str, user: CurrentUser, session: DbSession) -> I
     dependencies=[Depends(RateLimit(INVITE_ACCEPT_LIMIT))],
 )
 async def accept_invite(
-    token: str, user: CurrentUser, session: DbSession, client: Client
+    token: str, user: CurrentUser, session: DbSession, client: Client, settings: AppSettings
 ) -> OrgOut:
     """Join the org with the invite's role. Each invite works once."""
-    org, role = await service.accept_invite(session, user, token, client)
+    org, role = await service.accept_invite(session, settings, user, token, client)
     return _org_out(org, role)
 
 

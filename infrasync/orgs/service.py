@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrasync.audit import service as audit
 from infrasync.audit.service import Target
 from infrasync.auth.context import Actor, OrgContext, weaker
+from infrasync.billing import limits as plan_limits
+from infrasync.config import Settings
 from infrasync.errors import BadRequest, Conflict, Forbidden, NotFound
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
@@ -321,6 +323,7 @@ class CreatedInvite:
 async def create_invite(
     session: AsyncSession,
     context: OrgContext,
+    settings: Settings,
     role: Role,
     email: str | None,
     expires_in_days: int,
@@ -328,6 +331,7 @@ async def create_invite(
 ) -> CreatedInvite:
     if not context.role.at_least(role):
         raise Forbidden(f"You cannot invite as {role.value}: it is above your own role.")
+    await plan_limits.check_member_slot(session, settings, context.org, accepting=False)
     token = new_token()
     invite = Invite(
         org_id=context.org.id,
@@ -396,7 +400,7 @@ async def find_invite(session: AsyncSession, token: str) -> FoundInvite:
 
 
 async def accept_invite(
-    session: AsyncSession, user: User, token: str, client: ClientInfo
+    session: AsyncSession, settings: Settings, user: User, token: str, client: ClientInfo
 ) -> tuple[Org, Role]:
     found = await find_invite(session, token)
     invite, org = found.invite, found.org
@@ -411,6 +415,7 @@ async def accept_invite(
         )
     if await repository.membership(session, org.id, user.id) is not None:
         raise Conflict(f"You are already a member of {org.name}.")
+    await plan_limits.check_member_slot(session, settings, org, accepting=True)
     if not await repository.claim_invite(session, invite.id, user.id, utcnow()):
         raise Conflict("This invite was used a moment ago. Ask for a new one.")
     role, org_name = found.role, org.name  # read now: a failed flush expires the rows

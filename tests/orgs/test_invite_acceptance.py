@@ -147,6 +147,6 @@ async def test_an_invite_that_changed_after_the_acceptor_looked_is_refused(
             )
             await session.commit()
         with pytest.raises(Conflict, match="used a moment ago"):
-            await service.accept_invite(bens_request, ben, token, NO_CLIENT)
+            await service.accept_invite(bens_request, app.state.settings, ben, token, NO_CLIENT)
         await bens_request.rollback()
     assert (await (await sign_in(ben)).get("/api/orgs/acme")).status_code == 404
