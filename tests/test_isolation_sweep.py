@@ -79,6 +79,60 @@ def org_routes(app: FastAPI) -> list[OrgRoute]:
     return routes
 
 
+# Every `{org}` route, by hand. A route added without a line here fails the sweep: adding
+# the line is the moment to check that the route takes its org from deps (and, when it has
+# an id, that `_seed` makes one and VALID_BODIES gets it past validation).
+SWEPT_ROUTES = {
+    ("DELETE", "/api/orgs/{org}"),
+    ("GET", "/api/orgs/{org}"),
+    ("PATCH", "/api/orgs/{org}"),
+    ("GET", "/api/orgs/{org}/api-keys"),
+    ("POST", "/api/orgs/{org}/api-keys"),
+    ("DELETE", "/api/orgs/{org}/api-keys/{key_id}"),
+    ("GET", "/api/orgs/{org}/audit"),
+    ("GET", "/api/orgs/{org}/billing"),
+    ("POST", "/api/orgs/{org}/billing/checkout"),
+    ("POST", "/api/orgs/{org}/billing/portal"),
+    ("GET", "/api/orgs/{org}/channels"),
+    ("POST", "/api/orgs/{org}/channels"),
+    ("DELETE", "/api/orgs/{org}/channels/{channel_id}"),
+    ("GET", "/api/orgs/{org}/channels/{channel_id}"),
+    ("PATCH", "/api/orgs/{org}/channels/{channel_id}"),
+    ("GET", "/api/orgs/{org}/channels/{channel_id}/deliveries"),
+    ("POST", "/api/orgs/{org}/channels/{channel_id}/rotate-secret"),
+    ("POST", "/api/orgs/{org}/channels/{channel_id}/test"),
+    ("GET", "/api/orgs/{org}/digests"),
+    ("GET", "/api/orgs/{org}/digests/{digest_id}"),
+    ("GET", "/api/orgs/{org}/github-tokens"),
+    ("DELETE", "/api/orgs/{org}/github-tokens/mine"),
+    ("PUT", "/api/orgs/{org}/github-tokens/mine"),
+    ("GET", "/api/orgs/{org}/invites"),
+    ("POST", "/api/orgs/{org}/invites"),
+    ("DELETE", "/api/orgs/{org}/invites/{invite_id}"),
+    ("POST", "/api/orgs/{org}/leave"),
+    ("GET", "/api/orgs/{org}/members"),
+    ("DELETE", "/api/orgs/{org}/members/{user_id}"),
+    ("PATCH", "/api/orgs/{org}/members/{user_id}"),
+    ("GET", "/api/orgs/{org}/monitors"),
+    ("POST", "/api/orgs/{org}/monitors"),
+    ("GET", "/api/orgs/{org}/monitors/schedule-preview"),
+    ("DELETE", "/api/orgs/{org}/monitors/{monitor_id}"),
+    ("GET", "/api/orgs/{org}/monitors/{monitor_id}"),
+    ("PATCH", "/api/orgs/{org}/monitors/{monitor_id}"),
+    ("POST", "/api/orgs/{org}/monitors/{monitor_id}/digests"),
+    ("GET", "/api/orgs/{org}/monitors/{monitor_id}/runs/{run_id}"),
+    ("POST", "/api/orgs/{org}/restore"),
+}
+
+
+def test_every_org_route_is_in_the_sweeps_inventory(app: FastAPI) -> None:
+    found = {(route.method, route.path) for route in org_routes(app)}
+    left_out = sorted(found - SWEPT_ROUTES, key=lambda r: (r[1], r[0]))
+    gone = sorted(SWEPT_ROUTES - found, key=lambda r: (r[1], r[0]))
+    assert not left_out, f"{{org}} routes left out of SWEPT_ROUTES, add them: {left_out}"
+    assert not gone, f"SWEPT_ROUTES names routes that no longer exist: {gone}"
+
+
 def test_every_org_route_in_the_openapi_document_is_swept(app: FastAPI) -> None:
     documented = {
         (method.upper(), path)

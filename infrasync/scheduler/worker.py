@@ -26,6 +26,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrasync.billing import service as billing_service
 from infrasync.config import Settings
 from infrasync.db import session_scope
 from infrasync.delivery import service as delivery_service
@@ -173,6 +174,10 @@ class Worker:
             await delivery_service.renew(
                 session, self.worker_id, list(self._deliveries), self.options.deliveries
             )
+        # Orgs whose past_due grace ran out go to free (their newest monitors beyond the
+        # limit paused), whether or not any event arrives.
+        async with session_scope(self.factory) as session:
+            await billing_service.end_lapsed_graces(session, self.settings, utcnow())
         self.stats.last_beat = utcnow()
 
     async def _beat_in(self, session: AsyncSession) -> None:
