@@ -17,7 +17,7 @@ from infrasync.billing.stripe_client import SignatureInvalid, subscription_of, v
 from tests.billing.conftest import recorded
 from tests.fixtures import STRIPE_FIXTURES
 
-# The test vector of shared/fixtures/stripe/README.md (computed with Python's hmac).
+# The test vector of tests/fixtures/stripe/README.md (computed with Python's hmac).
 BODY = b'{"id":"evt_test_webhook","object":"event"}'
 SECRET = "whsec_test_secret"
 HEADER = "t=1700000000,v1=d95c6b7477fbd7e9f90b1b0ef5f9c7ac25abca5382460e0d988c2b2a5b71b990"

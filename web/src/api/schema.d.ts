@@ -862,6 +862,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Billing
+         * @description The plan, the subscription's status, usage against each limit, this month's
+         *     digests and deliveries, the renewal or grace date, and any monitors a downgrade
+         *     paused. On a self-hosted server: no plan and no limits.
+         */
+        get: operations["get_billing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Checkout
+         * @description A Stripe Checkout page for pro, for the org in the path (owners only). The plan
+         *     changes when Stripe confirms the payment, never before.
+         */
+        post: operations["start_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Portal
+         * @description A Stripe Billing Portal page to change the card, cancel or see invoices (owners).
+         */
+        post: operations["open_portal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe Webhook
+         * @description Stripe's events, their signature checked on the raw body (300 s tolerance). Only
+         *     the six billing events are acted on; any other type is a 200 that does nothing, as
+         *     is a replay. A signature that does not match is a 400.
+         */
+        post: operations["stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1026,6 +1111,87 @@ export interface components {
             /** Label */
             label: string | null;
         };
+        /** BillingOut */
+        BillingOut: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "self_hosted" | "saas";
+            /**
+             * Plan
+             * @description None on a self-hosted server: no plans.
+             */
+            plan: ("free" | "pro") | null;
+            /**
+             * Status
+             * @description The Stripe subscription's status, if any.
+             */
+            status: string | null;
+            /** Limits */
+            limits: components["schemas"]["LimitUsage"][];
+            /** Schedule */
+            schedule: string;
+            /** Schedule Label */
+            schedule_label: string;
+            /** Ai Writer */
+            ai_writer: boolean;
+            /** History Days */
+            history_days: number | null;
+            this_month: components["schemas"]["MonthUsageOut"];
+            /** Renews At */
+            renews_at: string | null;
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /**
+             * Grace Ends At
+             * @description While past_due: pro until then, then the org is downgraded.
+             */
+            grace_ends_at: string | null;
+            downgrade: components["schemas"]["DowngradeOut"] | null;
+            /** Plans */
+            plans: components["schemas"]["PlanOut"][];
+            /**
+             * Can Upgrade
+             * @description The caller may open Checkout (owners only).
+             */
+            can_upgrade: boolean;
+            /**
+             * Can Manage
+             * @description The caller may open the Billing Portal (owners).
+             */
+            can_manage: boolean;
+        };
+        /**
+         * BotUpdates
+         * @description What one bot did in the period, told in one line rather than one per change.
+         */
+        BotUpdates: {
+            /** Bot */
+            bot: string;
+            /** Login */
+            login?: string | null;
+            /**
+             * Pulls Merged
+             * @default 0
+             */
+            pulls_merged: number;
+            /**
+             * Pulls Waiting
+             * @default 0
+             */
+            pulls_waiting: number;
+            /**
+             * Commits
+             * @default 0
+             */
+            commits: number;
+            /**
+             * Shas
+             * @default []
+             */
+            shas: string[];
+        };
         /** ChannelCreate */
         ChannelCreate: {
             /**
@@ -1154,6 +1320,21 @@ export interface components {
              */
             enabled?: boolean | null;
         };
+        /** CheckOutcome */
+        CheckOutcome: {
+            /**
+             * Check
+             * @enum {string}
+             */
+            check: "structure" | "citations" | "known_items" | "numbers" | "no_urls";
+            /** Passed */
+            passed: boolean;
+            /**
+             * Problems
+             * @default []
+             */
+            problems: string[];
+        };
         /** CommitItem */
         CommitItem: {
             /** Sha */
@@ -1169,6 +1350,20 @@ export interface components {
              * Format: date-time
              */
             committed_at: string;
+            /**
+             * Kind
+             * @default Other
+             */
+            kind: string;
+            /**
+             * Author Is Bot
+             * @default false
+             */
+            author_is_bot: boolean;
+            /** Author Login */
+            author_login?: string | null;
+            /** Pull Request */
+            pull_request?: number | null;
         };
         /**
          * ConnectGitHub
@@ -1294,6 +1489,8 @@ export interface components {
             /** @description Schema 1, as docs/metrics.md defines each figure */
             metrics: components["schemas"]["MetricsV1"];
             items: components["schemas"]["DigestItems"];
+            /** @description What the AI writer's checks found of the model's last answer: its sentences, the items they cite and each check's outcome. None when no model answered (the builtin writer was chosen, no model is set, or it could not be reached) */
+            grounding: components["schemas"]["GroundingReport"] | null;
             rendered: components["schemas"]["RenderedForms"];
         };
         /** DigestItems */
@@ -1353,6 +1550,31 @@ export interface components {
              * @default []
              */
             commits: components["schemas"]["CommitItem"][];
+            /**
+             * Changes Requested
+             * @default []
+             */
+            changes_requested: components["schemas"]["PullItem"][];
+            /**
+             * Unanswered Issues
+             * @default []
+             */
+            unanswered_issues: components["schemas"]["IssueItem"][];
+            /**
+             * Direct Commits
+             * @default []
+             */
+            direct_commits: components["schemas"]["CommitItem"][];
+            /**
+             * Direct Commit Kinds
+             * @default []
+             */
+            direct_commit_kinds: components["schemas"]["KindCount"][];
+            /**
+             * Bot Updates
+             * @default []
+             */
+            bot_updates: components["schemas"]["BotUpdates"][];
         };
         /** DigestOut */
         DigestOut: {
@@ -1391,6 +1613,8 @@ export interface components {
             /** @description Schema 1, as docs/metrics.md defines each figure */
             metrics: components["schemas"]["MetricsV1"];
             items: components["schemas"]["DigestItems"];
+            /** @description What the AI writer's checks found of the model's last answer: its sentences, the items they cite and each check's outcome. None when no model answered (the builtin writer was chosen, no model is set, or it could not be reached) */
+            grounding: components["schemas"]["GroundingReport"] | null;
         };
         /** DigestPage */
         DigestPage: {
@@ -1429,10 +1653,74 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * DowngradeOut
+         * @description The last downgrade: when, and the monitors it paused (newest first) to fit the
+         *     plan. Nothing was deleted; resume them within the limit, or upgrade.
+         */
+        DowngradeOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Paused Monitors */
+            paused_monitors: components["schemas"]["PausedMonitorOut"][];
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Detail */
             detail: string;
+        };
+        /** GroundedSentence */
+        GroundedSentence: {
+            /** Section */
+            section: string;
+            /** Text */
+            text: string;
+            /** Cites */
+            cites: string[];
+        };
+        /** GroundingReport */
+        GroundingReport: {
+            /**
+             * Used
+             * @description True: the model's text is the digest's text
+             */
+            used: boolean;
+            /**
+             * Attempts
+             * @description Answers asked of the model: 1, or 2 after a retry
+             */
+            attempts: number;
+            /**
+             * Answer Format
+             * @enum {string}
+             */
+            answer_format: "json_schema" | "json" | "text";
+            /** Sentence Count */
+            sentence_count: number;
+            /**
+             * Cited Items
+             * @description Distinct ids cited, in order of use
+             */
+            cited_items: string[];
+            /**
+             * Checks
+             * @description The last answer's checks; after a failed structure check, no other ran
+             */
+            checks: components["schemas"]["CheckOutcome"][];
+            /**
+             * First Answer Failed
+             * @description The checks the first answer failed, when it was retried
+             * @default []
+             */
+            first_answer_failed: ("structure" | "citations" | "known_items" | "numbers" | "no_urls")[];
+            /**
+             * Sentences
+             * @default []
+             */
+            sentences: components["schemas"]["GroundedSentence"][];
         };
         /** Health */
         Health: {
@@ -1567,6 +1855,13 @@ export interface components {
             /** Closed At */
             closed_at?: string | null;
         };
+        /** KindCount */
+        KindCount: {
+            /** Kind */
+            kind: string;
+            /** Count */
+            count: number;
+        };
         /** LastDigest */
         LastDigest: {
             /**
@@ -1580,6 +1875,23 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** LimitUsage */
+        LimitUsage: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "monitors" | "channels" | "members" | "schedule" | "ai_writer" | "history_days";
+            /** Label */
+            label: string;
+            /** Used */
+            used: number;
+            /**
+             * Limit
+             * @description None: no limit (self-hosted).
+             */
+            limit: number | null;
         };
         /** Me */
         Me: {
@@ -1813,6 +2125,25 @@ export interface components {
             /** Channel Ids */
             channel_ids?: string[] | null;
         };
+        /** MonthUsageOut */
+        MonthUsageOut: {
+            /**
+             * Since
+             * Format: date-time
+             * @description The first instant of this month, UTC.
+             */
+            since: string;
+            /**
+             * Digests
+             * @description Digests made since then.
+             */
+            digests: number;
+            /**
+             * Deliveries
+             * @description Deliveries delivered since then.
+             */
+            deliveries: number;
+        };
         /** OrgCreate */
         OrgCreate: {
             /** Name */
@@ -1880,6 +2211,16 @@ export interface components {
             /** Slug */
             slug?: string | null;
         };
+        /** PausedMonitorOut */
+        PausedMonitorOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /**
          * PeriodFigures
          * @description The figures of one window; `MetricsV1` adds the schema and the previous window.
@@ -1925,6 +2266,45 @@ export interface components {
              */
             until: string;
         };
+        /** PlanLimitBody */
+        PlanLimitBody: {
+            /** Detail */
+            detail: string;
+            /** Limit */
+            limit: string;
+            /** Plan */
+            plan: string;
+            /** Allowed */
+            allowed: number | boolean | string;
+        };
+        /**
+         * PlanOut
+         * @description One plan's limits, as the billing page states them.
+         */
+        PlanOut: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "free" | "pro";
+            /** Monitors */
+            monitors: number | null;
+            /** Channels */
+            channels: number | null;
+            /** Members */
+            members: number | null;
+            /**
+             * Schedule
+             * @description The most frequent schedule kind allowed.
+             */
+            schedule: string;
+            /** Schedule Label */
+            schedule_label: string;
+            /** Ai Writer */
+            ai_writer: boolean;
+            /** History Days */
+            history_days: number | null;
+        };
         /** PullItem */
         PullItem: {
             /** Number */
@@ -1969,6 +2349,25 @@ export interface components {
              * @default false
              */
             reviewed: boolean;
+            /**
+             * Kind
+             * @default Other
+             */
+            kind: string;
+            /**
+             * Author Is Bot
+             * @default false
+             */
+            author_is_bot: boolean;
+            /** Ready At */
+            ready_at?: string | null;
+            /** Changes Requested At */
+            changes_requested_at?: string | null;
+            /**
+             * Changes Requested By
+             * @default []
+             */
+            changes_requested_by: string[];
         };
         /** Readiness */
         Readiness: {
@@ -2206,6 +2605,14 @@ export interface components {
              */
             llm_writer: boolean;
         };
+        /** SessionUrl */
+        SessionUrl: {
+            /**
+             * Url
+             * @description Stripe's hosted page: send the browser there.
+             */
+            url: string;
+        };
         /** SigningSecret */
         SigningSecret: {
             /**
@@ -2247,6 +2654,16 @@ export interface components {
             errors: {
                 [key: string]: unknown;
             }[];
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Outcome
+             * @description plan_changed, unchanged, replay, ignored_type, unknown_customer or stale
+             */
+            outcome: string;
         };
     };
     responses: never;
@@ -3573,6 +3990,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The org's plan does not allow this; `detail` says which limit and how to lift it */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanLimitBody"];
+                };
+            };
             /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
             403: {
                 headers: {
@@ -3780,6 +4206,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The org's plan does not allow this; `detail` says which limit and how to lift it */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanLimitBody"];
                 };
             };
             /** @description The invite is for another email address, or the CSRF header is missing */
@@ -4261,6 +4696,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The org's plan does not allow this; `detail` says which limit and how to lift it */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanLimitBody"];
+                };
+            };
             /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
             403: {
                 headers: {
@@ -4540,6 +4984,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The org's plan does not allow this; `detail` says which limit and how to lift it */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanLimitBody"];
                 };
             };
             /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
@@ -5182,6 +5635,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The org's plan does not allow this; `detail` says which limit and how to lift it */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanLimitBody"];
+                };
+            };
             /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
             403: {
                 headers: {
@@ -5725,6 +6187,292 @@ export interface operations {
                 };
                 content: {
                     "text/html": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    get_billing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    start_checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionUrl"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state; `detail` says how */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description A service this needs (Stripe) could not be reached; `detail` says what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_portal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionUrl"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state; `detail` says how */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description A service this needs (Stripe) could not be reached; `detail` says what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stripe_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Stripe-Signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description A service this needs (Stripe) could not be reached; `detail` says what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
