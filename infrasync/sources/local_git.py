@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import codecs
 import contextlib
 import functools
 import math
 import os
+import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from infrasync.kit.time import utcnow
 from infrasync.sources.bots import DEFAULT_POLICY, BotPolicy
@@ -45,11 +48,14 @@ from infrasync.sources.model import (
 )
 
 _UNIT = "\x1f"
-_RECORD = "\x1e"
+# `git log -z` ends each record with a NUL, and every field is ended by one too: git
+# prints no NUL inside a field (it reads names, emails and subjects as C strings), so a
+# subject may hold any other byte and the fields still line up.
 # Mailmap-aware author (%aN %aE) and committer (%cN %cE): a person who committed under
 # two spellings counts once, as `git shortlog` would count them. Unix times (%at %ct)
 # parse several times faster than ISO dates, and a full walk parses thousands.
-_COMMIT_FORMAT = _UNIT.join(["%H", "%P", "%aN", "%aE", "%at", "%cN", "%cE", "%ct", "%s"]) + _RECORD
+_COMMIT_FIELDS = ["%H", "%P", "%aN", "%aE", "%at", "%cN", "%cE", "%ct", "%s"]
+_COMMIT_FORMAT = "%x00".join(_COMMIT_FIELDS)
 _TAG_FORMAT = "%1f".join(
     [
         "%(refname:strip=2)",
@@ -67,6 +73,12 @@ _TAG_FORMAT = "%1f".join(
 # newest committer date first, so an in-window commit behind older ones only comes from
 # clock skew; `git log --since` stops at the first older commit, we read this many more.
 SKEW_ALLOWANCE = 300
+# After this many commits older than every window, the authors of the windows that none
+# of them answered are looked for further back by a second git, side by side with the
+# rest of the walk: by then a regular has shown an earlier commit, and who is left is
+# likely new (whose answer is the whole history, which git reads far faster than we
+# could parse it).
+LOOKUP_AFTER = 50
 # The most candidate newcomers git is asked to pick out by `--author`; past it, git
 # prints every older commit in a short format and Python picks them out.
 _MOST_AUTHOR_FILTERS = 200
@@ -149,61 +161,155 @@ def disarmed_environment(
     return environment
 
 
+def _template(model: type[BaseModel], given: Sequence[str]) -> dict[str, Any]:
+    """The `__dict__` `model.model_construct` would make, with the defaults filled in and
+    a placeholder for each field in `given`: every field without a default must be one
+    of them, and no default may be a factory (so a new field fails here, at import)."""
+    if model.__pydantic_root_model__ or model.__pydantic_post_init__:
+        raise TypeError(f"{model.__name__} needs model_construct")
+    template: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None or (field.is_required() and name not in given):
+            raise TypeError(f"{model.__name__}.{name} needs model_construct")
+        template[name] = None if field.is_required() else field.default
+    return template
+
+
+_COMMIT_GIVEN = ("sha", "message", "author", "committer", "authored_at", "committed_at", "parents")
+_COMMIT_TEMPLATE = _template(Commit, _COMMIT_GIVEN)
+_new, _set = object.__new__, object.__setattr__
+
+
+def _commit(
+    sha: str,
+    message: str,
+    author: Person,
+    committer: Person,
+    authored_at: datetime,
+    committed_at: datetime,
+    parents: int,
+) -> Commit:
+    """`Commit.model_construct` of values that already have their fields' types, without
+    its walk over every field on every call (a walk builds thousands of commits; this
+    takes a quarter of the time). `tests/sources` holds it equal to a validated Commit."""
+    commit = _new(Commit)
+    fields = _COMMIT_TEMPLATE.copy()  # in the fields' order, as model_construct makes it
+    fields["sha"] = sha
+    fields["message"] = message
+    fields["author"] = author
+    fields["committer"] = committer
+    fields["authored_at"] = authored_at
+    fields["committed_at"] = committed_at
+    fields["parents"] = parents
+    _set(commit, "__dict__", fields)
+    _set(commit, "__pydantic_fields_set__", set(_COMMIT_GIVEN))
+    _set(commit, "__pydantic_extra__", None)
+    _set(commit, "__pydantic_private__", None)
+    return commit
+
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "replace")
+
+
+# A commit in some window: its Commit, and what the first-time decision reads of it
+# (its author's person key, committer time and parent count).
+_Row = tuple[Commit, str, int, int]
+
+
 class _History:
     """What one `git log` walk of the default branch tells about several windows: their
     commits, and who had committed before each (for first-time contributors).
 
     The walk ends once it has read `SKEW_ALLOWANCE` commits older than every window. The
     authors in a window with no earlier commit among those read (the candidate
-    newcomers, a few at most) are then looked for in the rest of the history by
-    `earlier`: only then does a newcomer cost a read of the whole history, and git does
-    that read, printing only the candidates' commits.
+    newcomers, a few at most) are looked for in the rest of the history by
+    `LocalGitSource._earlier`, which git does, printing only the candidates' commits; it
+    starts once the walk has read `LOOKUP_AFTER` older commits, side by side with the
+    rest of the walk.
     """
 
     def __init__(self, windows: Sequence[Window], bots: BotPolicy) -> None:
         self.windows = windows
         self.bots = bots
-        self.earliest = min(w.since for w in windows).timestamp()
-        self.latest = max(w.until for w in windows).timestamp()
-        self.commits: list[Commit] = []
+        self.bounds = [(w.since.timestamp(), w.until.timestamp()) for w in windows]
+        self.earliest = min(since for since, _ in self.bounds)
+        self.latest = max(until for _, until in self.bounds)
+        self.rows: list[_Row] = []
         self.head: str | None = None
         # Person key -> committer time of their oldest non-merge commit read so far.
-        self.first_seen: dict[str, float] = {}
+        self.first_seen: dict[str, int] = {}
         self.older_read = 0
+        # The walk is bounded once it has read `bound` commits older than every window;
+        # `on_lookup_after` is called when it has read `lookup_after`.
+        self.bound = SKEW_ALLOWANCE
+        self.lookup_after = LOOKUP_AFTER
+        self.on_lookup_after: Callable[[], None] | None = None
         # Whether git printed the whole history: then `first_seen` is the whole truth.
         self.exhausted = False
-        # One Person per spelling: repositories have far fewer people than commits.
-        self.people: dict[tuple[str, str], Person] = {}
+        # Person keys and Persons by spelling (name and email as git printed them):
+        # repositories have far fewer spellings than commits.
+        self._keys: dict[tuple[bytes, bytes], str] = {}
+        self._people: dict[tuple[bytes, bytes], Person] = {}
 
-    def take(self, record: list[str]) -> None:
-        sha, parents, a_name, a_email, a_time, c_name, c_email, c_time, subject = record
-        self.head = self.head or sha
-        committed, parent_count = int(c_time), len(parents.split())
-        if parent_count < 2:  # a merge is nobody's contribution
-            self.saw(person_key(None, a_name, a_email), committed)
-        if committed < self.earliest:
-            self.older_read += 1
-        elif committed < self.latest:
-            # Built without validation: every field is typed by the parse above, and a
-            # walk builds thousands (validation doubled the digest's time).
-            self.commits.append(
-                Commit.model_construct(
-                    sha=sha,
-                    message=subject,
-                    author=self._person(a_name, a_email),
-                    committer=self._person(c_name, c_email),
-                    authored_at=datetime.fromtimestamp(int(a_time), UTC),
-                    committed_at=datetime.fromtimestamp(committed, UTC),
-                    parents=parent_count,
+    def key(self, name: bytes, email: bytes) -> str:
+        spelling = (name, email)
+        key = self._keys.get(spelling)
+        if key is None:
+            key = self._keys[spelling] = person_key(None, _text(name), _text(email))
+        return key
+
+    def take(self, fields: list[bytes], start: int, whole: int) -> tuple[int, bool]:
+        """Takes the records of `_COMMIT_FIELDS` in `fields[start:whole]`, in order,
+        until the walk is bounded (`bound` commits older than every window read) or has
+        just started a look-up (which then needs the event loop to start its git): where
+        it stopped, and whether the walk is bounded. A commit in some window is built as
+        it is read, while git prints the next ones (a Commit costs more than the parse);
+        the loop is written out for the thousands of records a long window reads."""
+        earliest, latest, first_seen = self.earliest, self.latest, self.first_seen
+        keys, people, rows = self._keys, self._people, self.rows
+        if self.head is None and whole:
+            self.head = fields[0].decode()
+        for at in range(start, whole, 9):
+            committed = int(fields[at + 7])
+            spelling = (fields[at + 2], fields[at + 3])
+            key = keys.get(spelling) or self.key(*spelling)
+            parents = fields[at + 1]
+            parent_count = parents.count(b" ") + 1 if parents else 0
+            if parent_count < 2:  # a merge is nobody's contribution
+                known = first_seen.get(key)
+                if known is None or committed < known:
+                    first_seen[key] = committed
+            if committed < earliest:
+                self.older_read += 1
+                if self.older_read >= self.bound:
+                    return at + 9, True
+                if self.older_read == self.lookup_after and self.on_lookup_after:
+                    self.on_lookup_after()
+                    return at + 9, False
+            elif committed < latest:
+                authored = int(fields[at + 4])
+                committed_at = datetime.fromtimestamp(committed, UTC)
+                committer = (fields[at + 5], fields[at + 6])
+                commit = _commit(
+                    fields[at].decode(),
+                    fields[at + 8].decode("utf-8", "replace"),
+                    people.get(spelling) or self._person(spelling),
+                    people.get(committer) or self._person(committer),
+                    committed_at
+                    if authored == committed
+                    else datetime.fromtimestamp(authored, UTC),
+                    committed_at,
+                    parent_count,
                 )
-            )
+                rows.append((commit, key, committed, parent_count))
+        return whole, False
 
-    def saw(self, key: str, committed: float) -> None:
+    def saw(self, key: str, committed: int) -> None:
         """A non-merge commit by `key`, committed at `committed`."""
-        self.first_seen[key] = min(committed, self.first_seen.get(key, committed))
-
-    def bounded(self) -> bool:
-        return self.older_read >= SKEW_ALLOWANCE
+        known = self.first_seen.get(key)
+        if known is None or committed < known:
+            self.first_seen[key] = committed
 
     def candidates(self) -> dict[str, float]:
         """Person key -> the earliest `since` of the windows in which they committed
@@ -213,42 +319,161 @@ class _History:
         if self.exhausted:
             return {}
         wanted: dict[str, float] = {}
-        for window in self.windows:
-            since = window.since.timestamp()
-            for commit in self.commits:
-                key = commit.author.key
-                if (
-                    not commit.is_merge
-                    and window.contains(commit.committed_at)
-                    and self.first_seen[key] >= since
-                ):
+        first_seen = self.first_seen
+        for since, until in self.bounds:
+            for _, key, committed, parents in self.rows:
+                if parents < 2 and since <= committed < until and first_seen[key] >= since:
                     wanted[key] = min(since, wanted.get(key, since))
         return wanted
 
-    def first_time(self, window: Window, complete: bool) -> dict[str, bool | None]:
-        """Person key -> a first contribution in `window`? None when a shallow clone
-        hides the history that would tell."""
-        since = window.since.timestamp()
+    def first_time(self, index: int, complete: bool) -> dict[str, bool | None]:
+        """Person key -> a first contribution in window `index`? None when a shallow
+        clone hides the history that would tell."""
+        since, until = self.bounds[index]
+        new = True if complete else None
+        first_seen = self.first_seen
         return {
-            commit.author.key: (
-                False
-                if self.first_seen[commit.author.key] < since
-                else (True if complete else None)
-            )
-            for commit in self.commits
-            if not commit.is_merge and window.contains(commit.committed_at)
+            key: False if first_seen[key] < since else new
+            for _, key, committed, parents in self.rows
+            if parents < 2 and since <= committed < until
         }
 
-    def _person(self, name: str, email: str) -> Person:
-        person = self.people.get((name, email))
+    def commits(self, index: int) -> tuple[Commit, ...]:
+        since, until = self.bounds[index]
+        return tuple(commit for commit, _, committed, _ in self.rows if since <= committed < until)
+
+    def _person(self, spelling: tuple[bytes, bytes]) -> Person:
+        person = self._people.get(spelling)
         if person is None:
+            name, email = _text(spelling[0]), _text(spelling[1])
             person = Person(
                 name=name or None,
                 email=email or None,
                 is_bot=self.bots.is_bot(name=name, email=email),
             )
-            self.people[name, email] = person
+            self._people[spelling] = person
         return person
+
+
+class _Lookup:
+    """A running look-up for earlier commits: its task says whether git printed all it
+    was asked for; `keys` are the person keys it picks out (None: everyone)."""
+
+    def __init__(self, task: asyncio.Task[bool], keys: frozenset[str] | None) -> None:
+        self.task = task
+        self.keys = keys
+
+    def covers(self, key: str) -> bool:
+        return self.keys is None or key in self.keys
+
+    def settled(self, key: str) -> bool:
+        """Whether every commit of `key`'s older than the windows has been read."""
+        return (
+            self.task.done()
+            and not self.task.cancelled()
+            and self.task.exception() is None
+            and self.task.result()
+            and self.covers(key)
+        )
+
+
+class _Process(Protocol):
+    """A git process whose stdout is read: asyncio's, or `_PidfdProcess`."""
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def read(self) -> bytes: ...
+
+    async def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+class _AsyncioProcess:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        assert process.stdout is not None
+        self._stdout = process.stdout
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode
+
+    async def read(self) -> bytes:
+        return await self._stdout.read(1 << 16)
+
+    async def wait(self) -> int:
+        return await self._process.wait()
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+class _PidfdProcess:
+    """A child read and awaited in the event loop through file descriptors: its stdout
+    pipe, and a pidfd that becomes readable when it exits. asyncio (3.11) awaits a child
+    with a thread of its own, started and joined for every git run: a millisecond or two
+    each, more than some of the git commands take."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], pidfd: int) -> None:
+        self._popen = popen
+        self._pidfd = pidfd
+        assert popen.stdout is not None
+        self._stdout = popen.stdout
+        os.set_blocking(self._stdout.fileno(), False)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._popen.returncode
+
+    async def read(self) -> bytes:
+        while True:
+            try:
+                return os.read(self._stdout.fileno(), 1 << 16)
+            except BlockingIOError:
+                await _readable(self._stdout.fileno())
+
+    async def wait(self) -> int:
+        while (returncode := self._popen.poll()) is None:
+            await _readable(self._pidfd)
+        self._close()
+        return returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self._popen.kill()
+
+    def _close(self) -> None:
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+        self._stdout.close()
+
+
+async def _readable(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+@functools.cache
+def _pidfds() -> bool:
+    """Whether this system has pidfds (Linux 5.3+, and not refused by a sandbox)."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 class LocalGitSource:
@@ -279,34 +504,35 @@ class LocalGitSource:
     async def activities(self, windows: Sequence[Window]) -> list[Activity]:
         """The activity of each window, from one walk of the history (a digest reads its
         window and the one before it)."""
-        await self.ensure_readable()
+        branch, complete = await self._check()
         # Side by side, so a digest takes about as long as the walk alone. Each is let
         # finish (none is cancelled mid-way, which would leave a git process behind);
         # then the first failure (not a repository) is the answer.
-        head = asyncio.create_task(self._head())
         tags = asyncio.create_task(self._tags())
         walk = asyncio.create_task(self._walk(windows))
-        await asyncio.wait((head, tags, walk))
-        failures = [task.exception() for task in (head, tags, walk)]  # each one retrieved
+        await asyncio.wait((tags, walk))
+        failures = [task.exception() for task in (tags, walk)]  # each one retrieved
         if failure := next((f for f in failures if f is not None), None):
             raise failure
-        (branch, complete), history = head.result(), walk.result()
+        history = walk.result()
         source = SourceInfo(
             kind="git", name=str(self.path), default_branch=branch, revision=history.head
         )
         return [
-            self._activity(source, window, history, tags.result(), complete) for window in windows
+            self._activity(source, window, index, history, tags.result(), complete)
+            for index, window in enumerate(windows)
         ]
 
     def _activity(
         self,
         source: SourceInfo,
         window: Window,
+        index: int,
         history: _History,
         all_tags: Sequence[Tag],
         complete: bool,
     ) -> Activity:
-        commits = tuple(c for c in history.commits if window.contains(c.committed_at))
+        commits = history.commits(index)
         tags = tuple(tag for tag in all_tags if window.contains(tag.tagged_at))
         releases = tuple(
             Release(
@@ -318,7 +544,7 @@ class LocalGitSource:
             )
             for tag in tags
         )
-        verdicts = history.first_time(window, complete=complete)
+        verdicts = history.first_time(index, complete=complete)
         return Activity(
             source=source,
             window=window,
@@ -332,28 +558,74 @@ class LocalGitSource:
         )
 
     async def _walk(self, windows: Sequence[Window]) -> _History:
-        """Streams `git log` of HEAD, newest first, until `_History` is bounded, then
-        looks further back for the authors that part could not answer. An empty
-        repository (no HEAD commit yet) has no history."""
+        """Streams `git log` of HEAD, newest first, until `_History` is bounded, and looks
+        further back for the authors that part could not answer: from `LOOKUP_AFTER`
+        older commits on, beside the walk, then for whoever is still unanswered when it
+        ends. An empty repository (no HEAD commit yet) has no history."""
         history = _History(windows, self.bots)
-        complete, returncode = await self._stream(
-            ("log", f"--format={_COMMIT_FORMAT}", "HEAD"), history.take, history.bounded
-        )
-        if returncode not in (None, 0) and await self._has_commits():
-            raise self._failed(returncode)
-        history.exhausted = complete
-        if candidates := history.candidates():
-            await self._earlier(history, candidates)
+        lookups: list[_Lookup] = []
+
+        def look_up(wanted: dict[str, float]) -> None:
+            keys = None if not _filtered(wanted) else frozenset(wanted)
+            lookups.append(_Lookup(asyncio.create_task(self._earlier(history, wanted)), keys))
+
+        def lookup_after() -> None:
+            if history.older_read < history.bound and (wanted := history.candidates()):
+                look_up(wanted)
+
+        history.on_lookup_after = lookup_after
+        try:
+            complete, returncode = await self._stream(
+                ("log", "-z", f"--format={_COMMIT_FORMAT}", "HEAD"),
+                len(_COMMIT_FIELDS),
+                history.take,
+            )
+            if returncode not in (None, 0) and await self._has_commits():
+                raise self._failed(returncode)
+            history.exhausted = complete
+            while True:
+                # Who is still unanswered, and not known new by a look-up that read all
+                # their older commits; each gets a look-up if none running covers them.
+                wanted = {
+                    key: since
+                    for key, since in history.candidates().items()
+                    if not any(lookup.settled(key) for lookup in lookups)
+                }
+                running = [lookup for lookup in lookups if not lookup.task.done()]
+                if not wanted:
+                    break
+                if uncovered := {
+                    key: since
+                    for key, since in wanted.items()
+                    if not any(lookup.covers(key) for lookup in running)
+                }:
+                    look_up(uncovered)
+                    running.append(lookups[-1])
+                await asyncio.wait(
+                    [lookup.task for lookup in running], return_when="FIRST_COMPLETED"
+                )
+                for lookup in running:
+                    if lookup.task.done() and (failure := lookup.task.exception()):
+                        raise failure
+        finally:
+            # Answered (or failed): a look-up still running is stopped, its git killed.
+            tasks = [lookup.task for lookup in lookups]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+            for task in tasks:
+                if not task.cancelled():
+                    task.exception()  # retrieved: the first failure was raised above
         return history
 
-    async def _earlier(self, history: _History, candidates: dict[str, float]) -> None:
-        """Reads the candidates' commits from before the latest window's start (git picks
-        them out of the whole history, which it walks far faster than we could parse it)
-        into `history.first_seen`, and stops once each has one older than every window they
-        are new in. The same walk as the first (HEAD, by committer date, skew and all):
-        it only prints less of it."""
+    async def _earlier(self, history: _History, wanted: dict[str, float]) -> bool:
+        """Reads the `wanted` authors' commits from before the latest window's start (git
+        picks them out of the whole history, which it walks far faster than we could
+        parse it) into `history.first_seen`, and stops once each has one older than every
+        window they are new in. The same walk as the first (HEAD, by committer date, skew
+        and all): it only prints less of it. Whether git printed all it found."""
         before = math.ceil(max(w.since for w in history.windows).timestamp()) - 1
-        authors = [key.removeprefix("email:") for key in candidates]
         # Git's `--author` is a prefilter only; the person key (`person_key` of the
         # mailmapped %aN and %aE, with Python's lowercasing) decides. `<email>`, fixed and
         # ASCII case-blind, is found in every commit whose key is the candidate's, with
@@ -361,82 +633,118 @@ class LocalGitSource:
         # email) or an email git could fold otherwise than Python gets no filter at all,
         # and so do more candidates than a command line should carry (a year's newcomers
         # in a busy repository: git would then spend longer matching than printing).
-        filtered = (
-            len(authors) <= _MOST_AUTHOR_FILTERS
-            and all(a.isascii() for a in authors)
-            and not any(key.startswith("name:") for key in candidates)
-        )
-        filters = [f"--author=<{a}>" for a in authors] if filtered else []
+        filtered = _filtered(wanted)
+        filters = [f"--author=<{key.removeprefix('email:')}>" for key in wanted] if filtered else []
+        # Filtered, every commit printed has the email looked for: no name needed.
+        fields = ["%ct", "%aE"] if filtered else ["%ct", "%aE", "%aN"]
+        first_seen = history.first_seen
+        unanswered = {key for key, since in wanted.items() if first_seen[key] >= since}
+        if not unanswered:
+            return False
 
-        def take(record: list[str]) -> None:
-            committed, email, name = record
-            history.saw(person_key(None, name, email), int(committed))
+        width = len(fields)
 
-        def answered() -> bool:
-            first_seen = history.first_seen
-            return all(first_seen[key] < since for key, since in candidates.items())
+        def take(record: list[bytes], start: int, whole: int) -> tuple[int, bool]:
+            for at in range(start, whole, width):
+                committed = int(record[at])
+                key = history.key(record[at + 2] if not filtered else b"", record[at + 1])
+                history.saw(key, committed)
+                if key in unanswered and committed < wanted[key]:
+                    unanswered.discard(key)
+                    if not unanswered:
+                        return at + width, True
+            return whole, False
 
-        _, returncode = await self._stream(
+        complete, returncode = await self._stream(
             (
                 "log",
+                "-z",
                 "--no-merges",
                 "--use-mailmap",
                 *("--fixed-strings", "--regexp-ignore-case", *filters),
                 f"--before=@{before}",
-                f"--format={_UNIT.join(['%ct', '%aE', '%aN'])}{_RECORD}",
+                f"--format={'%x00'.join(fields)}",
                 "HEAD",
             ),
+            width,
             take,
-            answered,
         )
         if returncode not in (None, 0):
             raise self._failed(returncode)
+        return complete
 
     async def _stream(
         self,
         args: Sequence[str],
-        take: Callable[[list[str]], None],
-        enough: Callable[[], bool],
+        width: int,
+        take: Callable[[list[bytes], int, int], tuple[int, bool]],
     ) -> tuple[bool, int | None]:
-        """Runs git, hands each `_RECORD` it prints to `take` (split into `_UNIT`s), and
-        stops git once `enough()`. Whether git printed everything, and its exit status
-        (None when it was stopped)."""
+        """Runs git, whose `-z` output is records of `width` NUL-ended fields, and hands
+        the whole records of each read to `take` (the fields, where to start and where
+        the whole records end), which answers where it stopped and whether that was
+        enough: then git is stopped. Stopped short of the end, it is called again for the
+        rest once the event loop has run what is ready (a look-up it started). Whether
+        git printed everything, and its exit status (None when it was stopped)."""
         process = await self._start(*args)
-        assert process.stdout is not None
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        pending = ""
+        rest = b""
         try:
-            while chunk := await process.stdout.read(1 << 16):
-                *records, pending = (pending + decoder.decode(chunk)).split(_RECORD)
-                for record in records:
-                    self.records_read += 1
-                    take(record.strip("\n").split(_UNIT))
-                    if enough():
+            while chunk := await process.read():
+                fields = (rest + chunk).split(b"\0")
+                whole = (len(fields) - 1) // width * width  # the last one is unfinished
+                start = 0
+                while True:
+                    stopped, enough = take(fields, start, whole)
+                    self.records_read += (stopped - start) // width
+                    if enough:
                         return False, None
-            await process.wait()
+                    # Let what `take` started run (the next read may well not wait).
+                    await asyncio.sleep(0)
+                    if stopped >= whole:
+                        break
+                    start = stopped
+                rest = b"\0".join(fields[whole:])
+            returncode = await process.wait()
         finally:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-        return process.returncode == 0, process.returncode
+        return returncode == 0, returncode
 
     async def ensure_readable(self) -> None:
         """Refuses a path that is not a git repository, and a partial clone, before any
         git command that could read a missing object (and so fetch it) runs."""
+        await self._check()
+
+    async def _check(self) -> tuple[str | None, bool]:
+        """`ensure_readable`, telling also the branch HEAD names (None when detached or
+        not yet born) and whether the history is complete (False for a shallow clone).
+        Both git commands read no object: they run side by side."""
         try:
             is_directory = self.path.is_dir()
         except (OSError, ValueError):  # a name too long, no permission, a NUL byte
             is_directory = False
         if not is_directory:
             raise LocalGitError("not_a_directory", f"{self.path} is not a directory.")
-        if not (await self._run("rev-parse", "--git-dir", check=False)).strip():
-            raise LocalGitError("not_a_repository", f"{self.path} is not a git repository.")
+        # Outside a repository rev-parse prints nothing; in one, `true` or `false`, then
+        # the branch (`HEAD` when detached; nothing, and a failure, when not yet born).
+        probe = asyncio.create_task(
+            self._output("rev-parse", "--is-shallow-repository", "--abbrev-ref", "HEAD")
+        )
         # Reading config runs nothing. -z: one `key\nvalue` per entry, whatever the value.
-        process = await self._start("config", "-z", "--get-regexp", _PARTIAL_CLONE_KEYS)
-        out, _ = await process.communicate()
-        if process.returncode not in (0, 1):  # 1: no such key
-            raise self._failed(process.returncode)
-        for entry in out.decode("utf-8", "replace").split("\0"):
+        config = asyncio.create_task(
+            self._output("config", "-z", "--get-regexp", _PARTIAL_CLONE_KEYS)
+        )
+        await asyncio.wait((probe, config))
+        failures = [task.exception() for task in (probe, config)]  # each one retrieved
+        if failure := next((f for f in failures if f is not None), None):
+            raise failure
+        (probed, probe_out), (configured, config_out) = probe.result(), config.result()
+        lines = _text(probe_out).split("\n")
+        if lines[0] not in ("true", "false"):
+            raise LocalGitError("not_a_repository", f"{self.path} is not a git repository.")
+        if configured not in (0, 1):  # 1: no such key
+            raise self._failed(configured)
+        for entry in _text(config_out).split("\0"):
             key, _, value = entry.partition("\n")
             if key == "extensions.partialclone" or (key and value.lower() not in _FALSE):
                 raise LocalGitError(
@@ -444,6 +752,8 @@ class LocalGitSource:
                     f"{self.path} is a partial clone: git would fetch the objects it lacks "
                     "from its remote, which infrasync never lets it do. Use a full clone.",
                 )
+        branch = lines[1] if probed == 0 and len(lines) > 1 else None
+        return (branch if branch not in ("", "HEAD") else None), lines[0] != "true"
 
     def _failed(self, exit_status: int | None) -> LocalGitError:
         return LocalGitError(
@@ -451,16 +761,6 @@ class LocalGitSource:
             f"git could not read the repository at {self.path} (exit status {exit_status}).",
             exit_status=exit_status,
         )
-
-    async def _head(self) -> tuple[str | None, bool]:
-        """The branch HEAD names (None when detached or not yet born), and whether the
-        history is complete (False for a shallow clone)."""
-        output = await self._run(
-            "rev-parse", "--is-shallow-repository", "--abbrev-ref", "HEAD", check=False
-        )
-        lines = output.split()
-        branch = lines[1] if len(lines) > 1 and lines[1] != "HEAD" else None
-        return branch, not lines or lines[0] != "true"
 
     async def _has_commits(self) -> bool:
         verified = await self._run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
@@ -483,29 +783,67 @@ class LocalGitSource:
             tags.append(Tag(name=name, sha=target, tagged_at=tagged_at))
         return tuple(sorted(tags, key=lambda t: t.tagged_at))
 
-    async def _start(self, *args: str) -> asyncio.subprocess.Process:
+    async def _start(self, *args: str) -> _Process:
         # stderr is dropped, never read: a hostile repository decides what git prints
         # there. stdin is /dev/null: nothing may ask a question and wait.
         self.git_runs += 1
-        return await asyncio.create_subprocess_exec(
-            self.git,
-            "--no-pager",
-            "-C",
-            str(self.path),
-            *_OVERRIDES,
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+        command = [self.git, "--no-pager", "-C", str(self.path), *_OVERRIDES, *args]
+        if not _pidfds():
+            return _AsyncioProcess(
+                await asyncio.create_subprocess_exec(
+                    *command,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    env=self._environment,
+                )
+            )
+        # Popen only forks and execs, as asyncio's own subprocess does in the loop; the
+        # command is git with fixed options and our arguments.
+        popen = subprocess.Popen(  # noqa: ASYNC220, S603
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env=self._environment,
         )
+        try:
+            return _PidfdProcess(popen, os.pidfd_open(popen.pid))
+        except BaseException:  # no pidfd after all (out of descriptors): no child left
+            popen.kill()
+            popen.wait()
+            assert popen.stdout is not None
+            popen.stdout.close()
+            raise
+
+    async def _output(self, *args: str) -> tuple[int, bytes]:
+        """git's exit status and all it printed."""
+        process = await self._start(*args)
+        chunks = []
+        try:
+            while chunk := await process.read():
+                chunks.append(chunk)
+            returncode = await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        return returncode, b"".join(chunks)
 
     async def _run(self, *args: str, check: bool = True) -> str:
-        process = await self._start(*args)
-        out, _ = await process.communicate()
-        if process.returncode != 0 and check:
-            raise self._failed(process.returncode)
-        return out.decode("utf-8", "replace") if process.returncode == 0 else ""
+        returncode, out = await self._output(*args)
+        if returncode != 0 and check:
+            raise self._failed(returncode)
+        return _text(out) if returncode == 0 else ""
+
+
+def _filtered(wanted: Iterable[str]) -> bool:
+    """Whether git can pick out the commits of the authors keyed `wanted` by `--author`
+    (see `LocalGitSource._earlier`)."""
+    keys = list(wanted)
+    return len(keys) <= _MOST_AUTHOR_FILTERS and all(
+        key.startswith("email:") and key.isascii() for key in keys
+    )
 
 
 def _expand_user(path: Path) -> Path:

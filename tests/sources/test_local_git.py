@@ -3,6 +3,7 @@ tags as releases — and no pull requests or issues (unknown, not zero)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ import pytest
 from infrasync.sources import local_git
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
-from infrasync.sources.model import Window
+from infrasync.sources.model import Commit, Window
 from tests.security.hostile_git import corrupt
 
 WEEK = Window(since=datetime(2026, 11, 16, tzinfo=UTC), until=datetime(2026, 11, 23, tzinfo=UTC))
@@ -224,3 +225,74 @@ async def test_two_windows_from_one_walk_match_two_reads(repo: Repo) -> None:
         (await source.activity(before)).commits,
     ]
     assert [c.message for c in both[1].commits] == ["Before the week"]
+
+
+async def test_commits_are_what_validation_would_make(repo: Repo) -> None:
+    """The walk builds commits without validation: each is the Commit validating the
+    same fields makes, field for field, in the same order, with the same fields set."""
+    activity = await LocalGitSource(repo.path).activity(WEEK)
+    assert activity.commits
+    for commit in activity.commits:
+        validated = Commit.model_validate(commit.model_dump())
+        assert commit == validated
+        assert list(commit.__dict__) == list(Commit.model_fields)
+        assert repr(commit) == repr(validated)
+        assert hash(commit) == hash(validated)
+        given = {name: getattr(commit, name) for name in commit.model_fields_set}
+        assert commit.model_fields_set == Commit.model_construct(**given).model_fields_set
+        assert "url" not in commit.model_fields_set
+
+
+async def test_without_pidfds_git_runs_through_asyncio_alike(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system has no pidfds, asyncio's own subprocesses read the same."""
+    fast = await LocalGitSource(repo.path).activity(WEEK)
+    monkeypatch.setattr(local_git, "_pidfds", lambda: False)
+    slow = await LocalGitSource(repo.path).activity(WEEK)
+    assert (slow.commits, slow.contributors, slow.tags) == (
+        fast.commits,
+        fast.contributors,
+        fast.tags,
+    )
+    assert slow.source == fast.source
+    with pytest.raises(LocalGitError, match="is not a git repository"):
+        await LocalGitSource(tmp_path).activity(WEEK)
+    sha = corrupt(repo.path)
+    with pytest.raises(LocalGitError) as failed:
+        await LocalGitSource(repo.path).activity(WEEK)
+    assert (failed.value.exit_status, sha in str(failed.value)) == (128, False)
+
+
+def open_descriptors() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def assert_no_children() -> None:
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child at all, not even one to reap
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("pidfds", [True, False])
+async def test_no_git_process_nor_descriptor_outlives_a_read(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pidfds: bool
+) -> None:
+    """Finished, failed or cancelled at any moment, a read leaves no git running and no
+    pipe open."""
+    if not pidfds:
+        monkeypatch.setattr(local_git, "_pidfds", lambda: False)
+    monkeypatch.setattr(local_git, "SKEW_ALLOWANCE", 2)
+    monkeypatch.setattr(local_git, "LOOKUP_AFTER", 1)
+    await LocalGitSource(repo.path).activity(WEEK)  # asyncio's child watcher, once
+    before = open_descriptors()
+    await LocalGitSource(repo.path).activity(WEEK)
+    with pytest.raises(LocalGitError):
+        await LocalGitSource(tmp_path).activity(WEEK)
+    for delay in (0, 0.001, 0.003, 0.01, 0.03):
+        read = asyncio.create_task(LocalGitSource(repo.path).activity(WEEK))
+        await asyncio.sleep(delay)
+        read.cancel()
+        await asyncio.wait([read])
+    assert_no_children()
+    assert open_descriptors() == before

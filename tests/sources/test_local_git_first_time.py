@@ -154,11 +154,81 @@ async def test_a_newcomer_costs_the_window_not_the_history(tmp_path: Path) -> No
     # The window, the skew allowance behind it, and the one newcomer's own commit (git
     # finds it and prints nothing else): not the thousand commits before.
     assert source.records_read <= in_window + local_git.SKEW_ALLOWANCE + 1
-    assert source.git_runs == 6  # directory checks, HEAD, tags, the walk, the newcomer
+    assert source.git_runs == 5  # the directory checks (two), tags, the walk, the newcomer
     records = git_log_records(path)
     reference = reference_first_time(records, [window], True, local_git.SKEW_ALLOWANCE)
     assert reference.records_read == len(planned)  # what it cost before
     assert reference.first_time(window, True) == verdicts(activity)
+
+
+async def test_the_look_up_runs_beside_the_rest_of_the_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newcomer's look-up starts once the walk has read `LOOKUP_AFTER` older commits
+    (by then the regulars have shown earlier ones), not when it ends."""
+    path = tmp_path / "repo"
+    planned = newcomer_history(600)
+    build_history(path, planned)
+    until = datetime.fromtimestamp(planned[-1].committed + DAY, UTC)
+    window = Window(since=until - timedelta(days=7), until=until)
+    started: list[tuple[int, dict[str, float]]] = []
+    earlier = LocalGitSource._earlier
+
+    async def spy(
+        self: LocalGitSource, history: local_git._History, wanted: dict[str, float]
+    ) -> bool:
+        started.append((history.older_read, dict(wanted)))
+        return await earlier(self, history, wanted)
+
+    monkeypatch.setattr(LocalGitSource, "_earlier", spy)
+    source = LocalGitSource(path)
+    activity = await source.activity(window)
+    assert verdicts(activity)["email:nova@example.com"] is True
+    assert started == [
+        (local_git.LOOKUP_AFTER, {"email:nova@example.com": window.since.timestamp()})
+    ]
+    assert local_git.LOOKUP_AFTER < local_git.SKEW_ALLOWANCE
+    # The walk still read its whole skew allowance beside the look-up.
+    assert source.records_read == len(activity.commits) + local_git.SKEW_ALLOWANCE
+
+
+async def test_an_author_found_behind_older_commits_gets_a_look_up_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A skewed in-window commit the walk reaches after the look-up started brings an
+    author that look-up does not pick out: a second one looks for them; an author the
+    walk itself answers after the look-up started is not left to it."""
+    monkeypatch.setattr(local_git, "SKEW_ALLOWANCE", 6)
+    monkeypatch.setattr(local_git, "LOOKUP_AFTER", 1)
+    regular, late, newcomer = (
+        ("Reg", "reg@example.com"),
+        ("Late", "late@example.com"),
+        ("Nova", "nova@example.com"),
+    )
+    other = ("Other", "other@example.com")
+    planned = [Planned(late, START), Planned(other, START + DAY)]
+    planned += [Planned(other, START + n * DAY) for n in range(2, 20)]
+    planned += [
+        Planned(regular, START + 20 * DAY),  # answers Reg, third older commit read
+        Planned(late, START + 31 * DAY),  # in the window, behind older ones
+        Planned(other, START + 21 * DAY),
+        Planned(other, START + 22 * DAY),
+        Planned(regular, START + 31 * DAY + 60),
+        Planned(newcomer, START + 31 * DAY + 120),
+    ]
+    path = tmp_path / "repo"
+    build_history(path, planned)
+    until = datetime.fromtimestamp(START + 32 * DAY, UTC)
+    window = Window(since=until - timedelta(days=7), until=until)
+    source = LocalGitSource(path)
+    got = verdicts(await source.activity(window))
+    assert got == {
+        "email:reg@example.com": False,
+        "email:late@example.com": False,
+        "email:nova@example.com": True,
+    }
+    assert source.git_runs == 6  # two look-ups: Reg and Nova, then Late
+    await compare(path, [(window, previous_window(window))])
 
 
 async def test_no_newcomer_costs_no_second_walk(tmp_path: Path) -> None:
@@ -169,7 +239,7 @@ async def test_no_newcomer_costs_no_second_walk(tmp_path: Path) -> None:
     source = LocalGitSource(path)
     activity = await source.activity(Window(since=until - timedelta(days=7), until=until))
     assert set(verdicts(activity).values()) == {False}
-    assert source.git_runs == 5
+    assert source.git_runs == 4
 
 
 # Generated histories: authors under several spellings, a mailmap, merges, clock skew,
@@ -217,6 +287,7 @@ def planned_from(steps: list[tuple[int, int, int, float | None]]) -> list[Planne
 @given(
     steps=plans,
     allowance=st.sampled_from([1, 2, 3, 300]),
+    lookup_after=st.sampled_from([1, 2, 300]),
     back=st.integers(0, 40),
     length=st.sampled_from([1, 3, 7, 30]),
 )
@@ -224,11 +295,13 @@ def test_generated_histories_keep_their_verdicts(
     tmp_path_factory: pytest.TempPathFactory,
     steps: list[tuple[int, int, int, float | None]],
     allowance: int,
+    lookup_after: int,
     back: int,
     length: int,
 ) -> None:
     """Windows ending at the newest commit (a digest's usual window) or some half-days
-    before it."""
+    before it; the look-up for candidates starting beside the walk (`lookup_after` below
+    `allowance`) or after it."""
     path = tmp_path_factory.mktemp("generated") / "repo"
     planned = planned_from(steps)
     build_history(path, planned, MAILMAP)
@@ -236,6 +309,7 @@ def test_generated_histories_keep_their_verdicts(
     window = Window(since=until - timedelta(days=length), until=until)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(local_git, "SKEW_ALLOWANCE", allowance)
+        patch.setattr(local_git, "LOOKUP_AFTER", lookup_after)
         asyncio.run(compare(path, [(window, previous_window(window))], exact_commits=False))
 
 
