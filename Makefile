@@ -9,7 +9,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # What `make lint` checks and `make format` fixes: one list, so the two cannot drift.
-PYTHON_SOURCES := infrasync tests bench scripts hatch_build.py
+PYTHON_SOURCES := infrasync tests bench scripts deploy hatch_build.py
 TEST_WORKERS ?= auto
 # Some machines (this project's CI among them) set PYTHONDONTWRITEBYTECODE=1. With it,
 # nothing Python compiles is ever kept: the venv is installed --no-compile (below), so
@@ -19,7 +19,8 @@ TEST_WORKERS ?= auto
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
-	test-python test-web test-browser chromium openapi migration mutation clean
+	test-python test-web test-browser chromium openapi migration mutation clean \
+	deploy-check deploy-tools check-docker check-compose
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -36,6 +37,7 @@ test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target install web/node_modules/.installed
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint-python lint-web-and-build
 	@$(MAKE) --no-print-directory test-web test-python
+	@$(MAKE) --no-print-directory deploy-check
 
 # The web app's checks, then its build: `make test`'s partner for lint-python.
 lint-web-and-build: lint-web
@@ -121,5 +123,37 @@ mutation: install
 	$(BIN)/mutmut run $(foreach name,$(only),'$(name)')
 	$(BIN)/mutmut results
 
+## deploy-check: the deployment files, proven offline by each ecosystem's own tools
+## (docs/deployment.md): hadolint on the Dockerfile, compose.yaml against the compose-spec
+## schema. Each prints what it checked; none is skipped.
+deploy-check: deploy-tools
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory check-docker check-compose && \
+	echo "deploy-check: all passed in $$(( $$(date +%s) - started )) s"
+
+# The tools live in .tools/ (gitignored), apart from the app's venv: aws-cdk-lib alone is
+# ~580 MB that the app never imports. Reinstalled when their pinned lists change.
+TOOLS := .tools
+TOOLS_BIN := $(TOOLS)/venv/bin
+deploy-tools: $(TOOLS)/venv/.installed $(TOOLS)/node/.installed
+
+$(TOOLS)/venv/.installed: deploy/tools/requirements.txt
+	test -d $(TOOLS)/venv || $(PYTHON) -m venv $(TOOLS)/venv
+	$(TOOLS_BIN)/pip install --quiet --no-compile -r deploy/tools/requirements.txt
+	touch $@
+
+$(TOOLS)/node/.installed: deploy/tools/package.json deploy/tools/package-lock.json
+	mkdir -p $(TOOLS)/node
+	cp deploy/tools/package.json deploy/tools/package-lock.json $(TOOLS)/node/
+	cd $(TOOLS)/node && npm ci --no-audit --no-fund
+	touch $@
+
+check-docker: deploy-tools
+	$(TOOLS_BIN)/hadolint Dockerfile
+	@echo "hadolint: Dockerfile clean"
+
+check-compose: deploy-tools
+	$(TOOLS_BIN)/python deploy/checks/check_compose.py compose.yaml
+
 clean:
-	rm -rf $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants
+	rm -rf $(TOOLS) $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants
