@@ -351,16 +351,23 @@ def digest(
     ] = False,
 ) -> None:
     """Print one digest to stdout; progress and logs go to stderr."""
-    _logs_to_stderr()
-    from infrasync.digests.cli import DigestFailed, make_digest
-    from infrasync.observability.logging import configure_logging
+    from infrasync.observability.stderr import plain_logs_to_stderr
+
+    plain_logs_to_stderr(logging.WARNING)
+    from infrasync.digests.cli import DigestFailed, make_digest, needs_structured_logs
 
     if output_format not in DIGEST_FORMATS:
         raise CliFailure(f"--format must be one of {', '.join(DIGEST_FORMATS)}.", EXIT_BAD_INPUT)
     if writer not in DIGEST_WRITERS:
         raise CliFailure(f"--writer must be one of {', '.join(DIGEST_WRITERS)}.", EXIT_BAD_INPUT)
     settings = _settings()
-    configure_logging(settings.effective_log_format, logging.DEBUG if verbose else logging.INFO)
+    level = logging.DEBUG if verbose else logging.INFO
+    if needs_structured_logs(settings, source, writer):
+        from infrasync.observability.logging import configure_logging
+
+        configure_logging(settings.effective_log_format, level)
+    else:
+        plain_logs_to_stderr(level)
     try:
         output = make_digest(settings, source, since, until, output_format, writer, stderr())
     except ValueError as error:

@@ -185,6 +185,11 @@ class Settings(BaseSettings):
         return self.frontend_url or self.public_url
 
     @property
+    def llm_configured(self) -> bool:
+        """Whether an AI writer is configured (the `auto` writer then asks it)."""
+        return bool(self.llm_base_url and self.llm_model)
+
+    @property
     def effective_log_format(self) -> Literal["console", "json"]:
         if self.log_format is not None:
             return self.log_format

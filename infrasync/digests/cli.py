@@ -30,6 +30,19 @@ class DigestFailed(Exception):
     """A runtime failure (GitHub down, rate limited): exit code 1."""
 
 
+def needs_structured_logs(settings: Settings, source: str, writer: str) -> bool:
+    """Whether this digest runs code that logs through structlog: the GitHub client, the
+    AI writer, or JSON log lines asked for. A local repository with the builtin writer
+    logs through the standard library alone, and so skips structlog's import
+    (tests/test_import_graph.py holds it to that)."""
+    uses_model = writer == "llm" or (writer == "auto" and settings.llm_configured)
+    try:
+        on_github = isinstance(parse_source(source), GitHubSpec)
+    except ValueError:
+        on_github = False  # make_digest says what is wrong with it
+    return on_github or uses_model or settings.effective_log_format == "json"
+
+
 def render(digest: Digest, output_format: str) -> str:
     if output_format == "json":
         return json.dumps(digest.as_json(), indent=2, ensure_ascii=False)

@@ -17,21 +17,7 @@ from typing import Literal
 import structlog
 from structlog.types import Processor
 
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever `sys.stderr` is now, not what it was at configuration time
-    (test runners and daemonizers swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self) -> object:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: object) -> None:
-        pass
+from infrasync.observability.stderr import StderrHandler
 
 
 def _shared_processors() -> list[Processor]:
@@ -76,7 +62,7 @@ def configure_logging(log_format: Literal["console", "json"], level: int = loggi
         foreign_pre_chain=_shared_processors(),
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = _StderrHandler()
+    handler = StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

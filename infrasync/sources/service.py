@@ -22,14 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
-
 from infrasync.config import Settings
 from infrasync.errors import BadRequest, Forbidden
 from infrasync.github.repo_ref import RepoRef
 from infrasync.sources.local_git import LocalGitError
-
-log = structlog.get_logger(__name__)
 
 REFUSED = (
     "This server may not read a git repository at that path: give the absolute path of a "
@@ -162,14 +158,23 @@ def confine_local_source(settings: Settings, path: Path) -> ConfinedRepository:
         roots = [Path(os.path.realpath(root)) for root in settings.local_source_roots]
         return _Confinement(roots).repository(path)
     except LocalSourceRefused as refused:
-        log.info("local source refused", reason=refused.reason, path=str(path))
+        _log_refusal(refused.reason, path)
         raise
     # Anything the disk answers (no such file, no permission, a name over 255 bytes, a
     # symlink loop, which pathlib raises as RuntimeError; a NUL byte is a ValueError) is
     # the same refusal.
     except (OSError, ValueError, RuntimeError) as error:
-        log.info("local source refused", reason=type(error).__name__, path=str(path))
+        _log_refusal(type(error).__name__, path)
         raise LocalSourceRefused(type(error).__name__) from None
+
+
+def _log_refusal(reason: str, path: Path) -> None:
+    # structlog is imported here, not at the top: `infrasync digest` of a local
+    # repository imports this module, and structlog (with the rich it loads) would cost
+    # it a tenth of a second; only a server confines a path.
+    import structlog
+
+    structlog.get_logger(__name__).info("local source refused", reason=reason, path=str(path))
 
 
 class _Confinement:
