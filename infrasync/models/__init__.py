@@ -15,6 +15,7 @@ from infrasync.models.invite import Invite
 from infrasync.models.login_link import LoginLink
 from infrasync.models.membership import Membership, Role
 from infrasync.models.monitor import Monitor
+from infrasync.models.monitor_feed import MonitorFeed
 from infrasync.models.oauth_state import OAuthState
 from infrasync.models.org import Org
 from infrasync.models.org_billing import OrgBilling, StripeEvent
@@ -39,6 +40,7 @@ __all__ = [
     "LoginLink",
     "Membership",
     "Monitor",
+    "MonitorFeed",
     "OAuthState",
     "Org",
     "OrgBilling",
