@@ -23,6 +23,7 @@ TABS = (
     ("Invites", "invites"),
     ("API keys", "api-keys"),
     ("Audit log", "audit"),
+    ("Billing", "billing"),
     ("Settings", "settings"),
     ("Members", "members"),
 )

@@ -142,7 +142,7 @@ def test_an_invitee_signs_in_and_joins(page: Page, browser: Browser, server: Ser
         expect(guest).to_have_url(server.url("/orgs/acme/members"))
         expect(guest.get_by_test_id("my-role")).to_have_text("member")
         sections = guest.get_by_role("navigation", name="Org sections").get_by_role("link")
-        expect(sections).to_have_text(["Members", "Monitors", "Digests", "Settings"])
+        expect(sections).to_have_text(["Members", "Monitors", "Digests", "Billing", "Settings"])
 
         # The same link works once.
         guest.goto(invite_url)
@@ -213,12 +213,13 @@ def test_an_owner_deletes_an_org_and_restores_it(page: Page, server: Server) -> 
     page.get_by_role("link", name="Settings").click()
     delete = page.get_by_role("button", name="Delete org")
     expect(delete).to_be_disabled()
-    page.get_by_label("Type acme to confirm").fill("acme")
+    page.get_by_label("Type the org's name Acme to confirm").fill("Acme")
     delete.click()
 
     expect(page).to_have_url(server.url("/"))
     deleted = page.get_by_role("region", name="Deleted orgs")
     expect(deleted).to_contain_text("Acme")
+    expect(deleted.get_by_test_id("deleted-org-dates")).to_contain_text("restorable until")
     expect(page.get_by_role("list", name="Your orgs")).to_have_count(0)
     # Gone for everyone: the org's pages say so.
     page.goto(server.url("/orgs/acme/members"))

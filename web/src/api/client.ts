@@ -106,3 +106,6 @@ export type DeliveryStatus = Schemas["DeliveryStatus"];
 export type ChannelTestResult = Schemas["TestResult"];
 export type DeliveryAttempt = Schemas["AttemptOut"];
 export type DeliveryAttemptPage = Schemas["AttemptPage"];
+export type Billing = Schemas["BillingOut"];
+export type LimitUsage = Schemas["LimitUsage"];
+export type Plan = Schemas["PlanOut"];

@@ -20,6 +20,20 @@ const MonitorsPage = lazy(() => import("@/features/monitors/MonitorsPage").then(
 const DigestsPage = lazy(() => import("@/features/digests/DigestsPage").then((m) => ({ default: m.DigestsPage })));
 const DigestPage = lazy(() => import("@/features/digests/DigestPage").then((m) => ({ default: m.DigestPage })));
 const ChannelsPage = lazy(() => import("@/features/channels/ChannelsPage").then((m) => ({ default: m.ChannelsPage })));
+const BillingPage = lazy(() => import("@/features/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
+// The legal pages are one small chunk: they are read without a session, from the footer.
+const TermsPage = lazy(() => import("@/features/legal/LegalPages").then((m) => ({ default: m.TermsPage })));
+const PrivacyPage = lazy(() => import("@/features/legal/LegalPages").then((m) => ({ default: m.PrivacyPage })));
+const CookiePolicyPage = lazy(() =>
+  import("@/features/legal/LegalPages").then((m) => ({ default: m.CookiePolicyPage })),
+);
+const SettingsPage = lazy(() => import("@/features/account/SettingsPage").then((m) => ({ default: m.SettingsPage })));
+const RestoreAccountPage = lazy(() =>
+  import("@/features/account/AccountPages").then((m) => ({ default: m.RestoreAccountPage })),
+);
+const AccountDeletedPage = lazy(() =>
+  import("@/features/account/AccountPages").then((m) => ({ default: m.AccountDeletedPage })),
+);
 const OrgSettingsPage = lazy(() =>
   import("@/features/orgs/OrgSettingsPage").then((m) => ({ default: m.OrgSettingsPage })),
 );
@@ -33,6 +47,12 @@ export const routes: RouteObject[] = [
       { path: "signin", element: <SignInPage /> },
       { path: "connect/github", element: <ConnectGitHubPage /> },
       { path: "invites/:token", element: <InviteAcceptPage /> },
+      { path: "settings", element: <SettingsPage /> },
+      { path: "account/restore", element: <RestoreAccountPage /> },
+      { path: "account/deleted", element: <AccountDeletedPage /> },
+      { path: "legal/terms", element: <TermsPage /> },
+      { path: "legal/privacy", element: <PrivacyPage /> },
+      { path: "legal/cookies", element: <CookiePolicyPage /> },
       {
         path: "orgs/:slug",
         element: <OrgLayout />,
@@ -46,6 +66,7 @@ export const routes: RouteObject[] = [
           { path: "invites", element: <InvitesPage /> },
           { path: "api-keys", element: <ApiKeysPage /> },
           { path: "audit", element: <AuditLogPage /> },
+          { path: "billing", element: <BillingPage /> },
           { path: "settings", element: <OrgSettingsPage /> },
         ],
       },

@@ -1,5 +1,5 @@
-import { LogIn, LogOut } from "lucide-react";
-import { useLocation } from "react-router";
+import { LogIn, LogOut, UserCog } from "lucide-react";
+import { Link, useLocation } from "react-router";
 
 import { Button } from "@/components/ui/button";
 
@@ -43,6 +43,12 @@ export function AccountMenu() {
           {user.login}
         </span>
       </span>
+      <Button asChild variant="ghost" size="sm">
+        <Link to="/settings">
+          <UserCog aria-hidden="true" />
+          Account
+        </Link>
+      </Button>
       <Button variant="ghost" size="sm" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
         <LogOut aria-hidden="true" />
         Sign out

@@ -29,6 +29,7 @@ const TABS: { to: string; label: string; needs: Role }[] = [
   { to: "invites", label: "Invites", needs: "admin" },
   { to: "api-keys", label: "API keys", needs: "admin" },
   { to: "audit", label: "Audit log", needs: "admin" },
+  { to: "billing", label: "Billing", needs: "viewer" },
   { to: "settings", label: "Settings", needs: "viewer" },
 ];
 

@@ -67,7 +67,7 @@ describe("org settings", () => {
     expect(screen.queryByRole("button", { name: "Delete org" })).not.toBeInTheDocument();
   });
 
-  it("deletes the org only once its slug is typed, then goes home", async () => {
+  it("deletes the org only once its name is typed, then goes home", async () => {
     const deletes: string[] = [];
     server("owner", {
       "/api/orgs/acme": methods({
@@ -83,9 +83,13 @@ describe("org settings", () => {
 
     const button = await screen.findByRole("button", { name: "Delete org" });
     expect(button).toBeDisabled();
-    await user.type(screen.getByLabelText("Type acme to confirm"), "acm");
+    const confirm = screen.getByLabelText("Type the org's name Acme to confirm");
+    await user.type(confirm, "acme");
+    expect(button).toBeDisabled(); // the slug, or the name in another case, is not the name
+    await user.clear(confirm);
+    await user.type(confirm, "Acm");
     expect(button).toBeDisabled();
-    await user.type(screen.getByLabelText("Type acme to confirm"), "e");
+    await user.type(confirm, "e");
     await user.click(button);
 
     expect(await screen.findByRole("heading", { level: 1, name: "Your orgs" })).toBeInTheDocument();

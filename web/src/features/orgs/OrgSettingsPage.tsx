@@ -135,7 +135,8 @@ function DeleteOrg({ org }: { org: Org }) {
   const navigate = useNavigate();
   const remove = useDeleteOrg(org.slug);
   const [typed, setTyped] = useState("");
-  const confirmed = typed.trim() === org.slug;
+  // The org's name, as shown at the top of every one of its pages: hard to type by accident.
+  const confirmed = typed.trim() === org.name;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -150,15 +151,16 @@ function DeleteOrg({ org }: { org: Org }) {
           Delete {org.name}
         </CardTitle>
         <CardDescription>
-          Everyone loses access at once. As an owner you can restore it from your orgs page until it is purged after the
-          retention period.
+          Everyone loses access at once: its API keys and pending invites are revoked, its monitors paused and its
+          deliveries stopped. Its owners can restore it from their orgs page for the server's retention period; after
+          that it is deleted for good.
         </CardDescription>
       </CardHeader>
       <CardContent>
         <form onSubmit={submit} className="flex flex-col gap-4" aria-label={`Delete ${org.name}`}>
           <div className="flex flex-col gap-1.5">
             <Label htmlFor={`${id}-confirm`}>
-              Type <span className="font-mono">{org.slug}</span> to confirm
+              Type the org's name <span className="font-mono">{org.name}</span> to confirm
             </Label>
             <Input
               id={`${id}-confirm`}

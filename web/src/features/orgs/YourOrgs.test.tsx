@@ -146,7 +146,15 @@ describe("your orgs (signed-in home page)", () => {
   });
 
   it("lists deleted orgs for their owners, who can restore them", async () => {
-    const orgs = [anOrg({ id: "c", name: "Gone Ltd", slug: "gone", deleted_at: "2025-02-01T00:00:00Z" })];
+    const orgs = [
+      anOrg({
+        id: "c",
+        name: "Gone Ltd",
+        slug: "gone",
+        deleted_at: "2025-02-01T00:00:00Z",
+        restorable_until: "2025-03-03T00:00:00Z",
+      }),
+    ];
     server(orgs, undefined, {
       "/api/orgs/gone/restore": methods({
         post: () => {
@@ -160,6 +168,9 @@ describe("your orgs (signed-in home page)", () => {
 
     const deleted = await screen.findByRole("region", { name: "Deleted orgs" });
     expect(within(deleted).getByText("Gone Ltd")).toBeInTheDocument();
+    expect(within(deleted).getByTestId("deleted-org-dates")).toHaveTextContent(
+      /deleted .*2025 · restorable until .*2025/,
+    );
     expect(screen.queryByRole("list", { name: "Your orgs" })).not.toBeInTheDocument();
 
     await user.click(within(deleted).getByRole("button", { name: "Restore Gone Ltd" }));

@@ -96,8 +96,9 @@ function DeletedOrgs({ orgs }: { orgs: Org[] }) {
             <li key={org.id} className="flex items-center gap-4 py-3 first:pt-0 last:pb-0">
               <span className="flex min-w-0 flex-1 flex-col">
                 <span className="truncate font-medium text-slate-900">{org.name}</span>
-                <span className="text-sm text-slate-600">
+                <span className="text-sm text-slate-600" data-testid="deleted-org-dates">
                   {org.slug} · deleted {org.deleted_at ? formatDate(org.deleted_at) : ""}
+                  {org.restorable_until ? ` · restorable until ${formatDate(org.restorable_until)}` : ""}
                 </span>
               </span>
               <Button
