@@ -9,6 +9,7 @@ downgrade) without an import cycle. On a self-hosted server every check passes a
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,21 +84,32 @@ async def _counted_plan(
     return plan, PLANS[plan]
 
 
-async def check_monitor_slot(session: AsyncSession, settings: Settings, org: Org) -> None:
-    """One more active (unpaused) monitor: added, or resumed."""
+async def check_monitor_slot(
+    session: AsyncSession,
+    settings: Settings,
+    org: Org,
+    *,
+    repositories: int = 1,
+    replacing: uuid.UUID | None = None,
+) -> None:
+    """One more active (unpaused) monitor following `repositories` repositories: added,
+    resumed, or (`replacing` itself) made to follow other repositories. The limit counts
+    repositories: a monitor of five repositories takes five of the plan's monitors."""
     counted = await _counted_plan(session, settings, org)
     if counted is None:
         return
     plan, limits = counted
-    used = await repository.active_monitors(session, org.id)
-    if limits.monitors is not None and used + 1 > limits.monitors:
+    used = await repository.active_monitors(session, org.id, besides=replacing)
+    if limits.monitors is not None and used + repositories > limits.monitors:
+        this = f"; this monitor follows {repositories}" if repositories > 1 else ""
         raise _refusal(
             settings,
             org,
             plan,
             "monitors",
             limits.monitors,
-            f"The {plan} plan allows {limits.monitors} active monitors and {org.name} has {used}.",
+            f"The {plan} plan allows {limits.monitors} active monitors, each repository a "
+            f"monitor follows counting as one, and {org.name} has {used}{this}.",
         )
 
 

@@ -33,7 +33,8 @@ PAST_DUE_GRACE: Final = timedelta(days=7)
 class Limits:
     """What an org may have. None means no limit."""
 
-    monitors: int | None  # active (not paused) monitors
+    # Active (not paused) monitors, each repository of a multi-repository monitor counted.
+    monitors: int | None
     channels: int | None
     members: int | None  # members plus pending invites
     schedule: str  # the most frequent schedule kind allowed
@@ -55,7 +56,10 @@ UNLIMITED: Final = Limits(
 
 # What each limit is called in a sentence, and how to stay within it without upgrading.
 LIMIT_WORDS: Final[dict[str, tuple[str, str]]] = {
-    "monitors": ("active monitors", "pause or delete a monitor"),
+    "monitors": (
+        "active monitors (repositories followed)",
+        "pause or delete a monitor, or have one follow fewer repositories",
+    ),
     "channels": ("channels", "delete a channel"),
     "members": ("members and pending invites", "remove a member or revoke an invite"),
     "schedule": ("schedule", "choose a weekly or manual schedule"),

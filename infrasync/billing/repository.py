@@ -79,11 +79,16 @@ async def set_customer(session: AsyncSession, org_id: uuid.UUID, customer_id: st
     return stored or customer_id
 
 
-async def active_monitors(session: AsyncSession, org_id: uuid.UUID) -> int:
+async def active_monitors(
+    session: AsyncSession, org_id: uuid.UUID, *, besides: uuid.UUID | None = None
+) -> int:
+    """What the monitors limit counts: the repositories the org's active monitors follow
+    (one for a single-repository monitor), leaving out the monitor `besides`."""
+    conditions = [Monitor.org_id == org_id, Monitor.deleted_at.is_(None), Monitor.paused.is_(False)]
+    if besides is not None:
+        conditions.append(Monitor.id != besides)
     count = await session.scalar(
-        select(func.count())
-        .select_from(Monitor)
-        .where(Monitor.org_id == org_id, Monitor.deleted_at.is_(None), Monitor.paused.is_(False))
+        select(func.coalesce(func.sum(Monitor.repository_count), 0)).where(*conditions)
     )
     return int(count or 0)
 

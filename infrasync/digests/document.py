@@ -9,10 +9,11 @@ stand on the same records.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from infrasync.digests.grounding import GroundingReport
 from infrasync.digests.kinds import kind_of, rank
@@ -159,6 +160,14 @@ class DigestItems(_Item):
     direct_commit_kinds: tuple[KindCount, ...] = ()
     # Per bot (the monitor's bot policy): merged pull requests and direct commits.
     bot_updates: tuple[BotUpdates, ...] = ()
+    # A digest across several repositories: each one's items, most active first (the
+    # lists above are then empty). Empty, and left out of the JSON, for one repository.
+    repositories: tuple[RepositoryPart, ...] = Field(
+        default=(),
+        exclude_if=lambda value: not value,
+        description="A digest across several repositories: each one's items, most active "
+        "first; absent for one repository.",
+    )
 
     @property
     def is_empty(self) -> bool:
@@ -176,7 +185,12 @@ class DigestItems(_Item):
             self.direct_commits,
             self.bot_updates,
         )
-        return not any(lists)
+        return not any(lists) and all(part.quiet for part in self.repositories)
+
+    def as_json(self) -> dict[str, object]:
+        return self.model_dump(
+            mode="json", exclude=set() if self.repositories else {"repositories"}
+        )
 
 
 def is_quiet(metrics: MetricsV1, items: DigestItems) -> bool:
@@ -198,6 +212,18 @@ class Repository(_Item):
     revision: str | None = None
 
 
+class RepositoryPart(_Item):
+    """One repository of a digest across several: where it is, whether it was quiet, and
+    its items (its figures are `metrics.repositories[name]`)."""
+
+    repository: Repository
+    quiet: bool
+    items: DigestItems
+
+
+DigestItems.model_rebuild()
+
+
 class Digest(_Item):
     repository: Repository
     period: Period
@@ -214,9 +240,15 @@ class Digest(_Item):
     def is_quiet(self) -> bool:
         return is_quiet(self.metrics, self.items)
 
+    @property
+    def several(self) -> bool:
+        """A digest across several repositories."""
+        return bool(self.items.repositories)
+
     def as_json(self) -> dict[str, object]:
-        document = self.model_dump(mode="json", exclude={"metrics"})
+        document = self.model_dump(mode="json", exclude={"metrics", "items"})
         document["metrics"] = self.metrics.as_json()
+        document["items"] = self.items.as_json()
         return document
 
 
@@ -549,6 +581,46 @@ def _profile_url(activity: Activity, person: Person) -> str | None:
 def repository_of(activity: Activity) -> Repository:
     source = activity.source
     return Repository(kind=source.kind, name=source.name, url=source.url, revision=source.revision)
+
+
+def several_repositories(repositories: list[Repository]) -> Repository:
+    """What a digest across several repositories is about: their owner (linking to its
+    page) when they share one, else how many they are."""
+    owners = {repository.name.partition("/")[0].lower() for repository in repositories}
+    first = repositories[0]
+    if len(owners) == 1:
+        url = first.url.rsplit("/", 1)[0] if first.url else None
+        return Repository(kind="github", name=first.name.partition("/")[0], url=url)
+    return Repository(kind="github", name=f"{len(repositories)} repositories", url=None)
+
+
+def activity_of(figures: MetricsV1) -> int:
+    """How much happened in a repository, to order a digest's sections by: its commits,
+    pull requests opened, merged and closed, issues opened and closed, and releases."""
+    keys = (
+        figures.commits,
+        figures.prs_opened,
+        figures.prs_merged,
+        figures.prs_closed_unmerged,
+        figures.issues_opened,
+        figures.issues_closed,
+        figures.releases,
+    )
+    return sum(value or 0 for value in keys)
+
+
+def by_activity(
+    parts: list[RepositoryPart], figures: Mapping[str, MetricsV1]
+) -> list[RepositoryPart]:
+    """Most active first, quiet ones last; ties by name."""
+    return sorted(
+        parts,
+        key=lambda part: (
+            part.quiet,
+            -activity_of(figures[part.repository.name]),
+            part.repository.name.lower(),
+        ),
+    )
 
 
 def period_of(activity: Activity) -> Period:

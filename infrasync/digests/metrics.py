@@ -11,14 +11,23 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infrasync.sources.model import Activity, Commit, Person, PullRequest, Review, Window
+from infrasync.sources.model import (
+    Activity,
+    Commit,
+    Contributor,
+    Person,
+    PullRequest,
+    Review,
+    Window,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 DEFAULT_STALE_AFTER = timedelta(days=3)
+T = TypeVar("T")
 
 
 class _Figures(BaseModel):
@@ -58,6 +67,15 @@ class MetricsV1(PeriodFigures):
 
     schema_version: Literal[1] = Field(default=SCHEMA_VERSION, alias="schema")
     previous: PeriodFigures | None = None
+    # A digest across several repositories: each one's own metrics (this same object) by
+    # `owner/repo`, the keys above then being the totals over all of them. None (and left
+    # out of the JSON) for a digest of one repository.
+    repositories: dict[str, MetricsV1] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="A digest across several repositories: each one's metrics by owner/repo "
+        "(the other keys are then the totals); absent for one repository.",
+    )
 
     def as_json(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)
@@ -236,3 +254,68 @@ def compute_metrics(
         else None
     )
     return MetricsV1(**current.model_dump(), previous=earlier)
+
+
+# Several repositories ---------------------------------------------------------------------
+
+
+def _pooled_contributors(activities: Sequence[Activity]) -> tuple[Contributor, ...]:
+    """One entry per person across the repositories: first-time when new to at least one
+    of them, unknown when unknown for one and new to none."""
+    merged: dict[str, Contributor] = {}
+    for activity in activities:
+        for contributor in activity.contributors:
+            known = merged.get(contributor.person.key)
+            if known is None:
+                merged[contributor.person.key] = contributor
+                continue
+            firsts = (known.first_time, contributor.first_time)
+            first = True if True in firsts else None if None in firsts else False
+            merged[contributor.person.key] = known.model_copy(update={"first_time": first})
+    return tuple(merged.values())
+
+
+def _joined(parts: Iterable[tuple[T, ...] | None]) -> tuple[T, ...] | None:
+    """The lists of every repository as one; None only when no repository knows it."""
+    known = [part for part in parts if part is not None]
+    return tuple(item for part in known for item in part) if known else None
+
+
+def pooled(activities: Sequence[Activity]) -> Activity:
+    """Several repositories' activity of one window as one, for the totals: the same
+    definitions over all of them together (a person counted once, however many
+    repositories they worked in; medians over every pull request)."""
+    first = activities[0]
+    return Activity(
+        source=first.source,
+        window=first.window,
+        fetched_at=first.fetched_at,
+        commits=tuple(c for a in activities for c in a.commits),
+        pull_requests=_joined(a.pull_requests for a in activities),
+        issues=_joined(a.issues for a in activities),
+        releases=tuple(r for a in activities for r in a.releases),
+        tags=tuple(t for a in activities for t in a.tags),
+        contributors=_pooled_contributors(activities),
+    )
+
+
+def compute_many_metrics(
+    pairs: Sequence[tuple[str, Activity, Activity | None]],
+    *,
+    include_bots: bool = False,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
+) -> MetricsV1:
+    """Totals over (name, activity, previous) of several repositories, with each one's
+    own metrics under `repositories`."""
+    each = {
+        name: compute_metrics(current, previous, include_bots=include_bots, stale_after=stale_after)
+        for name, current, previous in pairs
+    }
+    previous = [p for _, _, p in pairs if p is not None]
+    totals = compute_metrics(
+        pooled([current for _, current, _ in pairs]),
+        pooled(previous) if len(previous) == len(pairs) else None,
+        include_bots=include_bots,
+        stale_after=stale_after,
+    )
+    return totals.model_copy(update={"repositories": each})

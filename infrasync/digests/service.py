@@ -17,21 +17,26 @@ from infrasync.auth.context import Actor, OrgContext
 from infrasync.config import Settings
 from infrasync.delivery import service as delivery_service
 from infrasync.digests import repository
-from infrasync.digests.compose import WriterChoice, compose
+from infrasync.digests.compose import WriterChoice, compose, compose_many
 from infrasync.digests.document import Digest
 from infrasync.digests.window import previous_window
 from infrasync.errors import Conflict, NotFound
+from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
 from infrasync.github.client import GitHubClient, RetryPolicy
 from infrasync.github.credentials import reveal_token
 from infrasync.github.errors import GitHubError, GitHubTokenRejected
+from infrasync.github.selection import MAX_REPOSITORIES, SelectionError
+from infrasync.github.selection import resolve as resolve_owner
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
 from infrasync.models import DigestRecord, Monitor
 from infrasync.monitors import service as monitor_service
+from infrasync.monitors.schemas import OwnerSelection
+from infrasync.monitors.selection import followed_repositories, note_resolved, owner_of
 from infrasync.sources.bots import BotPolicy
 from infrasync.sources.github import GitHubSource
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
-from infrasync.sources.model import Activity, Window
+from infrasync.sources.model import Activity, ActivityFailure, Window
 from infrasync.sources.service import (
     LocalSourceRefused,
     LocalSourcesOff,
@@ -94,6 +99,14 @@ class RunPlan:
     skip_empty: bool
     token: SecretStr | None = None
     policy: RetryPolicy | None = None
+    # Several repositories (monitors/selection.py): the list, or the owner and patterns
+    # to list them by at the run; neither for one repository (`source`).
+    repositories: tuple[str, ...] = ()
+    owner: OwnerSelection | None = None
+
+    @property
+    def several(self) -> bool:
+        return self.owner is not None or len(self.repositories) > 1
 
 
 async def _plan(
@@ -117,6 +130,8 @@ async def _plan(
         skip_empty=monitor.skip_empty,
         token=token,
         policy=None if trigger.scheduled else PERSON_WAITING,
+        repositories=tuple(followed_repositories(monitor)) if monitor.selection else (),
+        owner=owner_of(monitor),
     )
 
 
@@ -168,6 +183,56 @@ async def _activities(
         raise RunFailed(str(error)) from None
 
 
+async def _several_activities(
+    settings: Settings, plan: RunPlan, window: Window
+) -> list[tuple[Activity, Activity]]:
+    """Every repository's two windows in one batched read (github/activity.py packs
+    them all into as few queries as GitHub allows), after listing an owner's
+    repositories (a request per hundred). One repository that cannot be read fails the
+    run, naming it: a digest that left one out would not say what it is missing."""
+    assert plan.token is not None, "a GitHub run is planned with its token"
+    windows = (window, previous_window(window))
+    try:
+        async with GitHubClient.from_settings(settings, plan.token, policy=plan.policy) as client:
+            refs = await _run_repositories(client, plan)
+            requests = [
+                ActivityRequest(
+                    ref,
+                    w,
+                    plan.bots,
+                    count_bots=plan.include_bots,
+                    descriptions=plan.pr_descriptions,
+                )
+                for ref in refs
+                for w in windows
+            ]
+            outcomes = await fetch_activity(client, requests)
+    except GitHubTokenRejected as error:
+        raise TokenRejected(str(error)) from None
+    except GitHubError as error:
+        raise RunFailed(str(error)) from None
+    for outcome in outcomes:
+        if isinstance(outcome, ActivityFailure):
+            if isinstance(outcome.error, GitHubTokenRejected):
+                raise TokenRejected(outcome.message)
+            raise RunFailed(outcome.message)
+    found = [outcome for outcome in outcomes if isinstance(outcome, Activity)]
+    return [(found[i], found[i + 1]) for i in range(0, len(found), 2)]
+
+
+async def _run_repositories(client: GitHubClient, plan: RunPlan) -> list[RepoRef]:
+    if plan.owner is None:
+        return [RepoRef.parse(name) for name in plan.repositories]
+    owner = plan.owner
+    try:
+        refs = await resolve_owner(client, owner.owner, owner.include, owner.exclude)
+    except SelectionError as error:
+        raise RunFailed(f"Nothing to read: {error}.") from None
+    # The first by name, should more have appeared since the monitor was made: the
+    # monitor then shows how many it follows, and the plan counts them at the next edit.
+    return refs[:MAX_REPOSITORIES]
+
+
 async def _local_activities(
     settings: Settings, plan: RunPlan, window: Window
 ) -> tuple[Activity, Activity]:
@@ -193,6 +258,16 @@ async def _local_activities(
 
 
 async def _write(settings: Settings, plan: RunPlan, window: Window) -> Digest:
+    if plan.several:
+        return await compose_many(
+            await _several_activities(settings, plan, window),
+            settings,
+            writer=plan.writer,
+            include_bots=plan.include_bots,
+            stale_after=plan.stale_after,
+            sections=plan.sections,
+            pr_descriptions=plan.pr_descriptions,
+        )
     current, previous = await _activities(settings, plan, window)
     return await compose(
         current,
@@ -218,7 +293,7 @@ def _record(monitor: Monitor, digest: Digest, trigger: Trigger) -> DigestRecord:
         writer_note=digest.writer_note,
         text=digest.text,
         metrics=digest.metrics.as_json(),
-        items=digest.items.model_dump(mode="json"),
+        items=digest.items.as_json(),
         grounding=digest.grounding.model_dump(mode="json") if digest.grounding else None,
         trigger=trigger.kind,
         triggered_by_user_id=trigger.actor.user_id,
@@ -300,6 +375,9 @@ async def store(
     another run made the same period meanwhile, that digest is the record: a period has
     one."""
     monitor.last_run_status, monitor.last_run_error = "ok", None
+    if digest.several:
+        names = [part.repository.name for part in digest.items.repositories]
+        note_resolved(monitor, sorted(names, key=str.lower), utcnow())
     if trigger.scheduled and skip_empty and digest.is_quiet:
         log.info("quiet period skipped", monitor_id=str(monitor.id))
         return Stored(record=None, made_now=False)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,6 +31,13 @@ class Monitor(RecordMixin, Base):
     # `owner/repo` on GitHub, or an absolute path when local sources are allowed.
     source: Mapped[str] = mapped_column(String(500))
     source_kind: Mapped[str] = mapped_column(String(16))  # github or git
+    # Several GitHub repositories in one digest (github/selection.py): {"repositories":
+    # [...]} or {"owner": ..., "include": [...], "exclude": [...]}; None for one repository,
+    # named by `source`. `source` then holds a label for people ("acme/*", "a/b, c/d").
+    selection: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)
+    # How many repositories it follows (an owner's, as last resolved): what the plan's
+    # monitors limit counts.
+    repository_count: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     # The GitHub token it reads with: a member's granted credential, never shown.
     credential_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("github_credentials.id", ondelete="SET NULL")

@@ -13,6 +13,7 @@ from infrasync.digests import service as digest_service
 from infrasync.models import DigestRun, Monitor
 from infrasync.monitors import service
 from infrasync.monitors.schemas import LastDigest, MonitorOut, PeriodOut, RunOut, ScheduleOut
+from infrasync.monitors.selection import followed_repositories, owner_selection_out
 from infrasync.scheduler import service as scheduler_service
 
 
@@ -64,6 +65,8 @@ async def monitors_out(session: AsyncSession, monitors: list[Monitor]) -> list[M
                 name=monitor.name,
                 source=monitor.source,
                 source_kind="git" if monitor.source_kind == "git" else "github",
+                repositories=followed_repositories(monitor),
+                github_owner=owner_selection_out(monitor),
                 credential=credentials.get(monitor.id),
                 sections=monitor.sections,
                 extra_bots=monitor.extra_bots,

@@ -14,6 +14,10 @@ from infrasync.writers.builtin import ALL_SECTIONS, Section
 BotName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+RepositoryName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)
+]
+Pattern = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class _Input(BaseModel):
@@ -56,8 +60,39 @@ class SchedulePreview(BaseModel):
     next_runs: list[datetime] = Field(description="The next three run times, in UTC.")
 
 
+class OwnerSelection(_Input):
+    """All repositories of a GitHub user or organization that the token can see, narrowed
+    by fnmatch-style patterns on the repository's name (`api-*`, `svc-?`, `[ab]*`):
+    followed when an include pattern matches and no exclude pattern does. Archived
+    repositories and forks only when an include pattern names them exactly."""
+
+    owner: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=39)]
+    include: list[Pattern] = Field(default_factory=lambda: ["*"], min_length=1, max_length=20)
+    exclude: list[Pattern] = Field(default_factory=list, max_length=20)
+
+
+class OwnerSelectionOut(OwnerSelection):
+    resolved_at: datetime | None = Field(
+        default=None, description="When the owner's repositories were last listed."
+    )
+
+
 class MonitorCreate(_Input):
-    source: Source = Field(description="owner/repo on GitHub, or an absolute local path")
+    source: Source | None = Field(
+        default=None,
+        description="owner/repo on GitHub, or an absolute local path: one repository. "
+        "Give this, `repositories` or `github_owner`.",
+    )
+    repositories: list[RepositoryName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Several GitHub repositories (owner/repo) in one digest.",
+    )
+    github_owner: OwnerSelection | None = Field(
+        default=None,
+        description="All of a GitHub owner's repositories matching the patterns, in one digest.",
+    )
     name: Name | None = None
     credential_user_id: uuid.UUID | None = Field(
         default=None,
@@ -85,6 +120,17 @@ class MonitorCreate(_Input):
 
 class MonitorUpdate(_Input):
     name: Name | None = None
+    repositories: list[RepositoryName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="A GitHub monitor follows these repositories instead (one: a "
+        "single-repository monitor again).",
+    )
+    github_owner: OwnerSelection | None = Field(
+        default=None,
+        description="A GitHub monitor follows this owner's matching repositories instead.",
+    )
     credential_user_id: uuid.UUID | None = Field(
         default=None,
         description="Switch to this member's offered GitHub token; null switches to yours "
@@ -134,8 +180,18 @@ class LastDigest(BaseModel):
 class MonitorOut(BaseModel):
     id: uuid.UUID
     name: str
-    source: str
+    source: str = Field(
+        description="The repository (owner/repo or a local path); for a monitor of several "
+        "repositories, a label for people ('acme/*', 'acme/api, acme/web')."
+    )
     source_kind: Literal["github", "git"]
+    repositories: list[str] = Field(
+        description="The GitHub repositories it follows (an owner's, as last listed); "
+        "empty for a local git monitor."
+    )
+    github_owner: OwnerSelectionOut | None = Field(
+        description="The owner and patterns, for a monitor of an owner's repositories."
+    )
     credential: CredentialOut | None
     sections: list[Section]
     extra_bots: list[str]

@@ -26,12 +26,14 @@ from infrasync.github.credentials import reveal_token
 from infrasync.github.errors import GitHubError, GitHubRepositoryNotFound, GitHubTokenRejected
 from infrasync.github.repositories import check_repository
 from infrasync.github.schemas import CredentialOut, OrgTokenOut, credential_out, org_token_out
+from infrasync.github.selection import MAX_REPOSITORIES, OwnerNotFound, SelectionError
+from infrasync.github.selection import resolve as resolve_owner
 from infrasync.kit.client_info import NO_CLIENT, ClientInfo
 from infrasync.kit.crypto import DecryptionFailed, SecretBox
 from infrasync.kit.time import utcnow
 from infrasync.models import GitHubCredential, Monitor, User
-from infrasync.monitors import repository
-from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate, ScheduleIn
+from infrasync.monitors import repository, selection
+from infrasync.monitors.schemas import MonitorCreate, MonitorUpdate, OwnerSelection, ScheduleIn
 from infrasync.scheduler.schedule import (
     Schedule,
     ScheduleError,
@@ -280,13 +282,10 @@ async def create(
     body: MonitorCreate,
     client: ClientInfo,
 ) -> Monitor:
-    await _check_plan(session, settings, context, body.schedule.kind, body.writer, body.paused)
-    # In a thread: confining a local path stats and walks its git directory.
-    source, kind = await asyncio.to_thread(_parsed_source, settings, body.source)
+    choice = selection.choose(body.source, body.repositories, body.github_owner)
+    await _check_plan_choices(session, settings, context, body.schedule.kind, body.writer)
     credential = None
-    if kind == "git":
-        await _check_local_repository(settings, Path(source))
-    if kind == "github":
+    if choice.several:
         credential = await _credential(
             session,
             context,
@@ -294,9 +293,45 @@ async def create(
             client,
             explicit=body.credential_user_id is not None,
         )
-        if credential is not None:
-            source = await _canonical_repository(settings, credential, RepoRef.parse(source))
-    monitor = Monitor(
+        monitor = _new_monitor(context, body, "", "github", credential)
+        await _follow(session, settings, context, monitor, choice, credential)
+    else:
+        assert body.source is not None
+        # In a thread: confining a local path stats and walks its git directory.
+        source, kind = await asyncio.to_thread(_parsed_source, settings, body.source)
+        if not body.paused:
+            await plan_limits.check_monitor_slot(session, settings, context.org)
+        if kind == "git":
+            await _check_local_repository(settings, Path(source))
+        if kind == "github":
+            credential = await _credential(
+                session,
+                context,
+                body.credential_user_id,
+                client,
+                explicit=body.credential_user_id is not None,
+            )
+            if credential is not None:
+                source = await _canonical_repository(settings, credential, RepoRef.parse(source))
+        monitor = _new_monitor(context, body, source, kind, credential)
+    apply_schedule(monitor, body.schedule)
+    await repository.add(session, monitor)
+    await delivery_service.attach_to_monitor(session, context, monitor.id, body.channel_ids)
+    details: dict[str, object] = {"source": monitor.source}
+    if monitor.selection is not None:
+        details["repositories"] = monitor.repository_count
+    await audit.record_in_org(session, context, "monitor.create", client, _target(monitor), details)
+    return monitor
+
+
+def _new_monitor(
+    context: OrgContext,
+    body: MonitorCreate,
+    source: str,
+    kind: str,
+    credential: GitHubCredential | None,
+) -> Monitor:
+    return Monitor(
         org_id=context.org.id,
         name=body.name or _default_name(source, kind),
         source=source,
@@ -310,42 +345,113 @@ async def create(
         writer=body.writer,
         stale_days=body.stale_days,
         paused=body.paused,
+        repository_count=1,
         created_by_id=context.user.id if context.user else None,
     )
-    apply_schedule(monitor, body.schedule)
-    await repository.add(session, monitor)
-    await delivery_service.attach_to_monitor(session, context, monitor.id, body.channel_ids)
-    await audit.record_in_org(
-        session, context, "monitor.create", client, _target(monitor), {"source": source}
-    )
-    return monitor
 
 
-async def _check_plan(
+async def _follow(
     session: AsyncSession,
     settings: Settings,
     context: OrgContext,
-    schedule_kind: str,
-    writer: str,
-    paused: bool,
+    monitor: Monitor,
+    choice: selection.Choice,
+    credential: GitHubCredential | None,
 ) -> None:
-    """What the org's plan allows (402 otherwise): one more active monitor, this schedule
-    and this writer. A paused monitor takes no slot."""
+    """Points a GitHub monitor at the chosen repositories, after the plan's monitors
+    limit allows them all (an owner's are listed first, to be counted)."""
+    if choice.owner is not None:
+        resolved = await _resolve_owner(settings, credential, choice.owner)
+        if not monitor.paused:
+            await plan_limits.check_monitor_slot(
+                session,
+                settings,
+                context.org,
+                repositories=len(resolved),
+                replacing=monitor.id,
+            )
+        selection.apply_owner(monitor, choice.owner, resolved, utcnow())
+    else:
+        if not monitor.paused:
+            await plan_limits.check_monitor_slot(
+                session,
+                settings,
+                context.org,
+                repositories=len(choice.repositories),
+                replacing=monitor.id,
+            )
+        selection.apply_list(monitor, choice.repositories)
+    if not monitor.name:
+        monitor.name = _default_name(monitor.source, "github")
+
+
+async def _resolve_owner(
+    settings: Settings, credential: GitHubCredential | None, owner: OwnerSelection
+) -> list[str]:
+    """The owner's repositories the patterns choose, listed now: the plan counts them,
+    and a misspelt owner or patterns that match nothing are refused now, not at a run."""
+    if credential is None:
+        raise BadRequest(
+            "An owner's repositories are listed with a GitHub token: connect GitHub, or set "
+            "credential_user_id to a member who has offered theirs."
+        )
+    try:
+        token = reveal_token(credential, SecretBox.from_keys(settings.fernet_keys))
+    except DecryptionFailed as error:
+        raise BadRequest(str(error)) from None
+    async with GitHubClient.from_settings(settings, token, policy=_CHECK_POLICY) as client:
+        try:
+            refs = await resolve_owner(client, owner.owner, owner.include, owner.exclude)
+        except SelectionError as error:
+            raise Unprocessable(f"github_owner: {error}.") from None
+        except OwnerNotFound:
+            raise BadRequest(
+                f"GitHub has no user or organization {owner.owner} that "
+                f"{_owner(credential)}'s token can see: check the name."
+            ) from None
+        except GitHubTokenRejected:
+            raise BadRequest(
+                f"GitHub refused {_owner(credential)}'s token; connect GitHub again, or "
+                "choose another member's token."
+            ) from None
+        except GitHubError as error:
+            raise BadRequest(
+                f"GitHub could not list {owner.owner}'s repositories just now ({error}); "
+                "try again in a minute."
+            ) from None
+    if len(refs) > MAX_REPOSITORIES:
+        raise Unprocessable(
+            f"github_owner: {len(refs)} of {owner.owner}'s repositories match; a monitor "
+            f"follows at most {MAX_REPOSITORIES}: narrow include or add exclude patterns."
+        )
+    return [ref.full_name for ref in refs]
+
+
+async def _check_plan_choices(
+    session: AsyncSession, settings: Settings, context: OrgContext, schedule_kind: str, writer: str
+) -> None:
+    """What the org's plan allows of a new monitor's settings (402 otherwise); its
+    repositories are counted once known."""
     await plan_limits.check_schedule(session, settings, context.org, schedule_kind)
     await plan_limits.check_writer(session, settings, context.org, writer)
-    if not paused:
-        await plan_limits.check_monitor_slot(session, settings, context.org)
 
 
 async def pause_newest_beyond(
     session: AsyncSession, org_id: uuid.UUID, keep: int | None
 ) -> list[Monitor]:
-    """Pauses the org's active monitors beyond the `keep` oldest (a downgrade: nothing is
-    deleted); returns those paused, newest first. Billing audits them."""
+    """Pauses the org's newest active monitors until those left follow at most `keep`
+    repositories (a downgrade: nothing is deleted; a monitor of several repositories
+    counts each); returns those paused, newest first. Billing audits them."""
     if keep is None:
         return []
     active = await repository.active_monitors_newest_first(session, org_id)
-    beyond = active[: max(0, len(active) - keep)]
+    followed = sum(monitor.repository_count for monitor in active)
+    beyond: list[Monitor] = []
+    for monitor in active:
+        if followed <= keep:
+            break
+        beyond.append(monitor)
+        followed -= monitor.repository_count
     for monitor in beyond:
         monitor.paused = True
     await session.flush()
@@ -396,7 +502,10 @@ async def update(
     monitor = await get(session, context, monitor_id)
     changes = body.model_dump(exclude_unset=True)
     changed = sorted(changes)
-    await _check_update_plan(session, settings, context, monitor, body, changes)
+    choice = _update_choice(monitor, changes, body)
+    changes.pop("repositories", None)
+    changes.pop("github_owner", None)
+    await _check_update_plan(session, settings, context, monitor, body, changes, choice)
     if "credential_user_id" in changes:
         if monitor.source_kind != "github":
             raise BadRequest("A local git monitor reads no GitHub token.")
@@ -404,6 +513,10 @@ async def update(
             session, context, changes.pop("credential_user_id"), client, explicit=True
         )
         monitor.credential_id = credential.id if credential else None
+    if choice is not None:
+        await _refollow(
+            session, settings, context, monitor, choice, resuming=_resuming(monitor, changes)
+        )
     if (channel_ids := changes.pop("channel_ids", None)) is not None:
         await delivery_service.attach_to_monitor(session, context, monitor.id, channel_ids)
     if changes.pop("schedule", None) is not None:
@@ -426,6 +539,58 @@ async def update(
     return monitor
 
 
+def _resuming(monitor: Monitor, changes: dict[str, object]) -> bool:
+    return changes.get("paused") is False and monitor.paused
+
+
+def _update_choice(
+    monitor: Monitor, changes: dict[str, object], body: MonitorUpdate
+) -> selection.Choice | None:
+    """The repositories an edit asks a monitor to follow, or None to keep them."""
+    if "repositories" not in changes and "github_owner" not in changes:
+        return None
+    if monitor.source_kind == "git":
+        raise Unprocessable(selection.LOCAL_IS_SINGLE)
+    if body.repositories is None and body.github_owner is None:
+        raise BadRequest(
+            "repositories and github_owner cannot be null; leave them out to keep them."
+        )
+    return selection.choose(None, body.repositories, body.github_owner)
+
+
+async def _refollow(
+    session: AsyncSession,
+    settings: Settings,
+    context: OrgContext,
+    monitor: Monitor,
+    choice: selection.Choice,
+    *,
+    resuming: bool,
+) -> None:
+    """Follows other repositories: counted against the plan as the monitor will be
+    (active unless it stays paused), in place of what it followed."""
+    credential = None
+    if monitor.credential_id is not None:
+        found = await repository.credential_with_owner(session, monitor.credential_id)
+        credential = found[0] if found else None
+    was_paused = monitor.paused
+    monitor.paused = was_paused and not resuming  # counted as it will be
+    try:
+        if choice.several:
+            await _follow(session, settings, context, monitor, choice, credential)
+        else:
+            (name,) = choice.repositories
+            if not monitor.paused:
+                await plan_limits.check_monitor_slot(
+                    session, settings, context.org, replacing=monitor.id
+                )
+            if credential is not None:
+                name = await _canonical_repository(settings, credential, RepoRef.parse(name))
+            selection.apply_list(monitor, (name,))
+    finally:
+        monitor.paused = was_paused
+
+
 async def _check_update_plan(
     session: AsyncSession,
     settings: Settings,
@@ -433,10 +598,12 @@ async def _check_update_plan(
     monitor: Monitor,
     body: MonitorUpdate,
     changes: dict[str, object],
+    choice: selection.Choice | None,
 ) -> None:
     """A change is checked against the plan for what it changes: a monitor resumed takes
-    a slot again and must have a schedule and writer the plan allows."""
-    resuming = changes.get("paused") is False and monitor.paused
+    a slot again (one per repository it follows) and must have a schedule and writer the
+    plan allows. A change of repositories is counted where it is made (`_refollow`)."""
+    resuming = _resuming(monitor, changes)
     schedule_kind = body.schedule.kind if body.schedule is not None else None
     if schedule_kind is not None or resuming:
         kind = schedule_kind or monitor.schedule_kind
@@ -445,8 +612,14 @@ async def _check_update_plan(
     if isinstance(writer, str) or resuming:
         chosen = writer if isinstance(writer, str) else monitor.writer
         await plan_limits.check_writer(session, settings, context.org, chosen)
-    if resuming:
-        await plan_limits.check_monitor_slot(session, settings, context.org)
+    if resuming and choice is None:
+        await plan_limits.check_monitor_slot(
+            session,
+            settings,
+            context.org,
+            repositories=monitor.repository_count,
+            replacing=monitor.id,
+        )
 
 
 def _schedule(given: ScheduleIn) -> Schedule:

@@ -397,11 +397,11 @@ def _direct_commits(repository: Repository, period: Period, items: DigestItems) 
     return lines + _more(total - len(shown), _commits_url(repository, period))
 
 
-def _section(title: str, lines: Iterable[str]) -> list[str]:
+def _section(title: str, lines: Iterable[str], level: str = "##") -> list[str]:
     body = list(lines)
     while body and not body[-1]:
         body.pop()
-    return [f"## {title}", "", *body, ""] if body else []
+    return [f"{level} {title}", "", *body, ""] if body else []
 
 
 def _figure(value: object) -> str:
@@ -531,7 +531,91 @@ def write(
         return "\n".join(
             [title, "", "A quiet period: no commits, pull requests, issues or releases.", ""]
         )
+    if items.repositories:
+        return _write_several(title, period, metrics, items, sections)
     lines = [title, "", f"**{headline(metrics)}**", ""]
     for heading, body in _sections(repository, period, metrics, items, sections):
         lines += _section(heading, body)
+    return "\n".join(lines)
+
+
+# Several repositories -------------------------------------------------------------------
+
+
+def _period_words(period: Period) -> str:
+    days = (period.until - period.since) / timedelta(days=1)
+    return "this week" if days == 7 else "today" if days == 1 else "this period"
+
+
+def _several_headline(metrics: MetricsV1, count: int) -> str:
+    """The totals' headline, said of all the repositories."""
+    sentence = headline(metrics)
+    return f"Across {count} repositories: {sentence[0].lower()}{sentence[1:]}"
+
+
+def _by_repository(metrics: MetricsV1, names: list[str]) -> list[str]:
+    """One row per repository of the figures a reader compares them by."""
+    each = metrics.repositories or {}
+    columns = (
+        ("Commits", "commits"),
+        ("PRs merged", "prs_merged"),
+        ("PRs opened", "prs_opened"),
+        ("Waiting for review", "prs_stale"),
+        ("Issues opened", "issues_opened"),
+        ("Releases", "releases"),
+    )
+    rows = [
+        "| repository | " + " | ".join(label for label, _ in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for name in names:
+        figures = each.get(name)
+        if figures is not None:
+            cells = [_figure(getattr(figures, key)) for _, key in columns]
+            rows.append(f"| {escape(name)} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def _write_several(
+    title: str,
+    period: Period,
+    metrics: MetricsV1,
+    items: DigestItems,
+    sections: Collection[str],
+) -> str:
+    """Across several repositories: the totals' headline, the quiet ones in one line,
+    then a section per repository (most active first, as `items.repositories` is
+    ordered) with its own headline and sections one level down, and the numbers last:
+    the totals, and a row per repository."""
+    parts = items.repositories
+    quiet = [part for part in parts if part.quiet]
+    active = [part for part in parts if not part.quiet]
+    if not active:
+        return "\n".join(
+            [
+                title,
+                "",
+                f"A quiet period across {_plural(len(parts), 'repository', 'repositories')}: "
+                "no commits, pull requests, issues or releases.",
+                "",
+            ]
+        )
+    lines = [title, "", f"**{_several_headline(metrics, len(parts))}**", ""]
+    if quiet:
+        names = ", ".join(escape(display_name(part.repository)) for part in quiet)
+        lines += [f"Quiet {_period_words(period)}: {names}.", ""]
+    each = metrics.repositories or {}
+    chosen = [section for section in sections if section != "numbers"]
+    for part in active:
+        figures = each.get(part.repository.name)
+        if figures is None:
+            continue
+        lines += [f"## {link(escape(display_name(part.repository)), part.repository.url)}", ""]
+        lines += [f"**{headline(figures)}**", ""]
+        for heading, body in _sections(part.repository, period, figures, part.items, chosen):
+            lines += _section(heading, body, "###")
+    if "numbers" in sections:
+        followed = [part.repository.name for part in parts]
+        table = [*numbers_table(metrics), "", *_by_repository(metrics, followed)]
+        lines += _section("Numbers", table)
     return "\n".join(lines)

@@ -118,7 +118,15 @@ def _chosen_topics(sections: Collection[str]) -> list[tuple[str, str]]:
     return [(key, topic) for key, topic, _ in _SECTION_TOPICS if key in sections]
 
 
-def system_prompt(sections: Collection[str] = ALL_SECTIONS) -> str:
+_SEVERAL = """
+- The facts cover several repositories. Their items' ids name the repository, such as
+  "pr:acme/api#12", "issue:acme/web#3", "release:acme/api@v1.2", "commit:acme/api@1a2b3c4";
+  "figures" are the totals over all of them, and one repository's own figure is
+  "metric:" and the repository and its key, such as "metric:acme/api:prs_merged".
+  Say which repository each sentence is about."""
+
+
+def system_prompt(sections: Collection[str] = ALL_SECTIONS, *, several: bool = False) -> str:
     """The instructions, naming only the sections the monitor chose."""
     topics = _chosen_topics(sections)
     if not topics:
@@ -131,7 +139,11 @@ def system_prompt(sections: Collection[str] = ALL_SECTIONS) -> str:
             f"Write sections for {listed} only (section keys {keys}), in that order; "
             "leave out a section with nothing in it."
         )
-    return _PROMPT.format(layout=layout)
+    prompt = _PROMPT.format(layout=layout)
+    if not several:
+        return prompt
+    rules_end = prompt.index("\nIf you cannot answer in JSON")
+    return prompt[:rules_end] + _SEVERAL + prompt[rules_end:]
 
 
 SYSTEM_PROMPT = system_prompt()
@@ -211,16 +223,19 @@ class FactSheet:
 # Facts ------------------------------------------------------------------------------------
 
 
-def item_id(item: object) -> str:
-    """The id a sentence cites an item by: stable across runs, and what the model sees."""
+def item_id(item: object, repository: str | None = None) -> str:
+    """The id a sentence cites an item by: stable across runs, and what the model sees.
+    In a digest across several repositories, `repository` names the item's, so that
+    `pr:acme/api#12` and `pr:acme/web#12` stay apart; people keep one id everywhere."""
     if isinstance(item, PullItem):
-        return f"pr:{item.number}"
+        return f"pr:{repository}#{item.number}" if repository else f"pr:{item.number}"
     if isinstance(item, IssueItem):
-        return f"issue:{item.number}"
+        return f"issue:{repository}#{item.number}" if repository else f"issue:{item.number}"
     if isinstance(item, ReleaseItem):
-        return f"release:{item.tag}"
+        return f"release:{repository}@{item.tag}" if repository else f"release:{item.tag}"
     if isinstance(item, CommitItem):
-        return f"commit:{item.sha[:7]}"
+        sha = item.sha[:7]
+        return f"commit:{repository}@{sha}" if repository else f"commit:{sha}"
     if isinstance(item, ContributorItem):
         return f"person:{item.name}"
     if isinstance(item, ReviewerItem):
@@ -252,9 +267,11 @@ def _item_numbers(item: object) -> frozenset[float]:
     return frozenset()
 
 
-def _fact(item: object, descriptions: Mapping[int, str]) -> dict[str, object]:
+def _fact(
+    item: object, descriptions: Mapping[int, str], repository: str | None = None
+) -> dict[str, object]:
     """What the model reads of an item: its id and its words, no link (links are ours)."""
-    fact: dict[str, object] = {"id": item_id(item)}
+    fact: dict[str, object] = {"id": item_id(item, repository)}
     if isinstance(item, PullItem):
         fact |= {
             "number": item.number,
@@ -286,7 +303,8 @@ def _fact(item: object, descriptions: Mapping[int, str]) -> dict[str, object]:
 
 def _figures(figures: PeriodFigures) -> dict[str, object]:
     # The schema's version is no figure: nothing to state, nothing to cite.
-    return figures.model_dump(mode="json", exclude={"previous", "schema_version"})
+    # Nor are another repository's: they are given apart, each under its own name.
+    return figures.model_dump(mode="json", exclude={"previous", "schema_version", "repositories"})
 
 
 def _numbers_in(value: object) -> set[float]:
@@ -301,9 +319,13 @@ def _numbers_in(value: object) -> set[float]:
     return found
 
 
-def metric_numbers(metrics: MetricsV1) -> dict[str, frozenset[float]]:
+def metric_numbers(
+    metrics: MetricsV1, repository: str | None = None
+) -> dict[str, frozenset[float]]:
     """`metric:<key>` -> the numbers a sentence citing it may state, for every figure the
-    source knows (one it cannot know, null, is no fact to cite)."""
+    source knows (one it cannot know, null, is no fact to cite). A repository's own
+    figure in a digest across several is `metric:<owner/repo>:<key>`."""
+    prefix = f"metric:{repository}:" if repository else "metric:"
     now = _figures(metrics)
     before = _figures(metrics.previous) if metrics.previous is not None else {}
     cited: dict[str, frozenset[float]] = {}
@@ -314,7 +336,7 @@ def metric_numbers(metrics: MetricsV1) -> dict[str, frozenset[float]]:
         other = before.get(key)
         if isinstance(value, int) and isinstance(other, int):
             allowed.add(float(abs(value - other)))
-        cited[f"metric:{key}"] = frozenset(allowed)
+        cited[f"{prefix}{key}"] = frozenset(allowed)
     return cited
 
 
@@ -346,7 +368,7 @@ def _fact_strings(fact: dict[str, object]) -> list[str]:
         strings.extend(str(label) for label in labels)
     identifier = str(fact["id"])
     if identifier.startswith("commit:"):  # a short sha is how a commit is named
-        strings.append(identifier.removeprefix("commit:"))
+        strings.append(identifier.removeprefix("commit:").rsplit("@", 1)[-1])
     return strings
 
 
@@ -358,10 +380,15 @@ def build_facts(
     max_chars: int = MAX_FACT_CHARS,
     descriptions: Mapping[int, str] | None = None,
     sections: Collection[str] = ALL_SECTIONS,
+    repository_descriptions: Mapping[str, Mapping[int, str]] | None = None,
 ) -> FactSheet:
     """The facts of the chosen `sections`, one JSON object a line, most important first.
     `descriptions` (pull request number -> text) is given only for a monitor that opted
     in. The figures are always given: the headline stands on them."""
+    if items.repositories:
+        return _several_facts(
+            repository, period, metrics, items, max_chars, repository_descriptions, sections
+        )
     header = {
         "repository": repository.name,
         "period": {"since": period.since.isoformat(), "until": period.until.isoformat()},
@@ -410,6 +437,104 @@ def build_facts(
         truncated=truncated,
         sections=tuple(key for key, _ in _chosen_topics(sections)),
     )
+
+
+class _Sheet:
+    """A fact sheet being filled, most important first, within `max_chars`."""
+
+    def __init__(self, header: Mapping[str, object], max_chars: int) -> None:
+        self.parts = [json.dumps(header, ensure_ascii=False)]
+        self.used = len(self.parts[0])
+        self.max_chars = max_chars
+        self.sources: dict[str, str] = {}
+        self.numbers: dict[str, frozenset[float]] = {}
+        self.protected: list[str] = []
+        self.truncated = False
+
+    def add_list(
+        self,
+        label: str,
+        entries: list[object],
+        descriptions: Mapping[int, str],
+        repository: str | None,
+        extra: Mapping[str, object],
+    ) -> None:
+        listed: list[dict[str, object]] = []
+        for entry in entries:
+            fact = _fact(entry, descriptions, repository)
+            size = len(json.dumps(fact, ensure_ascii=False)) + 2
+            if self.used + size > self.max_chars:
+                break
+            self.used += size
+            listed.append(fact)
+            identifier = item_id(entry, repository)
+            if identifier not in self.sources or "](" not in self.sources[identifier]:
+                self.sources[identifier] = _source(entry)
+            self.numbers[identifier] = self.numbers.get(identifier, frozenset()) | _item_numbers(
+                entry
+            )
+            self.protected.extend(_fact_strings(fact))
+        left_out = len(entries) - len(listed)
+        self.truncated = self.truncated or left_out > 0
+        section: dict[str, object] = {**extra, "list": label, "items": listed}
+        if left_out:
+            section["note"] = f"{left_out} more not listed"
+        self.parts.append(json.dumps(section, ensure_ascii=False))
+
+    def sheet(self, sections: Collection[str]) -> FactSheet:
+        return FactSheet(
+            text="\n".join(self.parts),
+            sources=self.sources,
+            numbers=self.numbers,
+            protected_strings=tuple(
+                sorted({t for t in self.protected if _DIGIT.search(t)}, key=len, reverse=True)
+            ),
+            truncated=self.truncated,
+            sections=tuple(key for key, _ in _chosen_topics(sections)),
+        )
+
+
+def _several_facts(
+    repository: Repository,
+    period: Period,
+    metrics: MetricsV1,
+    items: DigestItems,
+    max_chars: int,
+    descriptions: Mapping[str, Mapping[int, str]] | None,
+    sections: Collection[str],
+) -> FactSheet:
+    """A digest across several repositories: the totals, then per repository (most
+    active first) its figures and lists, each item's id naming its repository. The
+    quiet ones are named in the header only."""
+    quiet = [part.repository.name for part in items.repositories if part.quiet]
+    active = [part for part in items.repositories if not part.quiet]
+    per_repo = metrics.repositories or {}
+    header = {
+        "repositories": [part.repository.name for part in items.repositories],
+        "quiet_repositories": quiet,
+        "period": {"since": period.since.isoformat(), "until": period.until.isoformat()},
+        "figures": _figures(metrics),
+        "previous_period_figures": _figures(metrics.previous) if metrics.previous else None,
+    }
+    sheet = _Sheet(header, max_chars)
+    sheet.numbers.update(metric_numbers(metrics))
+    sheet.protected.append(repository.name)
+    for part in active:
+        name = part.repository.name
+        sheet.protected.append(name)
+        figures = per_repo.get(name)
+        if figures is not None:
+            sheet.numbers.update(metric_numbers(figures, name))
+            sheet.parts.append(
+                json.dumps({"repository": name, "figures": _figures(figures)}, ensure_ascii=False)
+            )
+            sheet.used += len(sheet.parts[-1])
+        for list_name, label, section_key in _SECTIONS:
+            entries = list(getattr(part.items, list_name))
+            if entries and section_key in sections:
+                extra = {"repository": name}
+                sheet.add_list(label, entries, (descriptions or {}).get(name, {}), name, extra)
+    return sheet.sheet(sections)
 
 
 # Reading the answer -----------------------------------------------------------------------
@@ -639,12 +764,15 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 def _claim_problems(text: str, metrics: MetricsV1) -> list[str]:
     problems = []
+    # Across several repositories a sentence may tell one repository's own figure.
+    each = list((metrics.repositories or {}).values())
     for pattern, key in _CLAIMS:
         now = getattr(metrics, key)
         before = getattr(metrics.previous, key) if metrics.previous is not None else None
+        own = {getattr(figures, key) for figures in each}
         for match in pattern.finditer(text):
             value = int(match.group(1))
-            if value == now:
+            if value == now or value in own:
                 continue
             sentence = _sentence(text, match.start(), match.end())
             if before is not None and _EARLIER.search(sentence):
@@ -685,7 +813,11 @@ def _known_item_problems(sentence: GroundedSentence, facts: FactSheet) -> list[s
             f"{_quote(sentence)} cites what the facts do not give: " + ", ".join(unknown)
         )
     # "#12" in the text is a citation too: it must be one the sentence makes.
-    numbered = {c.split(":", 1)[1] for c in sentence.cites if c.startswith(("pr:", "issue:"))}
+    numbered = {
+        c.split(":", 1)[1].rsplit("#", 1)[-1]
+        for c in sentence.cites
+        if c.startswith(("pr:", "issue:"))
+    }
     mentioned = [m for m in _MENTION.findall(sentence.text) if m not in numbered]
     if mentioned:
         problems.append(
@@ -927,6 +1059,7 @@ async def write(
     *,
     timeout_s: float = REQUEST_TIMEOUT_S,
     descriptions: Mapping[int, str] | None = None,
+    repository_descriptions: Mapping[str, Mapping[int, str]] | None = None,
     sections: Collection[str] = ALL_SECTIONS,
 ) -> Written:
     """The model's digest of the chosen `sections`, checked sentence by sentence, with its
@@ -935,7 +1068,13 @@ async def write(
     if not configured(settings):
         raise WriterFailed("no model is configured (INFRASYNC_LLM_BASE_URL, INFRASYNC_LLM_MODEL)")
     facts = build_facts(
-        repository, period, metrics, items, descriptions=descriptions, sections=sections
+        repository,
+        period,
+        metrics,
+        items,
+        descriptions=descriptions,
+        sections=sections,
+        repository_descriptions=repository_descriptions,
     )
     # Imported here, where it is used: the SDK takes longer to import than the rest of the
     # command line together, and most commands never write with a model.
@@ -956,7 +1095,7 @@ async def write(
         else ""
     )
     messages: list[ChatCompletionMessageParam] = [
-        {"role": "system", "content": system_prompt(sections)},
+        {"role": "system", "content": system_prompt(sections, several=bool(items.repositories))},
         {"role": "user", "content": f"Facts, one JSON object a line:{note}\n{facts.text}"},
     ]
     try:

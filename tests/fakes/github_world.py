@@ -166,6 +166,8 @@ class FakeRepo:
     database_id: int = field(default_factory=lambda: next(_ids))
     private: bool = False
     default_branch: str = "main"
+    archived: bool = False
+    fork: bool = False
     pulls: list[FakePull] = field(default_factory=list)
     issues: list[FakeIssue] = field(default_factory=list)
     commits: list[FakeCommit] = field(default_factory=list)  # any order
@@ -295,8 +297,26 @@ class FakeWorld:
             result["issueCount"] = len(matches)
             return result
 
+        def repository_owner(_info: Any, login: str) -> Obj | None:
+            owned = sorted(
+                (
+                    r
+                    for r in self.repos.values()
+                    if r.owner.lower() == login.lower() and can_read(r)
+                ),
+                key=lambda r: r.name.lower(),
+            )
+            if not owned and not any(r.owner.lower() == login.lower() for r in self.repos.values()):
+                return None  # GitHub answers null (and a NOT_FOUND error) for no such login
+            return {
+                "__typename": "Organization",
+                "login": owned[0].owner if owned else login,
+                "repositories": lambda _info, **args: self._owner_repositories(owned, **args),
+            }
+
         return {
             "repository": repository,
+            "repositoryOwner": repository_owner,
             "node": node,
             "search": search,
             "rateLimit": lambda _info, dryRun=False: rate_limit,
@@ -324,6 +344,21 @@ class FakeWorld:
             and (before is None or item.created_at < before)
         ]
 
+    def _owner_repositories(
+        self,
+        owned: list[FakeRepo],
+        isArchived: bool | None = None,
+        isFork: bool | None = None,
+        **page: Any,
+    ) -> Obj:
+        chosen = [
+            r
+            for r in owned
+            if (isArchived is None or r.archived == isArchived)
+            and (isFork is None or r.fork == isFork)
+        ]
+        return connection(chosen, self._repository, **_page_args(page))
+
     def _repository(self, repo: FakeRepo) -> Obj:
         head = max(repo.commits, key=lambda c: c.committed_at) if repo.commits else None
         return {
@@ -333,6 +368,8 @@ class FakeWorld:
             "name": repo.name,
             "url": repo.html_url,
             "isPrivate": repo.private,
+            "isArchived": repo.archived,
+            "isFork": repo.fork,
             "defaultBranchRef": (
                 {"name": repo.default_branch, "target": self._commit(repo, head, head=True)}
                 if head
