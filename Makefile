@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean \
-	deploy-check deploy-tools check-docker check-compose
+	deploy-check deploy-tools check-docker check-compose check-prometheus promtool
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -125,10 +125,11 @@ mutation: install
 
 ## deploy-check: the deployment files, proven offline by each ecosystem's own tools
 ## (docs/deployment.md): hadolint on the Dockerfile, compose.yaml against the compose-spec
-## schema. Each prints what it checked; none is skipped.
-deploy-check: deploy-tools
+## schema, promtool on the alert rules and their tests. Each prints what it checked; none
+## is skipped (a missing tool is installed, or the target fails saying how to get it).
+deploy-check: deploy-tools promtool
 	@started=$$(date +%s); \
-	$(MAKE) --no-print-directory check-docker check-compose && \
+	$(MAKE) --no-print-directory check-docker check-compose check-prometheus && \
 	echo "deploy-check: all passed in $$(( $$(date +%s) - started )) s"
 
 # The tools live in .tools/ (gitignored), apart from the app's venv: aws-cdk-lib alone is
@@ -154,6 +155,18 @@ check-docker: deploy-tools
 
 check-compose: deploy-tools
 	$(TOOLS_BIN)/python deploy/checks/check_compose.py compose.yaml
+
+check-prometheus: promtool
+	cd deploy/prometheus && promtool check rules alerts.yml \
+		&& promtool test rules alerts.test.yml \
+		&& promtool check config --syntax-only prometheus.yml
+
+## promtool: Debian's prometheus package (the service is not started), as chromium is
+promtool:
+	@command -v promtool >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+		else echo "make deploy-check needs promtool: sudo apt-get install -y --no-install-recommends prometheus" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(TOOLS) $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants

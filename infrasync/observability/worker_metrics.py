@@ -5,6 +5,7 @@ counters as of its last heartbeat (every 10 s, and when it stops)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import get_args
 
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -12,6 +13,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrasync.db import session_scope
+from infrasync.delivery.schemas import ChannelKind
 from infrasync.scheduler import service as scheduler_service
 from infrasync.scheduler.worker import DELIVERIES_PREFIX
 
@@ -73,6 +75,13 @@ class WorkerMetrics:
             "Seconds since any worker was last seen; -1 when none has been.",
             registry=registry,
         )
+        self.channels_disabled = Gauge(
+            "infrasync_channels_disabled",
+            "Channels disabled by a permanent delivery error or an admin, by kind (every "
+            "org); a rise means receivers were removed or misconfigured.",
+            ["kind"],
+            registry=registry,
+        )
         self._counters = _WorkerCounters()
         registry.register(self._counters)
 
@@ -84,6 +93,9 @@ class WorkerMetrics:
         self.oldest_unsent.set(figures.oldest_unsent_seconds)
         age = figures.heartbeat_age_seconds
         self.heartbeat_age.set(-1 if age is None else age)
+        # Every kind, 0 included: an alert on a rise needs the series before the first one.
+        for kind in get_args(ChannelKind):
+            self.channels_disabled.labels(kind).set(figures.disabled_channels.get(kind, 0))
 
 
 def register_worker_metrics(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from infrasync.kit.db import picked_once
-from infrasync.models import DigestRun, Monitor, Org, WorkerHeartbeat
+from infrasync.models import Channel, DigestRun, Monitor, Org, WorkerHeartbeat
 
 
 async def due_monitors(session: AsyncSession, now: datetime, limit: int) -> list[Monitor]:
@@ -321,3 +321,13 @@ async def open_runs(session: AsyncSession, monitor_id: uuid.UUID) -> list[Digest
         .order_by(DigestRun.created_at)
     )
     return list(rows)
+
+
+async def disabled_channels_by_kind(session: AsyncSession) -> dict[str, int]:
+    """Channels a permanent delivery error (or an admin) disabled, by kind, every org."""
+    rows = await session.execute(
+        select(Channel.kind, func.count())
+        .where(Channel.disabled_at.is_not(None))
+        .group_by(Channel.kind)
+    )
+    return {str(kind): int(count) for kind, count in rows.all()}

@@ -349,6 +349,8 @@ class QueueFigures:
     heartbeat_age_seconds: float | None  # None: no worker seen
     queue_lag_seconds: float  # now minus the oldest due item (0 when none is due)
     oldest_unsent_seconds: float  # age of the oldest delivery not yet delivered
+    # Disabled channels by kind: a rise means receivers were removed or refuse us.
+    disabled_channels: dict[str, int]
 
 
 async def figures(session: AsyncSession) -> QueueFigures:
@@ -368,4 +370,5 @@ async def figures(session: AsyncSession) -> QueueFigures:
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
         queue_lag_seconds=max(0.0, (now - min(due)).total_seconds()) if due else 0.0,
         oldest_unsent_seconds=max(0.0, (now - unsent).total_seconds()) if unsent else 0.0,
+        disabled_channels=await repository.disabled_channels_by_kind(session),
     )

@@ -4,6 +4,7 @@ shown once, bad URLs are a 422 that says what to fix, and "send test" tells the 
 from __future__ import annotations
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
@@ -140,6 +141,32 @@ async def test_a_removed_slack_webhook_disables_the_channel_with_the_reason(
         f"/api/orgs/acme/channels/{made['id']}", json={"url": slack.webhook_url()}
     )
     assert fixed.json()["disabled"] is False
+
+
+def _disabled_gauge(text: str) -> dict[str, float]:
+    return {
+        sample.labels["kind"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "infrasync_channels_disabled"
+    }
+
+
+async def test_a_disabled_channel_shows_in_metrics_for_the_alert(
+    sign_in: SignIn, personas: Personas, slack: SlackReceiver
+) -> None:
+    """deploy/prometheus/alerts.yml's ChannelsBeingDisabled reads this gauge: every kind
+    is there at 0 before the first is disabled, so a rise from nothing is seen."""
+    admin = await sign_in(personas.admin)
+    made = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
+    before = _disabled_gauge((await admin.get("/metrics")).text)
+    assert before == {"slack": 0, "discord": 0, "email": 0, "webhook": 0, "file": 0}
+
+    slack.script(Gone())
+    await admin.post(f"/api/orgs/acme/channels/{made['id']}/test")
+    after = _disabled_gauge((await admin.get("/metrics")).text)
+    assert after["slack"] == 1
+    assert after["webhook"] == 0
 
 
 async def test_a_payload_slack_refuses_does_not_disable_the_channel(
