@@ -18,7 +18,7 @@ function aBilling(overrides: Partial<Billing> = {}): Billing {
     plan: "free",
     status: null,
     limits: [
-      { name: "monitors", label: "active monitors", used: 2, limit: FREE_LIMITS.monitors },
+      { name: "monitors", label: "active monitors (repositories followed)", used: 2, limit: FREE_LIMITS.monitors },
       { name: "channels", label: "channels", used: 2, limit: FREE_LIMITS.channels },
       { name: "members", label: "members and pending invites", used: 1, limit: FREE_LIMITS.members },
     ],
@@ -62,7 +62,7 @@ const PRO: Partial<Billing> = {
   plan: "pro",
   status: "active",
   limits: [
-    { name: "monitors", label: "active monitors", used: 2, limit: 50 },
+    { name: "monitors", label: "active monitors (repositories followed)", used: 2, limit: 50 },
     { name: "channels", label: "channels", used: 2, limit: 25 },
     { name: "members", label: "members and pending invites", used: 1, limit: 50 },
   ],
@@ -80,7 +80,7 @@ const SELF_HOSTED: Partial<Billing> = {
   mode: "self_hosted",
   plan: null,
   limits: [
-    { name: "monitors", label: "active monitors", used: 4, limit: null },
+    { name: "monitors", label: "active monitors (repositories followed)", used: 4, limit: null },
     { name: "channels", label: "channels", used: 9, limit: null },
     { name: "members", label: "members and pending invites", used: 2, limit: null },
   ],
@@ -118,7 +118,7 @@ describe("billing page", () => {
     renderApp("/orgs/acme/billing");
 
     expect(await screen.findByTestId("billing-plan")).toHaveTextContent("Free");
-    const monitors = screen.getByRole("meter", { name: "Active monitors" });
+    const monitors = screen.getByRole("meter", { name: "Active monitors (repositories followed)" });
     expect(monitors).toHaveAttribute("value", "2");
     expect(monitors).toHaveAttribute("max", "3");
     expect(screen.getByTestId("usage-monitors")).toHaveTextContent("2 of 3");
@@ -134,7 +134,7 @@ describe("billing page", () => {
     const pro = within(plans)
       .getAllByRole("row")
       .map((row) => row.textContent);
-    expect(pro).toContain("Active monitors350");
+    expect(pro).toContain("Active monitors (repositories followed)350");
     expect(pro).toContain("Most frequent scheduleWeeklyCron, down to every 15 minutes");
     expect(pro).toContain("Digest history30 days365 days");
     expect(screen.queryByTestId("self-hosted-notice")).not.toBeInTheDocument();

@@ -348,7 +348,11 @@ function Plans({ plans, current }: { plans: Plan[]; current: Billing["plan"] }) 
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
-            <PlanRow label="Active monitors" plans={plans} value={(plan) => limit(plan.monitors)} />
+            <PlanRow
+              label="Active monitors (repositories followed)"
+              plans={plans}
+              value={(plan) => limit(plan.monitors)}
+            />
             <PlanRow label="Channels" plans={plans} value={(plan) => limit(plan.channels)} />
             <PlanRow label="Members and pending invites" plans={plans} value={(plan) => limit(plan.members)} />
             <PlanRow label="Most frequent schedule" plans={plans} value={(plan) => capitalise(plan.schedule_label)} />
