@@ -1,0 +1,1 @@
+"""Running Infrasync on AWS: the Lambda entry point for the serverless `tick`."""
