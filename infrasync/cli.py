@@ -194,6 +194,7 @@ def serve(
     import uvicorn
 
     from infrasync.app import create_app
+    from infrasync.kit import served_address
     from infrasync.observability.logging import configure_logging
 
     settings = _served_settings(_settings(), host, port)
@@ -209,17 +210,22 @@ def serve(
     if not no_worker:
         stderr().print("infrasync: the in-process worker schedules and delivers digests.")
     stderr().print(f"Infrasync is serving on http://{host}:{port} (web app and API at /docs)")
-    uvicorn.run(
-        create_app(settings, worker=not no_worker),
-        host=host,
-        port=port,
-        log_config=None,
-        # Only INFRASYNC_TRUSTED_PROXIES may name the client, never uvicorn's default
-        # (127.0.0.1, or FORWARDED_ALLOW_IPS): else any local process picks its own address.
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=list(settings.trusted_proxies),
-        server_header=False,
-    )
+    served_address.record(settings.data_dir, settings.public_url)
+    try:
+        uvicorn.run(
+            create_app(settings, worker=not no_worker),
+            host=host,
+            port=port,
+            log_config=None,
+            # Only INFRASYNC_TRUSTED_PROXIES may name the client, never uvicorn's default
+            # (127.0.0.1, or FORWARDED_ALLOW_IPS): else any local process picks its own
+            # address.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies),
+            server_header=False,
+        )
+    finally:
+        served_address.forget(settings.data_dir)
 
 
 def _schema_is_current(settings: Settings) -> None:
@@ -385,9 +391,26 @@ def login_link(
     _logs_to_stderr()
     if email is not None and not _EMAIL.match(email):
         raise CliFailure(f"{email!r} is not an email address.", EXIT_BAD_INPUT)
-    settings = _settings()
+    settings = _link_settings(_settings())
     _migrate(settings)
     typer.echo(_login_link_url(settings, email))
+
+
+def _link_settings(settings: Settings) -> Settings:
+    """INFRASYNC_PUBLIC_URL, else where a `serve` running from this directory listens;
+    if neither is known, the link names the default and a line says what to set."""
+    from infrasync.kit import served_address
+
+    if "public_url" in settings.model_fields_set:
+        return settings
+    if running := served_address.running_server_url(settings.data_dir):
+        return settings.model_copy(update={"public_url": running})
+    stderr().print(
+        f"infrasync: no server is running from this directory, so this link assumes "
+        f"{settings.public_url}; if `infrasync serve` listens elsewhere, set "
+        "INFRASYNC_PUBLIC_URL to its address."
+    )
+    return settings
 
 
 @admin_app.command()

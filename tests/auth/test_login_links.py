@@ -115,6 +115,22 @@ def test_admin_login_link_prints_a_working_link(tmp_path: Path) -> None:
 
     me = asyncio.run(follow())
     assert me["email"] == "ada@example.com"
+    # No server runs from here and no INFRASYNC_PUBLIC_URL is set: the link names the
+    # default address, and a line says which setting to set.
+    assert link.startswith("http://127.0.0.1:8000/")
+    assert "INFRASYNC_PUBLIC_URL" in result.stderr
+
+
+def test_admin_login_link_names_the_public_url_when_it_is_set(tmp_path: Path) -> None:
+    result = run_cli(
+        "admin",
+        "login-link",
+        cwd=tmp_path,
+        INFRASYNC_PUBLIC_URL="https://infrasync.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://infrasync.example.com/auth/link/")
+    assert "INFRASYNC_PUBLIC_URL" not in result.stderr
 
 
 def test_admin_login_link_refuses_a_bad_email(tmp_path: Path) -> None:
@@ -136,6 +152,20 @@ def test_serve_prints_a_first_admin_link_when_no_github_app_is_configured(
             assert me.status_code == 200
             assert me.json()["login"] == "admin"
             assert me.json()["is_admin"] is True
+        # A link asked for beside the running server names where it listens (a free
+        # port, not the default 8000), and opens.
+        made = run_cli("admin", "login-link", "--email", "ada@example.com", cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        [second] = LINK.findall(made.stdout)
+        assert second.startswith(f"{base_url}/auth/link/")
+        assert "INFRASYNC_PUBLIC_URL" not in made.stderr
+        with httpx.Client() as browser:
+            assert browser.get(second).status_code == 302
+    # Stopped, the server is not named again: the next link says what to set.
+    after = run_cli("admin", "login-link", "--email", "ada@example.com", cwd=tmp_path)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.startswith("http://127.0.0.1:8000/auth/link/")
+    assert "INFRASYNC_PUBLIC_URL" in after.stderr
 
 
 def test_serve_prints_no_link_when_github_sign_in_is_configured(tmp_path: Path) -> None:
