@@ -414,10 +414,29 @@ def _link_settings(settings: Settings) -> Settings:
 
 
 @admin_app.command()
-def purge() -> None:
-    """Delete for good what was soft-deleted more than the retention period ago."""
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be purged; change nothing.")
+    ] = False,
+) -> None:
+    """Delete for good what was soft-deleted more than the retention period ago
+    (INFRASYNC_RETENTION_DAYS), and digests older than their org's plan keeps. The
+    worker does the same once a day."""
     _logs_to_stderr()
-    not_yet("Purging soft-deleted data")
+    from infrasync.compliance.service import PurgeReport
+    from infrasync.compliance.service import purge as purge_deleted
+    from infrasync.kit.time import utcnow
+    from infrasync.observability.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.effective_log_format)
+    _migrate(settings)
+
+    async def work(session: AsyncSession) -> PurgeReport:
+        return await purge_deleted(session, settings, utcnow(), dry_run=dry_run)
+
+    report = _in_database(settings, work)
+    typer.echo(f"infrasync: {report.summary()}.")
 
 
 @admin_app.command("rotate-keys")

@@ -42,6 +42,7 @@ __all__ = [
     "OwnerOrg",
     "Principal",
     "RateLimit",
+    "RestoringUser",
     "RoleRequirement",
     "ViewerOrg",
     "check_csrf",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 API_KEY_PREFIX = "isk_"
+PENDING_RESTORE = (
+    "Your account is deleted. Restore it with POST /api/me/restore (the web app asks at "
+    "/account/restore), or sign out."
+)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # An API key's last use is written at most this often: keys used in a loop would
 # otherwise turn every read into a write.
@@ -115,9 +120,13 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
 
     if not request.cookies.get(SESSION_COOKIE):
         return Principal()
-    found = await cookie_session(request, session, settings)
+    found = await cookie_session(request, session, settings, include_deleted_user=True)
     if found is None:
         raise Unauthorized("Your session has ended; please sign in again.")
+    if found.user.deleted_at is not None:
+        # Signed in again after deleting the account: until they choose to restore it,
+        # this session can read GET /api/me, restore (POST /api/me/restore) or sign out.
+        raise Forbidden(PENDING_RESTORE)
     return Principal(user=found.user)
 
 
@@ -128,14 +137,25 @@ class CookieSession:
 
 
 async def cookie_session(
-    request: Request, session: AsyncSession, settings: Settings
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    include_deleted_user: bool = False,
 ) -> CookieSession | None:
     """The live session this browser's cookie names, or None; for an unsafe method, only
-    with the right CSRF header (else Forbidden). The one reader of the session cookie."""
+    with the right CSRF header (else Forbidden). The one reader of the session cookie.
+    `include_deleted_user` also finds a deleted user's pending-restore session."""
     cookie = request.cookies.get(SESSION_COOKIE)
     secret_key = settings.effective_secret_key
     token = auth_service.token_from_cookie(secret_key, cookie) if cookie else None
-    resolved = await auth_service.resolve_session(session, token) if token else None
+    resolved = (
+        await auth_service.resolve_session(
+            session, token, include_deleted_user=include_deleted_user
+        )
+        if token
+        else None
+    )
     if token is None or resolved is None:
         return None
     check_csrf(request, secret_key, token)
@@ -154,6 +174,23 @@ async def current_user(principal: Caller) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def restoring_user(request: Request, session: DbSession, settings: AppSettings) -> User:
+    """The signed-in person, also while their account is deleted and pending restore:
+    only GET /api/me and POST /api/me/restore take this."""
+    if request.headers.get("authorization") is not None:
+        raise Unauthorized("API keys work on /api/orgs/{org}/… routes only; sign in for this one.")
+    if not request.cookies.get(SESSION_COOKIE):
+        raise Unauthorized("Sign in first.")
+    found = await cookie_session(request, session, settings, include_deleted_user=True)
+    if found is None:
+        raise Unauthorized("Your session has ended; please sign in again.")
+    return found.user
+
+
+# The signed-in user, deleted or not (see restoring_user).
+RestoringUser = Annotated[User, Depends(restoring_user)]
 
 
 class RoleRequirement:

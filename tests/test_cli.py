@@ -40,20 +40,6 @@ def test_each_command_has_help(tmp_path: Path, command: list[str]) -> None:
     assert "Usage:" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["admin", "purge"],
-    ],
-    ids=" ".join,
-)
-def test_commands_not_yet_built_say_so_with_exit_code_2(tmp_path: Path, command: list[str]) -> None:
-    result = run_cli(*command, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "not available in this version" in _one_line(result.stderr)
-    assert result.stdout == ""
-
-
 def test_migrate_creates_the_embedded_database(tmp_path: Path) -> None:
     result = run_cli("migrate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -49,21 +49,25 @@ async def first_admin(session: AsyncSession) -> User | None:
 
 
 async def live_session(
-    session: AsyncSession, token_hash: str, now: datetime
+    session: AsyncSession, token_hash: str, now: datetime, *, include_deleted_user: bool = False
 ) -> tuple[AuthSession, User] | None:
-    row = (
-        await session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_hash,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > now,
-                AuthSession.absolute_expires_at > now,
-                User.deleted_at.is_(None),
-            )
+    query = (
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(
+            AuthSession.token_hash == token_hash,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.absolute_expires_at > now,
         )
-    ).first()
+    )
+    if include_deleted_user:
+        # A deleted user's session is one they opened by signing in again after the
+        # deletion (to restore), never one from before it, whatever else ended it.
+        query = query.where(User.deleted_at.is_(None) | (AuthSession.created_at >= User.deleted_at))
+    else:
+        query = query.where(User.deleted_at.is_(None))
+    row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
 
 

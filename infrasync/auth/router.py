@@ -28,7 +28,15 @@ from infrasync.auth.rate_limit import Limit
 from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
-from infrasync.deps import AppSettings, Client, CurrentUser, DbSession, RateLimit, cookie_session
+from infrasync.deps import (
+    AppSettings,
+    Client,
+    CurrentUser,
+    DbSession,
+    RateLimit,
+    RestoringUser,
+    cookie_session,
+)
 from infrasync.errors import BadRequest, OpenApiResponses, documented
 from infrasync.github.credentials import (
     connect_github_token,
@@ -47,6 +55,8 @@ router = APIRouter(tags=["auth"])
 
 SIGN_IN_LIMIT = Limit("sign-in", requests=20, per_seconds=60)
 SignInRateLimit = [Depends(RateLimit(SIGN_IN_LIMIT))]
+# The web app's page that asks a deleted user, signed in again, whether to restore.
+RESTORE_PAGE = "/account/restore"
 REDIRECT: OpenApiResponses = {
     302: {"description": "To GitHub, or back to the web app"},
     **documented(429),
@@ -98,6 +108,10 @@ async def _finish_sign_in(
 ) -> RedirectResponse:
     issued = await service.start_session(session, user, settings.effective_secret_key, client)
     await service.record_sign_in(session, user, method, client)
+    if user.deleted_at is not None:
+        # A deleted account back within the retention period: the web app says when it
+        # was deleted and until when it can be restored, and asks (POST /api/me/restore).
+        return_to = RESTORE_PAGE
     response = _redirect(settings.effective_frontend_url + (return_to or "/"))
     policy = CookiePolicy.from_settings(settings)
     policy.set_session(
@@ -141,7 +155,7 @@ async def github_callback(
             return await _finish_connect(
                 request, session, settings, client, identity, granted, claimed.return_to
             )
-        user = await service.upsert_github_user(session, identity)
+        user = await service.upsert_github_user(session, identity, settings.retention_days)
     except CodeRejected:
         return _refused(settings, "code_rejected")
     except GitHubUnavailable as failure:
@@ -271,7 +285,7 @@ async def logout(
     """Sign out: the session ends on the server and both cookies are cleared."""
     # A forged cross-site POST must not be able to sign people out either: with a live
     # session, the CSRF header is checked (Forbidden without it).
-    found = await cookie_session(request, session, settings)
+    found = await cookie_session(request, session, settings, include_deleted_user=True)
     if found is not None:
         await service.end_session(session, found.row, found.user, client)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -280,10 +294,20 @@ async def logout(
 
 
 @router.get("/api/me", response_model=Me, responses=documented(401))
-async def me(user: CurrentUser, session: DbSession) -> Me:
-    """Who is signed in, and whether they have connected GitHub for monitors."""
+async def me(user: RestoringUser, session: DbSession, settings: AppSettings) -> Me:
+    """Who is signed in, and whether they have connected GitHub for monitors.
+
+    `deleted_at` is set when this person deleted their account and signed in again within
+    the retention period: until `restorable_until` they may restore it (POST
+    /api/me/restore); meanwhile every other route answers 403."""
+    return await me_of(session, settings, user)
+
+
+async def me_of(session: AsyncSession, settings: Settings, user: User) -> Me:
     credential = await github_credential_of(session, user_id=user.id)
     return Me(
+        deleted_at=user.deleted_at,
+        restorable_until=service.restorable_until(user, settings.retention_days),
         github=credential_out(credential, user) if credential else None,
         id=user.id,
         login=user.login,

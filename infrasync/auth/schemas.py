@@ -19,6 +19,14 @@ class Me(BaseModel):
     github: CredentialOut | None = Field(
         description="Your GitHub connection for monitors; None until you connect GitHub."
     )
+    deleted_at: datetime | None = Field(
+        default=None,
+        description="Set while your account is deleted and you signed in again to restore it.",
+    )
+    restorable_until: datetime | None = Field(
+        default=None,
+        description="Until when POST /api/me/restore can bring a deleted account back.",
+    )
 
 
 class ConnectGitHub(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,10 +80,16 @@ async def start_session(
     )
 
 
-async def resolve_session(session: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
-    """The live session and its user; slides the idle expiry (never past the cap)."""
+async def resolve_session(
+    session: AsyncSession, token: str, *, include_deleted_user: bool = False
+) -> tuple[AuthSession, User] | None:
+    """The live session and its user; slides the idle expiry (never past the cap).
+    `include_deleted_user` also finds the session of a deleted user who signed in again
+    to restore their account (it can do nothing else; see compliance/service.py)."""
     now = utcnow()
-    found = await repository.live_session(session, hash_token(token), now)
+    found = await repository.live_session(
+        session, hash_token(token), now, include_deleted_user=include_deleted_user
+    )
     if found is None:
         return None
     auth_session, user = found
@@ -148,14 +154,30 @@ async def consume_oauth_state(session: AsyncSession, state: str) -> ClaimedState
     return claimed
 
 
-async def upsert_github_user(session: AsyncSession, identity: GitHubIdentity) -> User:
-    """The user for a GitHub account, found by GitHub's id (logins and emails change)."""
+def restorable_until(user: User, retention_days: int) -> datetime | None:
+    """Until when a deleted account can be restored by signing in again; None if live."""
+    if user.deleted_at is None:
+        return None
+    return user.deleted_at + timedelta(days=retention_days)
+
+
+async def upsert_github_user(
+    session: AsyncSession, identity: GitHubIdentity, retention_days: int
+) -> User:
+    """The user for a GitHub account, found by GitHub's id (logins and emails change).
+
+    A deleted account signing in within the retention period is found, still deleted:
+    its session can only say so and restore it once the person agrees (never silently).
+    After the period, it is refused until the purge takes it."""
     user = await repository.user_by_github_id(session, identity.github_id)
     if user is None:
         user = User(github_id=identity.github_id, login=identity.login)
         await repository.add(session, user)
     elif user.deleted_at is not None:
-        raise SignInRefused("account_deleted")
+        until = restorable_until(user, retention_days)
+        if until is None or until <= utcnow():
+            raise SignInRefused("account_deleted")
+        return user
     user.login = identity.login
     user.name = identity.name
     user.avatar_url = identity.avatar_url

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Depends, Response, status
 
 from infrasync.auth.rate_limit import Limit
+from infrasync.compliance import service as compliance_service
 from infrasync.deps import (
     AdminOrg,
     AppSettings,
@@ -45,7 +46,7 @@ ORG_ROUTE = documented(401, 403, 404)
 ORG_CHANGE = documented(401, 403, 404, 409)
 
 
-def _org_out(org: Org, role: Role) -> OrgOut:
+def _org_out(org: Org, role: Role, retention_days: int | None = None) -> OrgOut:
     return OrgOut(
         id=org.id,
         name=org.name,
@@ -53,6 +54,11 @@ def _org_out(org: Org, role: Role) -> OrgOut:
         role=role,
         created_at=org.created_at,
         deleted_at=org.deleted_at,
+        restorable_until=(
+            compliance_service.restorable_until(org.deleted_at, retention_days)
+            if retention_days is not None
+            else None
+        ),
     )
 
 
@@ -97,12 +103,12 @@ def _api_key_out(key: ApiKey, creator: User | None) -> ApiKeyOut:
 
 @router.get("/orgs", response_model=list[OrgOut], responses=documented(401))
 async def list_my_orgs(
-    user: CurrentUser, session: DbSession, include_deleted: bool = False
+    user: CurrentUser, session: DbSession, settings: AppSettings, include_deleted: bool = False
 ) -> list[OrgOut]:
-    """The orgs you belong to, with your role. `include_deleted` adds soft-deleted ones
-    (owners can restore them until they are purged)."""
+    """The orgs you belong to, with your role. `include_deleted` adds the soft-deleted
+    ones you own, with `deleted_at` and `restorable_until` (restore them until then)."""
     rows = await service.orgs_of_user(session, user, include_deleted=include_deleted)
-    return [_org_out(org, role) for org, role in rows]
+    return [_org_out(org, role, settings.retention_days) for org, role in rows]
 
 
 @router.post(
@@ -140,16 +146,22 @@ async def update_org(
     response_class=Response,
 )
 async def delete_org(context: OwnerOrg, session: DbSession, client: Client) -> None:
-    """Soft-delete the org: everyone loses access at once; owners can restore it until
-    it is purged after the retention period."""
-    await service.delete_org(session, context, client)
+    """Soft-delete the org (owners only). From the next request on, everything under it
+    is a 404 for every member (its owners can only restore it), its API keys get 401 and
+    its invites 404; its monitors stop, queued runs and pending deliveries are stopped.
+    Owners can restore it for INFRASYNC_RETENTION_DAYS (it stays in
+    `GET /api/orgs?include_deleted=true` with `restorable_until`); then it is purged."""
+    await compliance_service.delete_org(session, context, client)
 
 
 @router.post("/orgs/{org}/restore", response_model=OrgOut, responses=ORG_CHANGE)
 async def restore_org(
     context: DeletedOrgOwner, session: DbSession, client: Client, settings: AppSettings
 ) -> OrgOut:
-    org = await service.restore_org(session, context, client, settings.retention_days)
+    """Restore a deleted org (owners only) within the retention period: 200 with the
+    org, whole again (members, keys, invites, channels; scheduled monitors resume from
+    their next fire time); 409 when it is not deleted; 404 once the period is over."""
+    org = await compliance_service.restore_org(session, context, client, settings.retention_days)
     return _org_out(org, context.role)
 
 

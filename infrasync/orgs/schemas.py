@@ -39,6 +39,11 @@ class OrgOut(BaseModel):
     role: Role = Field(description="The caller's role in this org.")
     created_at: datetime
     deleted_at: datetime | None
+    restorable_until: datetime | None = Field(
+        default=None,
+        description="For a deleted org (listed with include_deleted=true): its owners may "
+        "restore it until then; afterwards it is purged.",
+    )
 
 
 class MemberOut(BaseModel):

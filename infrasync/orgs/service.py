@@ -179,24 +179,6 @@ async def update_org(
     return org
 
 
-async def delete_org(session: AsyncSession, context: OrgContext, client: ClientInfo) -> None:
-    context.org.deleted_at = utcnow()
-    await audit.record_in_org(session, context, "org.delete", client, _org_target(context.org))
-
-
-async def restore_org(
-    session: AsyncSession, context: OrgContext, client: ClientInfo, retention_days: int
-) -> Org:
-    org = context.org
-    if org.deleted_at is None:
-        raise Conflict(f"{org.name} is not deleted.")
-    if utcnow() - org.deleted_at > timedelta(days=retention_days):
-        raise NotFound(f"No org {org.slug!r} that you belong to.")  # due for purging
-    org.deleted_at = None
-    await audit.record_in_org(session, context, "org.restore", client, _org_target(org))
-    return org
-
-
 # Members ---------------------------------------------------------------------------------
 
 
@@ -286,6 +268,14 @@ async def leave(session: AsyncSession, context: OrgContext, client: ClientInfo) 
     await repository.delete_membership(session, membership)
     await audit.record_in_org(session, context, "member.leave", client, _member_target(user))
     await _end_what_they_made(session, context, user, client, reason="left")
+
+
+async def end_member_authority(
+    session: AsyncSession, context: OrgContext, user: User, client: ClientInfo, *, reason: str
+) -> None:
+    """What a member made stops acting for them in the org (their account is deleted, or
+    they leave or are removed): see _end_what_they_made."""
+    await _end_what_they_made(session, context, user, client, reason=reason)
 
 
 async def _end_what_they_made(

@@ -20,13 +20,14 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrasync.billing import service as billing_service
+from infrasync.compliance import service as compliance_service
 from infrasync.config import Settings
 from infrasync.db import session_scope
 from infrasync.delivery import service as delivery_service
@@ -40,6 +41,8 @@ log = structlog.get_logger(__name__)
 # The heartbeat's counters name a channel kind's outcome `deliveries:<kind>:<outcome>`
 # (WorkerStats.as_counters; observability/worker_metrics.py reads them back).
 DELIVERIES_PREFIX = "deliveries:"
+# How often a worker purges (compliance.service.purge).
+PURGE_INTERVAL = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Worker:
         self._runs: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._deliveries: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._purge_due_at: datetime | None = None
 
     # The loop -----------------------------------------------------------------------
 
@@ -178,7 +182,20 @@ class Worker:
         # limit paused), whether or not any event arrives.
         async with session_scope(self.factory) as session:
             await billing_service.end_lapsed_graces(session, self.settings, utcnow())
+        await self._purge_when_due()
         self.stats.last_beat = utcnow()
+
+    async def _purge_when_due(self) -> None:
+        """Once a day (and at start): what was soft-deleted longer ago than the retention
+        period goes for good, and digests beyond their plan's history. Any number of
+        workers may do it: a second purge finds nothing. The next one is due a day on
+        even if this one fails, so a broken purge is logged daily, not every beat."""
+        now = utcnow()
+        if self._purge_due_at is not None and now < self._purge_due_at:
+            return
+        self._purge_due_at = now + PURGE_INTERVAL
+        async with session_scope(self.factory) as session:
+            await compliance_service.purge(session, self.settings, now)
 
     async def _beat_in(self, session: AsyncSession) -> None:
         await service.beat(
