@@ -233,6 +233,7 @@ class Sendable:
     digest: DigestRecord
     monitor_name: str
     org_slug: str
+    org_deleted: bool = False
 
 
 async def sendable(session: AsyncSession, delivery_id: uuid.UUID) -> Sendable | None:
@@ -240,7 +241,7 @@ async def sendable(session: AsyncSession, delivery_id: uuid.UUID) -> Sendable | 
         await session.execute(
             # The channel in the same statement (one less per delivery), None when it
             # has been deleted since the delivery was queued.
-            select(Delivery, DigestRecord, Monitor.name, Org.slug, Channel)
+            select(Delivery, DigestRecord, Monitor.name, Org.slug, Channel, Org.deleted_at)
             .join(DigestRecord, DigestRecord.id == Delivery.digest_id)
             .join(Monitor, Monitor.id == DigestRecord.monitor_id)
             .join(Org, Org.id == Delivery.org_id)
@@ -253,8 +254,8 @@ async def sendable(session: AsyncSession, delivery_id: uuid.UUID) -> Sendable | 
     ).first()
     if row is None:
         return None
-    delivery, digest, monitor_name, org_slug, channel = row
-    return Sendable(delivery, channel, digest, monitor_name, org_slug)
+    delivery, digest, monitor_name, org_slug, channel, org_deleted_at = row
+    return Sendable(delivery, channel, digest, monitor_name, org_slug, org_deleted_at is not None)
 
 
 async def renew_leases(

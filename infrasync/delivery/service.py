@@ -376,6 +376,9 @@ class Prepared:
 async def _prepare(session: AsyncSession, settings: Settings, item: Sendable) -> Prepared | str:
     """The transport and what to send, or why nothing can be sent."""
     channel = item.channel
+    if item.org_deleted:
+        # Deleting the org cancelled what was pending; this one was claimed before.
+        return "The org was deleted."
     if channel is None:
         return "The channel was deleted."
     if channel.disabled_at is not None:

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrasync.delivery import service as delivery_service
+from infrasync.delivery.service import DeliveryPolicy
 from infrasync.kit.time import utcnow
 from infrasync.models import Delivery, DigestRun, Monitor, Org
 from tests.compliance import world
@@ -87,6 +89,31 @@ async def test_deleting_an_org_stops_its_queued_runs_and_pending_deliveries(
     assert (await session.scalar(select(Delivery.state).where(Delivery.id == delivery.id))) == (
         "cancelled"
     )
+
+
+async def test_a_delivery_being_sent_when_its_org_is_deleted_is_cancelled(
+    sign_in: SignIn, personas: Personas, app: FastAPI, session: AsyncSession
+) -> None:
+    """A worker that claimed it just before the deletion sends nothing: it finds the org
+    deleted and cancels, rather than posting (or, failing, retrying for hours)."""
+    monitor = await world.monitor(session, personas.org, personas.owner)
+    made = await world.digest(session, personas.org, monitor, None)
+    channel = await world.email_channel(session, personas.org, ["team@example.test"])
+    delivery = await world.pending_delivery(session, personas.org, made, channel)
+    delivery.state, delivery.claimed_by = "sending", "worker-1"
+    delivery.lease_until = utcnow() + timedelta(minutes=5)
+    await session.commit()
+    owner = await sign_in(personas.owner)
+    assert (await owner.delete("/api/orgs/acme")).status_code == 204
+
+    async with app.state.session_factory() as worker_session:
+        state = await delivery_service.send(
+            worker_session, app.state.settings, delivery.id, "worker-1", DeliveryPolicy()
+        )
+
+    assert state == "cancelled"
+    await session.refresh(delivery)
+    assert (delivery.state, delivery.last_error) == ("cancelled", "The org was deleted.")
 
 
 async def test_a_restore_within_the_window_makes_the_org_whole_again(
