@@ -3,13 +3,16 @@ counts points by GitHub's documented formula).
 
     .venv/bin/python -m bench.github_requests
     .venv/bin/python -m bench.github_requests --repos 1 --items 50 --no-regulars
+    .venv/bin/python -m bench.github_requests --repos 100 --items 50 --owner
 
 One line per scenario: a week of 50, 150 or 500 pull requests, issues and commits in
 each repository (plus reviews, labels, releases, tags, older history and open pull
 requests from before the week), for 1 and for 100 repositories on one token.
 "activity" requests read the week; "first-time" requests ask about people the week's own
 data does not settle. Targets: one request for a week of at most 100 items (activity),
-and 100 repositories in at most 15 requests.
+and 100 repositories in at most 15 requests. A monitor of several repositories reads
+them in this same one call; `--owner` adds the listing of an owner's repositories that
+a monitor of all of them makes first.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bench.arguments import parser_from_docstring
 from infrasync.github.activity import ActivityRequest, RepoRef, fetch_activity
 from infrasync.github.client import GitHubClient
 from infrasync.github.ratelimit import RateLimitLedger
+from infrasync.github.selection import resolve
 from infrasync.observability.logging import configure_logging
 from infrasync.sources.model import Activity, Window
 from tests.fakes.github_api import FakeGitHubAPI
@@ -41,6 +45,7 @@ REGULARS = [(1, 50), (100, 50)]
 
 @dataclass
 class Figures:
+    owner: bool
     repos: int
     per_kind: int
     newcomers: bool
@@ -56,8 +61,9 @@ class Figures:
     def line(self) -> str:
         per_repo = self.points / self.repos
         who = "with newcomers" if self.newcomers else "regulars only"
+        listed = ", an owner's listed first" if self.owner else ""
         return (
-            f"{self.repos:>3} repo(s) x {self.per_kind:>3} items/kind, {who}: "
+            f"{self.repos:>3} repo(s){listed} x {self.per_kind:>3} items/kind, {who}: "
             f"{self.requests:>3} requests ({self.activity_requests} activity + "
             f"{self.first_time_requests} first-time), {self.points:>5} points "
             f"({per_repo:.1f}/repo-digest, {self.requests / self.repos:.2f} requests/repo-digest)"
@@ -92,19 +98,27 @@ def _world(repos: int, per_kind: int, newcomers: bool = True) -> tuple[FakeGitHu
     return fake, token
 
 
-async def digest_round(repos: int, per_kind: int, newcomers: bool = True) -> Figures:
+async def digest_round(
+    repos: int, per_kind: int, newcomers: bool = True, *, owner: bool = False
+) -> Figures:
+    """With `owner`, as a monitor of all of acme's repositories runs: the owner's
+    repositories listed first (counted with the activity requests), then the same read."""
     fake, token = _world(repos, per_kind, newcomers)
     with serve_in_thread(fake.app()) as url:
         fake.base_url = url
         client = GitHubClient(token, api_url=url, ledger=RateLimitLedger())
         started = time.perf_counter()
-        requests = [ActivityRequest(RepoRef("acme", f"svc{n}"), WEEK) for n in range(repos)]
+        refs = [RepoRef("acme", f"svc{n}") for n in range(repos)]
+        if owner:
+            refs = await resolve(client, "acme", ["*"], [])
+        requests = [ActivityRequest(ref, WEEK) for ref in refs]
         outcomes = await fetch_activity(client, requests)
         seconds = time.perf_counter() - started
         await client.aclose()
     assert all(isinstance(outcome, Activity) for outcome in outcomes)
     probes = sum(1 for query in fake.queries if "search(" in query)
     return Figures(
+        owner=owner,
         repos=repos,
         per_kind=per_kind,
         newcomers=newcomers,
@@ -129,6 +143,12 @@ def arguments() -> argparse.Namespace:
         action="append",
         help="pull requests, issues and commits per repository's week (repeatable; "
         "default 50, 150 and 500)",
+    )
+    parser.add_argument(
+        "--owner",
+        action="store_true",
+        help="also read 100 repositories as a monitor of all of an owner's does (listing "
+        "them first: a request per 100, counted)",
     )
     parser.add_argument(
         "--no-regulars",
@@ -157,6 +177,8 @@ async def main(given: argparse.Namespace) -> None:
         print((await digest_round(repos, per_kind)).line(), flush=True)
     for repos, per_kind in regulars:
         print((await digest_round(repos, per_kind, newcomers=False)).line(), flush=True)
+    if given.owner:
+        print((await digest_round(100, 50, owner=True)).line(), flush=True)
 
 
 if __name__ == "__main__":
