@@ -9,6 +9,8 @@ import pytest
     [
         "/",
         "/orgs/acme/monitors/3",
+        # A digest's permalink, as the feed's entries and the monitors page link to it.
+        "/orgs/acme/digests/0b6f2a4e-8c1d-4f3a-9e2b-5d7c6a1f0e93",
         "/signin?error=bad_state",
         "/auth/callback",
         "/settings/",

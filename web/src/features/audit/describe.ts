@@ -22,6 +22,9 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "channel.delete": "Deleted a channel",
   "channel.test": "Sent a test message",
   "channel.rotate_secret": "Rotated a webhook's signing secret",
+  "feed.enable": "Turned on a monitor's feed",
+  "feed.disable": "Turned off a monitor's feed",
+  "feed.rotate": "Rotated a feed's URL",
 };
 
 export function describeAction(action: string): string {

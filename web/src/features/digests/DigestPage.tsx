@@ -11,6 +11,8 @@ import { monitorsQuery } from "@/features/monitors/queries";
 import { useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { formatDateTime } from "@/lib/format";
 
+import { DigestPermalink } from "./DigestPermalink";
+import { GroundingReport } from "./GroundingReport";
 import { MetricsPanel } from "./MetricsPanel";
 import { periodLabel } from "./period";
 import { digestQuery } from "./queries";
@@ -118,6 +120,8 @@ export function DigestPage() {
         <DigestBody html={data.rendered.html} />
         <MetricsPanel metrics={data.metrics} />
       </div>
+      <GroundingReport digest={data} />
+      <DigestPermalink slug={org.slug} digestId={data.id} />
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { describeDelivery, kindLabel, TONE_CLASSES } from "@/features/channels/describe";
 import { periodLabel } from "@/features/digests/period";
+import { FeedPanel } from "@/features/feeds/FeedPanel";
 import { useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { orgKeys } from "@/features/orgs/queries";
 import { formatDateTime } from "@/lib/format";
@@ -177,6 +178,7 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
               )}
               <LastDigestLine org={org} monitor={monitor} />
               <ChannelDeliveries org={org} monitor={monitor} canWrite={canWrite} />
+              <FeedPanel org={org} monitor={monitor} />
               {canWrite && editing === monitor.id && (
                 <EditMonitorForm
                   org={org}
