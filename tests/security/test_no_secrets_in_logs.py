@@ -108,11 +108,13 @@ async def test_api_routes_are_logged_by_template(
     await client.get(f"/auth/link/{secret}")
     await client.get(f"/api/invites/{secret}")
     await client.post(f"/api/invites/{secret}/accept")
+    await client.get(f"/api/feeds/isf_{secret}.atom")
     lines = _access_lines(capsys.readouterr().err)
     assert [line["path"] for line in lines] == [
         "/auth/link/{token}",
         "/api/invites/{token}",
         "/api/invites/{token}/accept",
+        "/api/feeds/{token}.atom",
     ]
     assert secret not in json.dumps(lines)
 

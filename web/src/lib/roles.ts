@@ -14,7 +14,7 @@ export const ROLE_LABELS: Record<Role, string> = {
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   owner: "Everything, including billing, deleting the org and changing owners",
-  admin: "Members, invites, channels, API keys and the audit log",
+  admin: "Members, invites, channels, API keys, digest feeds and the audit log",
   member: "Create and edit monitors, run digests",
   viewer: "Read monitors, digests and analytics",
 };
