@@ -3,9 +3,11 @@ holding its URL, see feeds/service) and the public feed `/api/feeds/{token}.atom
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 
 from infrasync.deps import AdminOrg, AppSettings, Client, DbSession
 from infrasync.errors import documented
@@ -81,21 +83,39 @@ async def rotate_feed(
     return _created(await service.rotate(session, context, settings, monitor_id, client))
 
 
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    given = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in given or "*" in given
+
+
 @public_router.get(
     "/{token}.atom",
     response_class=Response,
     responses={
         200: {"content": {"application/atom+xml": {}}, "description": "The Atom feed"},
+        304: {"description": "Unchanged since the copy whose ETag was sent in If-None-Match"},
         **documented(404),
     },
 )
-async def read_feed(token: str, session: DbSession, settings: AppSettings) -> Response:
+async def read_feed(
+    token: str,
+    session: DbSession,
+    settings: AppSettings,
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
     """A monitor's last 50 digests, newest first, as Atom with sanitised HTML. No session:
-    the token in the URL is the key. A wrong, rotated or turned-off token is a 404."""
+    the token in the URL is the key. A wrong, rotated or turned-off token is a 404. Feed
+    readers poll: an `If-None-Match` with the last ETag gets a 304 while nothing changed."""
     body = await service.read(session, settings, token)
-    return Response(
-        content=body,
-        media_type=CONTENT_TYPE,
-        # Not for search engines or shared caches: the URL is a secret.
-        headers={"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"},
-    )
+    etag = _etag(body)
+    # Not for search engines or shared caches: the URL is a secret.
+    headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "ETag": etag}
+    if _matches(if_none_match, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content=body, media_type=CONTENT_TYPE, headers=headers)

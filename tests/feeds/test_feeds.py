@@ -334,3 +334,37 @@ async def test_a_feed_of_a_deleted_org_is_404(
     assert (await owner.delete("/api/orgs/acme")).status_code in (200, 202, 204)
     assert (await _read(app, url)).status_code == 404
     assert uuid.UUID(str(monitor.id))
+
+
+async def test_a_feed_reader_polling_with_its_etag_gets_304_until_a_digest_is_added(
+    app: FastAPI, session: AsyncSession, personas: Personas, sign_in: SignIn
+) -> None:
+    monitor = await _monitor(session, personas.org)
+    await _digests(session, monitor, 1)
+    admin = await sign_in(personas.admin)
+    url = (await admin.put(f"/api/orgs/acme/feeds/{monitor.id}")).json()["url"]
+    first = await _read(app, url)
+    etag = first.headers["etag"]
+    async with client_with(app, headers={"If-None-Match": etag}) as reader:
+        unchanged = await reader.get(_path(url))
+        assert unchanged.status_code == 304
+        assert unchanged.content == b""
+        session.add(
+            DigestRecord(
+                org_id=monitor.org_id,
+                monitor_id=monitor.id,
+                period_since=utcnow() - timedelta(days=1),
+                period_until=utcnow(),
+                repository={"kind": "github", "name": "acme/app", "url": None},
+                writer="builtin",
+                text="# Today\n\nNew.",
+                metrics={"schema": 1},
+                items={},
+                trigger="manual",
+            )
+        )
+        await session.commit()
+        changed = await reader.get(_path(url))
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert len(_parsed(changed).entries) == 2
