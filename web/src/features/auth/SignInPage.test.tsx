@@ -26,7 +26,7 @@ const sentences: [string, string][] = [
   ["github_unavailable", "GitHub could not be reached. Please try again shortly."],
   [
     "account_deleted",
-    "This account has been deleted, so it cannot sign in. Ask your administrator if you think this is a mistake.",
+    "This account is deleted. Signing in with GitHub within the retention period after deleting it offers to restore it; after that it is gone for good. Ask your administrator if you think this is a mistake.",
   ],
   [
     "link_invalid",

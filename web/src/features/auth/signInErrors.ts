@@ -12,7 +12,7 @@ export const SIGN_IN_ERRORS: Record<string, string> = {
   code_rejected: "GitHub did not accept this sign-in (its code had expired or was already used). Please start again.",
   github_unavailable: "GitHub could not be reached. Please try again shortly.",
   account_deleted:
-    "This account has been deleted, so it cannot sign in. Ask your administrator if you think this is a mistake.",
+    "This account is deleted. Signing in with GitHub within the retention period after deleting it offers to restore it; after that it is gone for good. Ask your administrator if you think this is a mistake.",
   connect_needs_sign_in:
     "Connecting GitHub needs you to be signed in to Infrasync in this browser. Sign in, then connect GitHub again.",
   link_invalid:
