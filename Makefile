@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean \
-	deploy-check deploy-tools check-docker check-compose check-prometheus promtool
+	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -125,11 +125,12 @@ mutation: install
 
 ## deploy-check: the deployment files, proven offline by each ecosystem's own tools
 ## (docs/deployment.md): hadolint on the Dockerfile, compose.yaml against the compose-spec
-## schema, promtool on the alert rules and their tests. Each prints what it checked; none
-## is skipped (a missing tool is installed, or the target fails saying how to get it).
+## schema, promtool on the alert rules and their tests, the CDK app's assertion tests and
+## cfn-lint on its synthesised templates. Each prints what it checked; none is skipped (a
+## missing tool is installed, or the target fails saying how to get it).
 deploy-check: deploy-tools promtool
 	@started=$$(date +%s); \
-	$(MAKE) --no-print-directory check-docker check-compose check-prometheus && \
+	$(MAKE) --no-print-directory check-docker check-compose check-prometheus check-cdk && \
 	echo "deploy-check: all passed in $$(( $$(date +%s) - started )) s"
 
 # The tools live in .tools/ (gitignored), apart from the app's venv: aws-cdk-lib alone is
@@ -160,6 +161,12 @@ check-prometheus: promtool
 	cd deploy/prometheus && promtool check rules alerts.yml \
 		&& promtool test rules alerts.test.yml \
 		&& promtool check config --syntax-only prometheus.yml
+
+# Synthesises both deployment shapes from Python (jsii runs aws-cdk-lib in Node; no CDK
+# CLI, no AWS credentials), asserts on the templates and runs cfn-lint on them.
+check-cdk: deploy-tools
+	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
+		../../$(TOOLS_BIN)/pytest -c pytest.ini -q
 
 ## promtool: Debian's prometheus package (the service is not started), as chromium is
 promtool:

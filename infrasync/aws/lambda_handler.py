@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import sys
+import time
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from infrasync.config import Settings, load_settings
+from infrasync.scheduler.service import QueueFigures
 from infrasync.scheduler.worker import Worker, WorkerOptions, WorkerStats
 
 # What stopping needs besides the grace: handing back, the last beat, closing the engine.
@@ -89,6 +93,58 @@ def _plan(plan: Budget) -> dict[str, float]:
         "max_seconds": round(plan.max_seconds, 3),
         "grace_seconds": round(plan.grace_seconds, 3),
     }
+
+
+# CloudWatch's embedded metric format: a JSON line in the function's log that CloudWatch
+# turns into metrics, with no API call (deploy/aws alarms and scales workers on them).
+METRICS_NAMESPACE = "Infrasync"
+
+
+def publish_queue_metrics(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Each minute (an EventBridge rule): the queue's figures, read from the database as
+    /metrics reads them, printed as one embedded-metric-format record. The heartbeat age
+    is left out while no worker was ever seen: the alarm treats missing data as breaching."""
+    settings = cold_start_settings()
+    figures = asyncio.run(_queue_figures(settings))
+    values = {
+        "QueueLagSeconds": figures.queue_lag_seconds,
+        "OldestUnsentDeliverySeconds": figures.oldest_unsent_seconds,
+        "DisabledChannels": float(sum(figures.disabled_channels.values())),
+    }
+    if figures.heartbeat_age_seconds is not None:
+        values["WorkerHeartbeatAgeSeconds"] = figures.heartbeat_age_seconds
+    record = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRICS_NAMESPACE,
+                    "Dimensions": [["Service"]],
+                    "Metrics": [
+                        {"Name": name, "Unit": "Count" if name == "DisabledChannels" else "Seconds"}
+                        for name in values
+                    ],
+                }
+            ],
+        },
+        "Service": "infrasync",
+        **values,
+    }
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+    return values
+
+
+async def _queue_figures(settings: Settings) -> QueueFigures:
+    from infrasync.db import create_engine_for, session_factory, session_scope
+    from infrasync.scheduler import service as scheduler_service
+
+    engine = create_engine_for(settings.effective_database_url)
+    try:
+        async with session_scope(session_factory(engine)) as session:
+            return await scheduler_service.figures(session)
+    finally:
+        await engine.dispose()
 
 
 class SchemaNotCurrent(RuntimeError):

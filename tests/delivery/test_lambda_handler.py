@@ -5,6 +5,7 @@ with its settings read from SSM Parameter Store at cold start (moto's SSM server
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -163,3 +164,34 @@ def test_the_budget_leaves_the_grace_and_the_reserve_before_lambda_ends() -> Non
     assert fifteen_minutes.grace_seconds == 20
     short = lambda_handler.budget(2_000, grace_seconds=20.0)
     assert short.max_seconds + short.grace_seconds < 2.0
+
+
+async def test_the_queue_metrics_reach_cloudwatch_as_embedded_metric_format(
+    lambda_environment: None,
+    sign_in: SignIn,
+    personas: Personas,
+    repo: Path,
+    session: AsyncSession,
+    slack: SlackReceiver,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The figures deploy/aws alarms and scales workers on: a due monitor shows as lag,
+    and no heartbeat is published before any worker was seen (the alarm breaches on
+    missing data); after a tick, the heartbeat is there."""
+    await _due_monitor_to_slack(sign_in, personas, repo, session, slack)
+    context = Context(remaining_ms=60_000)
+
+    before = await asyncio.to_thread(lambda_handler.publish_queue_metrics, {}, context)
+    (line,) = [x for x in capfd.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    record = json.loads(line)
+    (directive,) = record["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Infrasync"
+    assert directive["Dimensions"] == [["Service"]]
+    names = {metric["Name"] for metric in directive["Metrics"]}
+    assert names == {"QueueLagSeconds", "OldestUnsentDeliverySeconds", "DisabledChannels"}
+    assert record["QueueLagSeconds"] == before["QueueLagSeconds"] > 0
+
+    await asyncio.to_thread(lambda_handler.handler, {}, context)
+    after = await asyncio.to_thread(lambda_handler.publish_queue_metrics, {}, context)
+    assert after["QueueLagSeconds"] == 0
+    assert 0 <= after["WorkerHeartbeatAgeSeconds"] < 60
