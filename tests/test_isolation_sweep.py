@@ -86,6 +86,8 @@ SWEPT_ROUTES = {
     ("DELETE", "/api/orgs/{org}"),
     ("GET", "/api/orgs/{org}"),
     ("PATCH", "/api/orgs/{org}"),
+    ("GET", "/api/orgs/{org}/analytics"),
+    ("GET", "/api/orgs/{org}/analytics/summary"),
     ("GET", "/api/orgs/{org}/api-keys"),
     ("POST", "/api/orgs/{org}/api-keys"),
     ("DELETE", "/api/orgs/{org}/api-keys/{key_id}"),

@@ -18,6 +18,8 @@ class DigestRecord(RecordMixin, Base):
     __table_args__ = (
         UniqueConstraint("monitor_id", "period_since", "period_until"),
         Index("ix_digests_org_id_period_until", "org_id", "period_until"),
+        # Analytics: the org's digests by the week or month their period starts in.
+        Index("ix_digests_org_id_period_since", "org_id", "period_since"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))

@@ -1,0 +1,310 @@
+"""The analytics queries: every figure is computed by the database over the stored JSON of
+`digests.metrics` (JSONB operators on Postgres, `json_extract` on SQLite, both written
+through SQLAlchemy's JSON element access), grouped by a bucket key made in SQL too.
+
+Which digests count: those of the org's live monitors whose period starts in the range,
+less any made by hand (run now, the API) whose window overlaps one of the same monitor's
+scheduled digests: the schedule's digests are the regular series, and a "last 7 days"
+made on a Wednesday would otherwise count half of two weeks twice. The indexes behind
+this: `ix_digests_org_id_period_since` (the org's range), the unique
+(monitor_id, period_since, period_until) (one monitor's range, and the overlap probe).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from infrasync.analytics.catalogue import Metric
+from infrasync.models import Channel, DigestRecord, Monitor
+
+Bucket = Literal["week", "month"]
+SCHEDULED = "schedule"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One metric's value in one group of digests, and how many digests carried it
+    (None when none did: no digest, or only sources that cannot know it)."""
+
+    value: float | None
+    digests: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose digests, and which: those whose `column` lies in [since, until)."""
+
+    org_id: uuid.UUID
+    monitor_id: uuid.UUID | None
+    since: datetime
+    until: datetime
+    column: Literal["period_since", "period_until"] = "period_since"
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+def _inline(constant: str) -> ColumnElement[str]:
+    # Written into the SQL rather than bound: the same expression is in SELECT and in
+    # GROUP BY, and Postgres matches them as text (two parameters would be two columns).
+    # Only the constants below ever come here.
+    return literal_column(f"'{constant}'")
+
+
+def bucket_key(dialect: str, bucket: Bucket) -> ColumnElement[Any]:
+    """The first day (UTC) of the week (Monday) or month a digest's period starts in, as
+    text `YYYY-MM-DD` on SQLite and a DATE on Postgres."""
+    start = DigestRecord.period_since
+    if dialect == "postgresql":
+        # timestamptz in the session's zone would move a Sunday 23:30 UTC into Monday
+        # elsewhere: truncate the UTC wall time.
+        utc = func.timezone(_inline("UTC"), start)
+        return cast(func.date_trunc(_inline(bucket), utc), Date)
+    if bucket == "week":
+        # Back six days, then forward to the next Monday (or stay on one): the Monday on
+        # or before the day.
+        return func.date(start, _inline("-6 days"), _inline("weekday 1"))
+    return func.strftime(_inline("%Y-%m-01"), start)
+
+
+def _value(path: tuple[str, ...], as_integer: bool) -> ColumnElement[Any]:
+    element = DigestRecord.metrics[path[0] if len(path) == 1 else path]
+    value: ColumnElement[Any] = element.as_integer() if as_integer else element.as_float()
+    return value
+
+
+def metric_value(metric: Metric) -> ColumnElement[Any]:
+    return _value(metric.path, as_integer=not metric.is_median)
+
+
+def _counted(scope: Scope) -> list[ColumnElement[bool]]:
+    """The digests that count, as WHERE clauses (the module's docstring says which)."""
+    scheduled = aliased(DigestRecord)
+    overlapped = exists().where(
+        scheduled.monitor_id == DigestRecord.monitor_id,
+        scheduled.trigger == SCHEDULED,
+        scheduled.period_since < DigestRecord.period_until,
+        scheduled.period_until > DigestRecord.period_since,
+    )
+    column = getattr(DigestRecord, scope.column)
+    clauses = [
+        DigestRecord.org_id == scope.org_id,
+        column >= scope.since,
+        column < scope.until,
+        or_(DigestRecord.trigger == SCHEDULED, ~overlapped),
+    ]
+    if scope.monitor_id is not None:
+        clauses.append(DigestRecord.monitor_id == scope.monitor_id)
+    return clauses
+
+
+def _from_live_monitors(query: Select[Any], scope: Scope) -> Select[Any]:
+    return query.join(
+        Monitor, and_(Monitor.id == DigestRecord.monitor_id, Monitor.deleted_at.is_(None))
+    ).where(*_counted(scope))
+
+
+def _sums(metrics: list[Metric], key: ColumnElement[Any], scope: Scope) -> Select[Any]:
+    values = [metric_value(metric) for metric in metrics]
+    columns = [part for value in values for part in (func.sum(value), func.count(value))]
+    query = select(key.label("key"), *columns).select_from(DigestRecord)
+    return _from_live_monitors(query, scope).group_by(key)
+
+
+def _sums_of_latest(metrics: list[Metric], key: ColumnElement[Any], scope: Scope) -> Select[Any]:
+    """Each monitor's last digest in the group (the latest window end), summed."""
+    newest_first = func.row_number().over(
+        partition_by=(key, DigestRecord.monitor_id),
+        order_by=(DigestRecord.period_until.desc(), DigestRecord.created_at.desc()),
+    )
+    values = [metric_value(metric).label(f"v{n}") for n, metric in enumerate(metrics)]
+    ranked = _from_live_monitors(
+        select(key.label("key"), newest_first.label("newest"), *values).select_from(DigestRecord),
+        scope,
+    ).subquery("ranked")
+    columns = [
+        part
+        for n in range(len(metrics))
+        for part in (func.sum(ranked.c[f"v{n}"]), func.count(ranked.c[f"v{n}"]))
+    ]
+    return select(ranked.c.key, *columns).where(ranked.c.newest == 1).group_by(ranked.c.key)
+
+
+def _weighted_median(metric: Metric, key: ColumnElement[Any], scope: Scope) -> Select[Any]:
+    """The weighted median of the group's digests' medians: the mean of the lowest value
+    with at least half the weight at or below it and the highest with at least half at or
+    above it (with equal weights, the usual median: the mean of the middle two)."""
+    value = metric_value(metric)
+    weight = (
+        func.coalesce(_value((metric.weighted_by,), as_integer=True), 1)
+        if metric.weighted_by
+        else literal(1, Integer)
+    )
+    points = _from_live_monitors(
+        select(key.label("key"), value.label("value"), weight.label("weight")).select_from(
+            DigestRecord
+        ),
+        scope,
+    ).where(value.is_not(None))
+    p = points.subquery("points")
+    ranked = select(
+        p.c.key,
+        p.c.value,
+        # Default frames (RANGE … CURRENT ROW): equal values weigh in together.
+        func.sum(p.c.weight).over(partition_by=p.c.key, order_by=p.c.value).label("at_or_below"),
+        func.sum(p.c.weight)
+        .over(partition_by=p.c.key, order_by=p.c.value.desc())
+        .label("at_or_above"),
+        func.sum(p.c.weight).over(partition_by=p.c.key).label("total"),
+    ).subquery("ranked")
+    r = ranked.c
+    lower = func.min(case((2 * r.at_or_below >= r.total, r.value)))
+    upper = func.max(case((2 * r.at_or_above >= r.total, r.value)))
+    return select(r.key, cast(lower, Float), cast(upper, Float), func.count()).group_by(r.key)
+
+
+def _key_text(key: object) -> str:
+    return str(key)  # a date on Postgres, its ISO text on SQLite
+
+
+async def figures(
+    session: AsyncSession, metrics: list[Metric], key: ColumnElement[Any], scope: Scope
+) -> dict[str, dict[str, Figure]]:
+    """Each metric's figure per group key: {key: {metric name: Figure}}, groups without
+    a counted digest left out. One query per kind of combination (and per median)."""
+    found: dict[str, dict[str, Figure]] = {}
+    sums = [m for m in metrics if m.aggregation == "sum"]
+    latest = [m for m in metrics if m.aggregation == "sum_of_latest"]
+    for kind, group in (("sum", sums), ("latest", latest)):
+        if not group:
+            continue
+        query = _sums(group, key, scope) if kind == "sum" else _sums_of_latest(group, key, scope)
+        for row in (await session.execute(query)).all():
+            for n, metric in enumerate(group):
+                total, count = row[1 + 2 * n], row[2 + 2 * n]
+                found.setdefault(_key_text(row[0]), {})[metric.name] = Figure(
+                    value=None if count == 0 else total, digests=count
+                )
+    for metric in (m for m in metrics if m.is_median):
+        for group_key, lower, upper, count in (
+            await session.execute(_weighted_median(metric, key, scope))
+        ).all():
+            middle = None if lower is None or upper is None else round((lower + upper) / 2, 2)
+            found.setdefault(_key_text(group_key), {})[metric.name] = Figure(middle, count)
+    return found
+
+
+async def series(
+    session: AsyncSession, metric: Metric, bucket: Bucket, scope: Scope
+) -> dict[str, Figure]:
+    """One metric per bucket, by the bucket's first day (`YYYY-MM-DD`)."""
+    key = bucket_key(_dialect(session), bucket)
+    by_key = await figures(session, [metric], key, scope)
+    return {day: values[metric.name] for day, values in by_key.items()}
+
+
+def halves_key(boundary: datetime) -> ColumnElement[str]:
+    """'current' for digests that ended after `boundary`, else 'previous'."""
+    return case((DigestRecord.period_until > boundary, "current"), else_="previous")
+
+
+# The summary's lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestItems:
+    monitor_id: uuid.UUID
+    monitor_name: str
+    repository: str | None
+    period_until: datetime
+    stale: list[dict[str, Any]]
+    # A digest across several repositories: [{"repository": {...}, "items": {...}}, ...]
+    parts: list[dict[str, Any]]
+
+
+async def latest_stale_items(
+    session: AsyncSession, org_id: uuid.UUID, ended_after: datetime
+) -> list[LatestItems]:
+    """The stale pull requests of each live monitor's newest digest that ended after
+    `ended_after`: only `items.stale` (and the parts of a digest across several
+    repositories) leave the database, not the rest of the items."""
+    newest_first = func.row_number().over(
+        partition_by=DigestRecord.monitor_id,
+        order_by=(DigestRecord.period_until.desc(), DigestRecord.created_at.desc()),
+    )
+    ranked = (
+        select(
+            DigestRecord.monitor_id,
+            Monitor.name,
+            DigestRecord.repository["name"].as_string().label("repository"),
+            DigestRecord.period_until,
+            DigestRecord.items["stale"].label("stale"),
+            DigestRecord.items["repositories"].label("parts"),
+            newest_first.label("newest"),
+        )
+        .join(Monitor, and_(Monitor.id == DigestRecord.monitor_id, Monitor.deleted_at.is_(None)))
+        .where(DigestRecord.org_id == org_id, DigestRecord.period_until > ended_after)
+        .subquery("ranked")
+    )
+    rows = await session.execute(select(ranked).where(ranked.c.newest == 1))
+    return [
+        LatestItems(
+            monitor_id=row.monitor_id,
+            monitor_name=row.name,
+            repository=row.repository,
+            period_until=row.period_until,
+            stale=row.stale if isinstance(row.stale, list) else [],
+            parts=row.parts if isinstance(row.parts, list) else [],
+        )
+        for row in rows.all()
+    ]
+
+
+async def failing_monitors(session: AsyncSession, org_id: uuid.UUID) -> list[Monitor]:
+    """Live monitors whose last run failed, most recent failure first."""
+    rows = await session.scalars(
+        select(Monitor)
+        .where(
+            Monitor.org_id == org_id,
+            Monitor.deleted_at.is_(None),
+            Monitor.last_run_status == "error",
+        )
+        .order_by(Monitor.last_run_at.desc(), Monitor.name)
+    )
+    return list(rows)
+
+
+async def disabled_channels(session: AsyncSession, org_id: uuid.UUID) -> list[Channel]:
+    rows = await session.scalars(
+        select(Channel)
+        .where(
+            Channel.org_id == org_id,
+            Channel.deleted_at.is_(None),
+            Channel.disabled_at.is_not(None),
+        )
+        .order_by(Channel.disabled_at.desc(), Channel.name)
+    )
+    return list(rows)
