@@ -235,32 +235,3 @@ def test_the_footer_opens_each_legal_page_and_each_is_a_working_deep_link(
         expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
     cookies = page.get_by_test_id("cookie-row").locator("th")
     expect(cookies).to_have_text(["infrasync_session", "infrasync_csrf", "infrasync_oauth_state"])
-
-
-def test_a_person_downloads_their_data_then_deletes_their_account(
-    page: Page, server: Server
-) -> None:
-    _sign_in(page, server, server.first_admin_link(), "admin")
-    page.get_by_role("banner").get_by_role("link", name="Account").click()
-    expect(page).to_have_url(server.url("/settings"))
-    expect(page.get_by_test_id("profile-login")).to_have_text("admin")
-
-    with page.expect_download() as started:
-        page.get_by_role("button", name="Export my data").click()
-    download = started.value
-    assert download.suggested_filename == "infrasync-export-admin.json"
-    exported = json.loads(Path(download.path()).read_text(encoding="utf-8"))
-    assert exported["schema_version"] == 1
-    assert exported["profile"]["login"] == "admin"
-    expect(page.get_by_role("status").filter(has_text="Downloaded")).to_have_text(
-        "Downloaded infrasync-export-admin.json."
-    )
-
-    delete = page.get_by_role("button", name="Delete my account")
-    expect(delete).to_be_disabled()
-    page.get_by_label("Type your login admin to confirm").fill("admin")
-    delete.click()
-
-    expect(page.get_by_role("heading", level=1, name="Your account is deleted")).to_be_visible()
-    expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
-    assert page.request.get(server.url("/api/me")).status == 401
