@@ -290,7 +290,9 @@ function UsageBar({ usage }: { usage: LimitUsage }) {
           aria-valuetext={`${used} of ${limit}`}
           className={cn(
             "block h-2 w-full appearance-none overflow-hidden rounded-full bg-slate-100",
-            "[&::-webkit-meter-bar]:h-2 [&::-webkit-meter-bar]:rounded-full [&::-webkit-meter-bar]:border-0 [&::-webkit-meter-bar]:bg-slate-100",
+            // Chromium paints both parts with a gradient (a background image): drop it so the colours show.
+            "[&::-webkit-meter-bar]:h-2 [&::-webkit-meter-bar]:rounded-full [&::-webkit-meter-bar]:border-0 [&::-webkit-meter-bar]:bg-slate-100 [&::-webkit-meter-bar]:bg-none",
+            "[&::-webkit-meter-optimum-value]:rounded-full [&::-webkit-meter-optimum-value]:bg-none",
             full
               ? "[&::-moz-meter-bar]:bg-amber-500 [&::-webkit-meter-optimum-value]:bg-amber-500"
               : "[&::-moz-meter-bar]:bg-indigo-600 [&::-webkit-meter-optimum-value]:bg-indigo-600",

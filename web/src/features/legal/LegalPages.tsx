@@ -332,8 +332,8 @@ export function CookiePolicyPage() {
       </Section>
       <Section title="Browser storage">
         <p>
-          If you open an invite link before signing in, the web app remembers it in your browser's local storage (
-          <code className={code}>{PENDING_INVITE_KEY}</code>) so it can lead you back to it, and forgets it once you
+          If you open an invite link before signing in, the web app remembers it in your browser's local storage, under{" "}
+          <code className={code}>{PENDING_INVITE_KEY}</code>, so it can lead you back to it, and forgets it once you
           accept or dismiss it. It never leaves your browser.
         </p>
       </Section>
