@@ -118,9 +118,9 @@ export function TermsPage() {
         <p>
           Where the server offers plans, the free plan costs nothing and has limits (active monitors, channels, members,
           how often digests run, the AI writer, and {HISTORY_DAYS.free} days of digest history); the pro plan lifts
-          them, as each org's billing page states. Pro is a monthly subscription paid through Stripe. It renews until an
-          owner cancels it in the billing portal; a cancelled subscription stays pro until the end of the period paid
-          for.
+          them, as each org's billing page states. Pro is a subscription paid through Stripe, at the price and interval
+          Checkout shows before you pay. It renews until an owner cancels it in the billing portal; a cancelled
+          subscription stays pro until the end of the period paid for.
         </p>
         <p>
           If a payment fails, the org keeps pro for a grace period while Stripe retries the card, then moves to free.
