@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,7 +135,18 @@ class ContributorItem(_Item):
     url: str | None
 
 
+def _repositories_optional(schema: dict[str, Any]) -> None:
+    """`repositories` is left out of a single repository's items: not required, and no
+    default (which typed clients read as "always present")."""
+    required = schema.get("required")
+    if isinstance(required, list) and "repositories" in required:
+        required.remove("repositories")
+    schema.get("properties", {}).get("repositories", {}).pop("default", None)
+
+
 class DigestItems(_Item):
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_repositories_optional)
+
     merged: tuple[PullItem, ...] = ()
     opened: tuple[PullItem, ...] = ()
     in_review: tuple[PullItem, ...] = ()

@@ -139,6 +139,8 @@ export function aMonitor(overrides: Partial<Monitor> = {}): Monitor {
     name: "widgets",
     source: "acme/widgets",
     source_kind: "github",
+    repositories: ["acme/widgets"],
+    github_owner: null,
     credential: aCredential(),
     sections: [...ALL_SECTIONS],
     extra_bots: [],
@@ -295,6 +297,11 @@ export const NO_ITEMS: DigestItems = {
   releases: [],
   new_contributors: [],
   commits: [],
+  changes_requested: [],
+  unanswered_issues: [],
+  direct_commits: [],
+  direct_commit_kinds: [],
+  bot_updates: [],
 };
 
 export function aDigest(overrides: Partial<DigestDetail> = {}): DigestDetail {
@@ -310,6 +317,7 @@ export function aDigest(overrides: Partial<DigestDetail> = {}): DigestDetail {
     text: "# widgets\n",
     metrics: GITHUB_METRICS,
     items: NO_ITEMS,
+    grounding: null,
     rendered: { html: "<h1>widgets</h1>", slack: [], discord: [] },
     ...overrides,
   };

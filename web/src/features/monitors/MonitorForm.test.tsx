@@ -106,7 +106,7 @@ describe("Adding a monitor", () => {
     await fill(user, within(form).getByLabelText("Repository"), " acme/widgets ");
     await fill(user, within(form).getByLabelText("Name (optional)"), "Widgets");
     await user.selectOptions(await within(form).findByLabelText("GitHub token"), BEA.user_id as string);
-    await user.click(within(form).getByRole("checkbox", { name: "Issues" }));
+    await user.click(within(form).getByRole("checkbox", { name: "Needs attention: issues no one has answered yet" }));
     await user.click(within(form).getByRole("checkbox", { name: "Releases" }));
     await fill(user, within(form).getByLabelText("Extra bot names"), "ci-bot, deploy-bot ci-bot");
     await user.click(within(form).getByRole("checkbox", { name: "Skip empty digests" }));
@@ -139,7 +139,7 @@ describe("Adding a monitor", () => {
     expect(row).toHaveTextContent("Widgets");
     expect(row).toHaveTextContent("Reads with bea's GitHub token (…WxYz).");
     expect(within(row).getByTestId("monitor-settings")).toHaveTextContent(
-      "Sections: Shipped, In review, Needs attention, New contributors, Numbers",
+      "Sections: Shipped, Pull requests needing attention, Needs attention, New contributors, Numbers",
     );
     // The form is ready for the next one.
     expect(within(form).getByLabelText("Repository")).toHaveValue("");
@@ -207,6 +207,58 @@ describe("Adding a monitor", () => {
     expect(screen.queryByTestId("token-offer-hint")).not.toBeInTheDocument();
   });
 
+  it("sends several repositories, or an owner with its patterns, as one monitor", async () => {
+    const bodies: Record<string, unknown>[] = [];
+    server({
+      extra: {
+        "/api/orgs/acme/monitors": methods({
+          get: () => json([]),
+          post: async (request) => {
+            bodies.push((await request.json()) as Record<string, unknown>);
+            return json(aMonitor({ name: "acme", source: "acme/*" }), 201);
+          },
+        }),
+      },
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    await user.selectOptions(within(form).getByLabelText("Follows"), "several");
+    expect(within(form).queryByLabelText("Repository")).not.toBeInTheDocument();
+    await fill(user, within(form).getByLabelText("Repositories"), "acme/api\nacme/web, acme/api");
+    // A GitHub read needs a token, whichever repositories.
+    expect(await within(form).findByLabelText("GitHub token")).toBeInTheDocument();
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+    expect(await within(form).findByRole("status")).toHaveTextContent("Added acme.");
+
+    await user.selectOptions(within(form).getByLabelText("Follows"), "owner");
+    await fill(user, within(form).getByLabelText("Owner"), "acme");
+    await user.clear(within(form).getByLabelText("Include patterns"));
+    await fill(user, within(form).getByLabelText("Include patterns"), "api-*, web");
+    await fill(user, within(form).getByLabelText("Exclude patterns"), "*-old");
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+    await waitFor(() => expect(bodies).toHaveLength(2));
+
+    expect(bodies[0]).toMatchObject({ repositories: ["acme/api", "acme/web"] });
+    expect(bodies[0]).not.toHaveProperty("source");
+    expect(bodies[1]).toMatchObject({ github_owner: { owner: "acme", include: ["api-*", "web"], exclude: ["*-old"] } });
+    expect(bodies[1]).not.toHaveProperty("repositories");
+  });
+
+  it("says a local path cannot be one of several repositories, before asking the server", async () => {
+    const fetchMock = server();
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/monitors");
+
+    const form = await addForm();
+    await user.selectOptions(within(form).getByLabelText("Follows"), "several");
+    await fill(user, within(form).getByLabelText("Repositories"), "acme/api\n/srv/code");
+    await user.click(within(form).getByRole("button", { name: "Add monitor" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("a local repository needs a monitor of its own");
+    expect(fetchMock.mock.calls.filter(([request]) => (request as Request).method === "POST")).toHaveLength(0);
+  });
+
   it("asks for no GitHub token for a local repository", async () => {
     const bodies: unknown[] = [];
     server({
@@ -256,7 +308,9 @@ describe("Adding a monitor", () => {
     expect(within(form).getByLabelText("Repository")).toHaveValue("acme/secret");
     expect(within(form).getByLabelText("Name (optional)")).toHaveValue("Secret");
     expect(within(form).getByRole("checkbox", { name: "Numbers" })).not.toBeChecked();
-    expect(within(form).getByRole("checkbox", { name: "Issues" })).toBeChecked();
+    expect(
+      within(form).getByRole("checkbox", { name: "Needs attention: issues no one has answered yet" }),
+    ).toBeChecked();
     expect(within(form).getByLabelText("Extra bot names")).toHaveValue("ci-bot");
   });
 

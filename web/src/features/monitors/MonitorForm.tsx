@@ -7,21 +7,24 @@ import type { Monitor, Org, WriterChoice } from "@/api/client";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Input, Select } from "@/components/ui/input";
+import { fieldClasses, Input, Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useMe } from "@/features/auth/queries";
 import { kindLabel } from "@/features/channels/describe";
 import { channelsQuery } from "@/features/channels/queries";
 import { serverInfoQuery } from "@/features/health/queries";
 import { atLeast } from "@/lib/roles";
+import { cn } from "@/lib/utils";
 
 import {
   createBody,
   draftOf,
   draftProblem,
-  looksLocal,
+  FOLLOW_CHOICES,
+  type Follow,
   type MonitorDraft,
   NEW_MONITOR,
+  readsGitHub,
   SECTIONS,
   STALE_DAYS,
   savingOffersMine,
@@ -68,17 +71,35 @@ export function CreateMonitorForm({ org }: { org: Org }) {
       <CardContent>
         <form onSubmit={submit} noValidate className="flex flex-col gap-4" aria-label="Add a monitor">
           <div className="flex flex-col gap-1.5">
-            <Label htmlFor={`${id}-source`}>Repository</Label>
-            <Input
-              id={`${id}-source`}
-              value={draft.source}
-              maxLength={500}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder="owner/repo"
-              onChange={(event) => setDraft({ ...draft, source: event.target.value })}
-            />
+            <Label htmlFor={`${id}-follow`}>Follows</Label>
+            <Select
+              id={`${id}-follow`}
+              value={draft.follow}
+              onChange={(event) => setDraft({ ...draft, follow: event.target.value as Follow })}
+            >
+              {FOLLOW_CHOICES.map((choice) => (
+                <option key={choice.value} value={choice.value}>
+                  {choice.label}
+                </option>
+              ))}
+            </Select>
           </div>
+          {draft.follow === "one" ? (
+            <div className="flex flex-col gap-1.5">
+              <Label htmlFor={`${id}-source`}>Repository</Label>
+              <Input
+                id={`${id}-source`}
+                value={draft.source}
+                maxLength={500}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="owner/repo"
+                onChange={(event) => setDraft({ ...draft, source: event.target.value })}
+              />
+            </div>
+          ) : (
+            <SeveralFields draft={draft} onChange={setDraft} />
+          )}
           <MonitorFields org={org} draft={draft} onChange={setDraft} editing={null} />
           {problem && <ErrorMessage message={problem} />}
           {!problem && create.isError && <ErrorMessage error={create.error} />}
@@ -126,10 +147,14 @@ export function EditMonitorForm({
 
   return (
     <form onSubmit={submit} noValidate className="flex max-w-xl flex-col gap-4" aria-label={`Edit ${monitor.name}`}>
-      <p className="text-sm text-slate-700">
-        Repository <code className="break-all text-xs">{monitor.source}</code>
-        <span className={`block ${HINT}`}>A monitor keeps its repository; add a new monitor for another one.</span>
-      </p>
+      {draft.follow === "one" ? (
+        <p className="text-sm text-slate-700">
+          Repository <code className="break-all text-xs">{monitor.source}</code>
+          <span className={`block ${HINT}`}>A monitor keeps its repository; add a new monitor for another one.</span>
+        </p>
+      ) : (
+        <SeveralFields draft={draft} onChange={setDraft} />
+      )}
       <MonitorFields org={org} draft={draft} onChange={setDraft} editing={monitor} />
       {problem && <ErrorMessage message={problem} />}
       {!problem && update.isError && <ErrorMessage error={update.error} />}
@@ -143,6 +168,83 @@ export function EditMonitorForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The repositories of a monitor of several: a list of owner/repo, or an owner with include
+ * and exclude patterns (fnmatch globs on the repository name; archived repositories and
+ * forks only when a pattern names them exactly, as the server decides).
+ */
+function SeveralFields({ draft, onChange }: { draft: MonitorDraft; onChange: (draft: MonitorDraft) => void }) {
+  const id = useId();
+  const set = <K extends keyof MonitorDraft>(key: K, value: MonitorDraft[K]) => onChange({ ...draft, [key]: value });
+  if (draft.follow === "several") {
+    return (
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${id}-repositories`}>Repositories</Label>
+        <textarea
+          id={`${id}-repositories`}
+          value={draft.repositories}
+          rows={4}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={"acme/api\nacme/web"}
+          aria-describedby={`${id}-repositories-hint`}
+          className={cn(fieldClasses, "h-auto py-2")}
+          onChange={(event) => set("repositories", event.target.value)}
+        />
+        <p id={`${id}-repositories-hint`} className={HINT}>
+          GitHub repositories as owner/repo, one per line: one digest of them all, a section per repository. Each counts
+          as a monitor on your plan.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <>
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${id}-owner`}>Owner</Label>
+        <Input
+          id={`${id}-owner`}
+          value={draft.owner}
+          maxLength={39}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="acme"
+          onChange={(event) => set("owner", event.target.value)}
+        />
+      </div>
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${id}-include`}>Include patterns</Label>
+        <Input
+          id={`${id}-include`}
+          value={draft.include}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="*"
+          aria-describedby={`${id}-patterns-hint`}
+          onChange={(event) => set("include", event.target.value)}
+        />
+      </div>
+      <div className="flex flex-col gap-1.5">
+        <Label htmlFor={`${id}-exclude`}>Exclude patterns</Label>
+        <Input
+          id={`${id}-exclude`}
+          value={draft.exclude}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="*-archive, sandbox"
+          aria-describedby={`${id}-patterns-hint`}
+          onChange={(event) => set("exclude", event.target.value)}
+        />
+        <p id={`${id}-patterns-hint`} className={HINT}>
+          Patterns on the repository name, separated by commas: * any characters, ? one, [abc] one of these. Archived
+          repositories and forks only when an include pattern names them exactly. Each repository counts as a monitor on
+          your plan.
+        </p>
+      </div>
+    </>
   );
 }
 
@@ -160,7 +262,7 @@ function MonitorFields({
 }) {
   const id = useId();
   const server = useQuery(serverInfoQuery);
-  const github = editing ? editing.source_kind === "github" : !looksLocal(draft.source);
+  const github = editing ? editing.source_kind === "github" : readsGitHub(draft);
   const set = <K extends keyof MonitorDraft>(key: K, value: MonitorDraft[K]) => onChange({ ...draft, [key]: value });
   const noModel = server.data?.llm_writer === false;
 

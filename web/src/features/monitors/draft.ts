@@ -21,16 +21,33 @@ import {
 /** The parts of a digest, in the order a digest shows them. */
 export const SECTIONS: readonly { value: Section; label: string; short: string }[] = [
   { value: "shipped", label: "Shipped (merged pull requests; commits of a local repository)", short: "Shipped" },
-  { value: "in_review", label: "In review", short: "In review" },
+  {
+    value: "in_review",
+    label: "Needs attention: pull requests waiting for a first review, or with changes requested",
+    short: "Pull requests needing attention",
+  },
   {
     value: "needs_attention",
-    label: "Needs attention (pull requests waiting for a review)",
+    label: "Needs attention: all of it (pull requests and unanswered issues)",
     short: "Needs attention",
   },
-  { value: "issues", label: "Issues", short: "Issues" },
+  {
+    value: "issues",
+    label: "Needs attention: issues no one has answered yet",
+    short: "Unanswered issues",
+  },
   { value: "releases", label: "Releases", short: "Releases" },
   { value: "new_contributors", label: "New contributors", short: "New contributors" },
   { value: "numbers", label: "Numbers", short: "Numbers" },
+];
+
+/** What a monitor follows: one repository, a list of GitHub repositories, or an owner's. */
+export type Follow = "one" | "several" | "owner";
+
+export const FOLLOW_CHOICES: readonly { value: Follow; label: string }[] = [
+  { value: "one", label: "One repository" },
+  { value: "several", label: "Several GitHub repositories" },
+  { value: "owner", label: "All of a GitHub owner's repositories" },
 ];
 
 export const WRITER_CHOICES: readonly { value: WriterChoice; label: string; short: string }[] = [
@@ -46,7 +63,14 @@ export const STALE_DAYS = { min: 1, max: 30, default: 3 } as const;
  * server refuses leaves every keystroke in place.
  */
 export interface MonitorDraft {
+  follow: Follow;
   source: string;
+  /** owner/repo names separated by commas, spaces or lines. */
+  repositories: string;
+  owner: string;
+  /** fnmatch patterns on the repository name, separated by commas or spaces. */
+  include: string;
+  exclude: string;
   name: string;
   /** A member's user id; "" leaves the token as it is (a new monitor: yours, if connected). */
   credentialUserId: string;
@@ -66,7 +90,12 @@ export interface MonitorDraft {
 
 /** A new monitor: the server's defaults, every section on. */
 export const NEW_MONITOR: MonitorDraft = {
+  follow: "one",
   source: "",
+  repositories: "",
+  owner: "",
+  include: "*",
+  exclude: "",
   name: "",
   credentialUserId: "",
   sections: SECTIONS.map((section) => section.value),
@@ -83,8 +112,15 @@ export const NEW_MONITOR: MonitorDraft = {
 
 /** The form's starting point for editing `monitor`. */
 export function draftOf(monitor: Monitor): MonitorDraft {
+  const owner = monitor.github_owner;
+  const repositories = monitor.repositories ?? [];
   return {
+    follow: owner ? "owner" : repositories.length > 1 ? "several" : "one",
     source: monitor.source,
+    repositories: repositories.join("\n"),
+    owner: owner?.owner ?? "",
+    include: (owner?.include ?? ["*"]).join(", "),
+    exclude: (owner?.exclude ?? []).join(", "),
     name: monitor.name,
     credentialUserId: monitor.credential?.user_id ?? "",
     sections: monitor.sections,
@@ -123,10 +159,44 @@ export function botNames(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
 
+/** Names or patterns typed with commas, spaces or line breaks between them, each once. */
+export const listed = botNames;
+
+/** What the draft asks the server to follow, as the API names it. */
+function followed(draft: MonitorDraft): Pick<MonitorCreate, "source" | "repositories" | "github_owner"> {
+  if (draft.follow === "several") return { repositories: listed(draft.repositories) };
+  if (draft.follow === "owner") {
+    const include = listed(draft.include);
+    return {
+      github_owner: {
+        owner: draft.owner.trim(),
+        include: include.length > 0 ? include : ["*"],
+        exclude: listed(draft.exclude),
+      },
+    };
+  }
+  return { source: draft.source.trim() };
+}
+
+/** Whether the draft reads GitHub (and so needs a token). */
+export function readsGitHub(draft: MonitorDraft): boolean {
+  return draft.follow !== "one" || !looksLocal(draft.source);
+}
+
 /** A problem the form can name before asking the server, or null. */
 export function draftProblem(draft: MonitorDraft, editing: boolean): string | null {
-  if (!editing && draft.source.trim() === "") {
+  if (!editing && draft.follow === "one" && draft.source.trim() === "") {
     return "Give the repository to watch, as owner/repo or an absolute local path.";
+  }
+  if (draft.follow === "several") {
+    const names = listed(draft.repositories);
+    if (names.length === 0) return "Give the repositories to watch, as owner/repo, one per line.";
+    const local = names.find((name) => looksLocal(name));
+    if (local)
+      return `${local}: several repositories are GitHub's (owner/repo); a local repository needs a monitor of its own.`;
+  }
+  if (draft.follow === "owner" && draft.owner.trim() === "") {
+    return "Give the GitHub user or organization whose repositories to watch.";
   }
   if (editing && draft.name.trim() === "") return "Give the monitor a name.";
   const days = Number(draft.staleDays);
@@ -142,9 +212,8 @@ function orderedSections(sections: Section[]): Section[] {
 }
 
 export function createBody(draft: MonitorDraft): MonitorCreate {
-  const source = draft.source.trim();
   const body: MonitorCreate = {
-    source,
+    ...followed(draft),
     sections: orderedSections(draft.sections),
     extra_bots: botNames(draft.extraBots),
     include_bots: draft.includeBots,
@@ -158,13 +227,22 @@ export function createBody(draft: MonitorDraft): MonitorCreate {
   };
   if (draft.name.trim()) body.name = draft.name.trim();
   // Left out, the server uses the creator's own token; a local repository needs none.
-  if (draft.credentialUserId && !looksLocal(source)) body.credential_user_id = draft.credentialUserId;
+  if (draft.credentialUserId && readsGitHub(draft)) body.credential_user_id = draft.credentialUserId;
   return body;
+}
+
+/** The repositories an edit sends: only for a monitor of several, and only when changed. */
+function followChange(initial: MonitorDraft, draft: MonitorDraft): MonitorUpdate {
+  if (draft.follow === "one") return {};
+  const before = followed(initial);
+  const now = followed(draft);
+  if (draft.follow === initial.follow && JSON.stringify(before) === JSON.stringify(now)) return {};
+  return draft.follow === "several" ? { repositories: now.repositories } : { github_owner: now.github_owner };
 }
 
 /** Only what changed, so a save never undoes someone else's change to another field. */
 export function updateBody(initial: MonitorDraft, draft: MonitorDraft): MonitorUpdate {
-  const body: MonitorUpdate = {};
+  const body: MonitorUpdate = followChange(initial, draft);
   if (draft.name.trim() !== initial.name) body.name = draft.name.trim();
   // "" is only ever the monitor's own current choice (no token, or a former member's).
   if (draft.credentialUserId !== initial.credentialUserId && draft.credentialUserId) {
