@@ -4,6 +4,7 @@ import uuid
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from infrasync.models import DigestRecord, Monitor, MonitorFeed, Org
 
@@ -53,9 +54,21 @@ async def live_feed(
 async def newest_digests(
     session: AsyncSession, monitor_id: uuid.UUID, limit: int
 ) -> list[DigestRecord]:
+    """The monitor's newest digests with what a feed shows of them: not their metrics
+    and items, most of a digest's bytes."""
     return list(
         await session.scalars(
             select(DigestRecord)
+            .options(
+                load_only(
+                    DigestRecord.text,
+                    DigestRecord.repository,
+                    DigestRecord.writer,
+                    DigestRecord.writer_note,
+                    DigestRecord.created_at,
+                    raiseload=True,
+                )
+            )
             .where(DigestRecord.monitor_id == monitor_id)
             .order_by(DigestRecord.created_at.desc(), DigestRecord.id.desc())
             .limit(limit)

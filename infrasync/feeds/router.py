@@ -3,15 +3,15 @@ holding its URL, see feeds/service) and the public feed `/api/feeds/{token}.atom
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
+from infrasync import __version__
 from infrasync.deps import AdminOrg, AppSettings, Client, DbSession
 from infrasync.errors import documented
-from infrasync.feeds import service
+from infrasync.feeds import atom, service
 from infrasync.feeds.atom import CONTENT_TYPE
 from infrasync.feeds.schemas import FeedCreated, FeedList, FeedOut
 
@@ -83,10 +83,6 @@ async def rotate_feed(
     return _created(await service.rotate(session, context, settings, monitor_id, client))
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def _matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -112,10 +108,11 @@ async def read_feed(
     """A monitor's last 50 digests, newest first, as Atom with sanitised HTML. No session:
     the token in the URL is the key. A wrong, rotated or turned-off token is a 404. Feed
     readers poll: an `If-None-Match` with the last ETag gets a 304 while nothing changed."""
-    body = await service.read(session, settings, token)
-    etag = _etag(body)
+    document = await service.read(session, settings, token)
+    etag = atom.etag(document, __version__)
     # Not for search engines or shared caches: the URL is a secret.
     headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "ETag": etag}
     if _matches(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    body = atom.render(document, __version__)
     return Response(content=body, media_type=CONTENT_TYPE, headers=headers)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync import __version__
 from infrasync.audit import service as audit
 from infrasync.audit.service import Target
 from infrasync.auth.context import OrgContext
@@ -164,8 +163,9 @@ def _entry(settings: Settings, org: Org, record: DigestRecord, monitor_name: str
     )
 
 
-async def read(session: AsyncSession, settings: Settings, token: str) -> bytes:
-    """The Atom document of the feed this token opens: its monitor's newest digests.
+async def read(session: AsyncSession, settings: Settings, token: str) -> atom.Feed:
+    """What the Atom document of the feed this token opens holds: its monitor's newest
+    digests (atom.render makes the XML, atom.etag its validator).
     A token that is wrong, rotated away or of a feed turned off, or a feed whose monitor
     or org was deleted, is one 404, so no answer tells them apart."""
     found = (
@@ -175,11 +175,10 @@ async def read(session: AsyncSession, settings: Settings, token: str) -> bytes:
         raise NotFound("No such feed. Its URL may have been rotated or turned off.")
     feed, monitor, org = found
     records = await repository.newest_digests(session, monitor.id, FEED_ENTRIES)
-    document = atom.Feed(
+    return atom.Feed(
         id=feed.id,
         title=f"{monitor.name} · Infrasync digests",
         monitor_page=f"{settings.effective_frontend_url}/orgs/{org.slug}/digests?monitor={monitor.id}",
         created_at=feed.created_at,
         entries=[_entry(settings, org, record, monitor.name) for record in records],
     )
-    return atom.render(document, __version__)

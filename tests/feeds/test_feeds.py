@@ -368,3 +368,20 @@ async def test_a_feed_reader_polling_with_its_etag_gets_304_until_a_digest_is_ad
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     assert len(_parsed(changed).entries) == 2
+
+
+async def test_control_characters_xml_cannot_carry_are_left_out_of_the_feed(
+    app: FastAPI, session: AsyncSession, personas: Personas, sign_in: SignIn
+) -> None:
+    """A commit message may hold an escape or a vertical tab; XML 1.0 cannot: they are
+    left out, never a 500."""
+    monitor = await _monitor(session, personas.org, "App\x1b")
+    [record] = await _digests(session, monitor, 1)
+    record.text = "# Week\x1b 1\n\nQuiet\x0b week."
+    await session.commit()
+    admin = await sign_in(personas.admin)
+    url = (await admin.put(f"/api/orgs/acme/feeds/{monitor.id}")).json()["url"]
+    feed = _parsed(await _read(app, url))
+    assert feed.feed.title == "App · Infrasync digests"
+    assert feed.entries[0].title == "Week 1"
+    assert "Quiet week." in feed.entries[0].content[0].value
