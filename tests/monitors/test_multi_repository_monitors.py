@@ -6,6 +6,7 @@ tests/writers/test_multi_repository_digest.py, made from the same world."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from tests.conftest import Personas, SignIn
 from tests.digests.test_digest_cli import git
 from tests.fakes.github_api import FakeGitHubAPI
 from tests.fakes.http_server import serve_in_thread
+from tests.fakes.openai_server import FakeOpenAI, Reply, served_fake_openai
 from tests.writers.test_multi_repository_digest import THREE, three_repositories
 
 KEY = Fernet.generate_key().decode()
@@ -43,12 +45,53 @@ def github_api() -> Iterator[FakeGitHubAPI]:
 
 
 @pytest.fixture
-def settings_overrides(github_api: FakeGitHubAPI, tmp_path: Path) -> dict[str, object]:
+def model() -> Iterator[FakeOpenAI]:
+    with served_fake_openai() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings_overrides(
+    github_api: FakeGitHubAPI, tmp_path: Path, model: FakeOpenAI
+) -> dict[str, object]:
     return {
         "github_api_url": github_api.base_url,
         "encryption_keys": KEY,
         "local_source_roots": (tmp_path,),
+        "llm_base_url": f"{model.base_url}/v1",
+        "llm_model": "test-model",
     }
+
+
+def _facts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    content = str(body["messages"][1]["content"])
+    return [json.loads(line) for line in content.splitlines()[1:] if line.startswith("{")]
+
+
+def _grounded_answer(body: dict[str, Any]) -> str:
+    """A good answer to facts across repositories: a sentence about a merged pull
+    request of acme/api, citing it by its repository-prefixed id."""
+    merged = next(
+        part
+        for part in _facts(body)
+        if part.get("repository") == "acme/api" and part.get("list") == "Pull requests merged"
+    )["items"][0]
+    return json.dumps(
+        {
+            "headline": {
+                "text": "A busy week across the repositories.",
+                "cites": ["metric:commits"],
+            },
+            "sections": [
+                {
+                    "section": "shipped",
+                    "sentences": [
+                        {"text": f"acme/api shipped {merged['title']}.", "cites": [merged["id"]]}
+                    ],
+                }
+            ],
+        }
+    )
 
 
 async def _member(session: AsyncSession, personas: Personas, sign_in: SignIn) -> httpx.AsyncClient:
@@ -219,6 +262,26 @@ async def test_a_monitor_switches_between_one_and_several_repositories(
     assert several.json()["repositories"] == ["acme/api", "acme/web"]
     back = await member.patch(url, json={"repositories": ["acme/web"]})
     assert (back.json()["source"], back.json()["repositories"]) == ("acme/web", ["acme/web"])
+
+
+async def test_the_ai_writer_cites_items_by_their_repository(
+    sign_in: SignIn, personas: Personas, session: AsyncSession, model: FakeOpenAI
+) -> None:
+    member = await _member(session, personas, sign_in)
+    monitor = await _create(member, repositories=THREE, writer="llm")
+    model.script = [Reply(_grounded_answer)]
+    digest = await _digest(member, monitor["id"])
+    assert digest["writer"] == "llm", digest["writer_note"]
+    grounding = digest["grounding"]
+    assert grounding["used"] is True
+    assert all(check["passed"] for check in grounding["checks"])
+    (cited,) = [c for c in grounding["cited_items"] if c.startswith("pr:")]
+    assert cited.startswith("pr:acme/api#")
+    number = cited.rsplit("#", 1)[1]
+    # The link is ours, into the right repository.
+    assert f"(https://github.com/acme/api/pull/{number})" in digest["text"]
+    prompt = model.requests[0]["messages"]
+    assert "The facts cover several repositories" in prompt[0]["content"]
 
 
 # The plan's monitors limit counts repositories -----------------------------------------

@@ -6,6 +6,7 @@ the repository when there are several (one repository's ids are unchanged)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -149,3 +150,18 @@ def test_the_ai_writers_ids_name_the_repository_when_there_are_several(
     single = asyncio.run(compose(*activities[0], Settings(), writer="builtin"))
     alone = llm.build_facts(single.repository, single.period, single.metrics, single.items)
     assert f"pr:{merged.number}" in alone.sources
+
+
+def test_every_channel_renders_a_digest_across_repositories(
+    activities: list[tuple[Activity, Activity | None]],
+) -> None:
+    from infrasync.renderers import discord, email, slack
+
+    digest = _builtin(activities)
+    slack_text = json.dumps(slack.messages(digest))
+    discord_text = json.dumps(discord.messages(digest))
+    html = email.render(digest).html
+    for shown in (slack_text, discord_text, html):
+        assert "acme/api" in shown
+        assert "acme/web" in shown
+        assert "Quiet this week: acme/docs" in shown
