@@ -16,7 +16,7 @@ import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -100,13 +100,6 @@ class CliFailure(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_RUNTIME_FAILURE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-def not_yet(capability: str) -> NoReturn:
-    """For commands whose capability has not landed: say so rather than pretend."""
-    raise CliFailure(
-        f"{capability} is not available in this version of Infrasync yet.", EXIT_BAD_INPUT
-    )
 
 
 def _settings() -> Settings:
