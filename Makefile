@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean \
-	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk check-workflows
+	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk check-workflows test-pgbouncer pgbouncer
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -38,6 +38,7 @@ test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint-python lint-web-and-build
 	@$(MAKE) --no-print-directory test-web test-python
 	@$(MAKE) --no-print-directory deploy-check
+	@$(MAKE) --no-print-directory test-pgbouncer
 
 # The web app's checks, then its build: `make test`'s partner for lint-python.
 lint-web-and-build: lint-web
@@ -173,6 +174,18 @@ check-prometheus: promtool
 check-cdk: deploy-tools
 	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
 		../../$(TOOLS_BIN)/pytest -c pytest.ini -q
+
+## test-pgbouncer: the Postgres tests of the database layer and the worker's claims once
+## more through Debian's pgbouncer in transaction mode (needs INFRASYNC_TEST_DATABASE_URL;
+## says SKIPPED without it)
+test-pgbouncer: install pgbouncer
+	bash deploy/checks/pgbouncer-tests.sh
+
+pgbouncer:
+	@command -v pgbouncer >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; \
+		else echo "make test-pgbouncer needs pgbouncer: sudo apt-get install -y pgbouncer" >&2; exit 1; fi; }
 
 ## promtool: Debian's prometheus package (the service is not started), as chromium is
 promtool:

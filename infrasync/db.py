@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from infrasync.kit.urls import sync_database_url
+from infrasync.kit.urls import POOLER_PARAMETER, sync_database_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -62,7 +62,23 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def _connect_args(url: str) -> dict[str, Any]:
     if _is_sqlite(url):
         return {}
-    return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    arguments: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    if make_url(url).query.get(POOLER_PARAMETER) == "transaction":
+        # A pooler in transaction mode (pgbouncer, Supabase's pooler, RDS Proxy) gives
+        # each transaction whichever server connection is free: a statement psycopg
+        # prepared on one (it does after 5 runs of the same query) is unknown on the
+        # next. None: never prepare on the server. Nothing else of ours outlives a
+        # transaction on a connection (no SET, advisory lock, LISTEN or temp table).
+        arguments["prepare_threshold"] = None
+    return arguments
+
+
+def _without_pooler(url: str) -> str:
+    """The URL psycopg is given: `?pooler=` is ours (kit.urls), libpq would refuse it."""
+    parsed = make_url(url)
+    if POOLER_PARAMETER not in parsed.query:
+        return url
+    return parsed.difference_update_query([POOLER_PARAMETER]).render_as_string(hide_password=False)
 
 
 def _driver_module(url: str) -> dict[str, Any]:
@@ -82,7 +98,7 @@ def create_engine_for(url: str, *, create_directory: bool = True) -> AsyncEngine
     # otherwise answered a 500 (tests/test_db_sessions.py). `pool_recycle` alone would not
     # help: a restart drops young connections too.
     engine = create_async_engine(
-        url,
+        _without_pooler(url),
         connect_args=_connect_args(url),
         pool_pre_ping=not _is_sqlite(url),
         **_driver_module(url),
@@ -162,7 +178,7 @@ def current_revisions(connection: Connection) -> set[str]:
 
 def sync_engine_for(url: str) -> Any:
     """A short-lived blocking engine (migrations, admin commands, test setup)."""
-    sync_url = sync_database_url(url)
+    sync_url = sync_database_url(_without_pooler(url))
     engine = create_engine(sync_url, poolclass=NullPool, connect_args=_connect_args(url))
     if _is_sqlite(url):
         event.listen(engine, "connect", _configure_sqlite_connection)

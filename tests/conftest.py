@@ -23,7 +23,12 @@ from infrasync.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from infrasync.config import Settings, load_settings
 from infrasync.kit.client_info import NO_CLIENT
 from infrasync.models import Org, Role, User
-from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
+from tests.databases import (
+    PostgresDatabases,
+    SqliteDatabases,
+    postgres_admin_url,
+    through_pooler,
+)
 from tests.factories import add_member, make_org, make_user
 
 SignIn = Callable[[User], Awaitable[httpx.AsyncClient]]
@@ -90,7 +95,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return
     postgres: PostgresDatabases = request.getfixturevalue("postgres_databases")
     name, url = postgres.lend()
-    yield url
+    yield through_pooler(url)
     postgres.give_back(name)
 
 

@@ -30,6 +30,23 @@ from infrasync.kit.urls import normalize_database_url
 TEST_DATABASE_URL_VARIABLE = "INFRASYNC_TEST_DATABASE_URL"
 
 
+# `make test-pgbouncer`: host:port of a pgbouncer in transaction mode in front of the same
+# server. The app under test then connects through it (`?pooler=transaction`); the
+# tests' own CREATE/DROP DATABASE still go straight to the server. Read at import: the
+# tests' isolated environment removes INFRASYNC_* variables before each test.
+TEST_POOLER_VARIABLE = "INFRASYNC_TEST_POOLER"
+TEST_POOLER = os.environ.get(TEST_POOLER_VARIABLE, "").strip() or None
+
+
+def through_pooler(url: str) -> str:
+    """The app's URL for a test database: through the pooler when one is configured."""
+    if TEST_POOLER is None:
+        return url
+    host, _, port = TEST_POOLER.rpartition(":")
+    parsed = make_url(url).set(host=host, port=int(port))
+    return parsed.update_query_dict({"pooler": "transaction"}).render_as_string(hide_password=False)
+
+
 def postgres_admin_url() -> str | None:
     """The Postgres server the tests may create databases on, when one is configured."""
     raw = os.environ.get(TEST_DATABASE_URL_VARIABLE, "").strip()

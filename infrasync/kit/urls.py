@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 _POSTGRES_NAMES = {"postgres", "postgresql"}
+# `?pooler=transaction` on a Postgres URL: a connection pooler in transaction mode sits in
+# front of the server (infrasync.db turns server-side prepared statements off). Ours, not
+# libpq's: infrasync.db takes it off the URL before psycopg sees it.
+POOLER_PARAMETER = "pooler"
+POOLER_MODES = frozenset({"transaction", "session"})
 
 
 def _parse(raw: str) -> URL:
@@ -46,6 +51,12 @@ def normalize_database_url(raw: str) -> str:
         url = url.set(drivername="sqlite+aiosqlite")
     elif backend in _POSTGRES_NAMES:
         url = url.set(drivername="postgresql+psycopg")
+        pooler = url.query.get(POOLER_PARAMETER)
+        if pooler is not None and pooler not in POOLER_MODES:
+            raise ValueError(
+                f"?{POOLER_PARAMETER}= must be one of {', '.join(sorted(POOLER_MODES))} "
+                f"(transaction for pgbouncer, Supabase's pooler or RDS Proxy), not {pooler!r}"
+            )
     else:
         raise ValueError(f"the {backend!r} database is not supported; use SQLite or PostgreSQL")
     return url.render_as_string(hide_password=False)
