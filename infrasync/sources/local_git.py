@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from infrasync.kit.text import without_bidi_controls
 from infrasync.kit.time import utcnow
 from infrasync.sources.bots import DEFAULT_POLICY, BotPolicy
 from infrasync.sources.model import (
@@ -293,7 +294,8 @@ class _History:
                 committer = (fields[at + 5], fields[at + 6])
                 commit = _commit(
                     fields[at].decode(),
-                    fields[at + 8].decode("utf-8", "replace"),
+                    # Built without validation: the model's bidi-control removal, here.
+                    without_bidi_controls(fields[at + 8].decode("utf-8", "replace")),
                     people.get(spelling) or self._person(spelling),
                     people.get(committer) or self._person(committer),
                     committed_at
@@ -451,6 +453,51 @@ class _PidfdProcess:
         self._stdout.close()
 
 
+async def _each_ended(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Waits until each task has ended. Cancelled while waiting (asyncio.wait leaves the
+    tasks running, and with them their git), it cancels them and waits for them first."""
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        await _cancelled(tasks)
+        raise
+
+
+async def _cancelled(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    """Cancels the tasks and waits until each has ended (and so stopped its git), through
+    any cancellation of the caller, which is raised again once they have."""
+    for task in tasks:
+        task.cancel()
+    interrupted = False
+    while not all(task.done() for task in tasks):
+        try:
+            await asyncio.wait(tasks)
+        except asyncio.CancelledError:
+            interrupted = True
+    if interrupted:
+        raise asyncio.CancelledError
+
+
+async def _stop(process: _Process) -> None:
+    """Kills a git still running and waits for it, through any cancellation: a read that
+    is cancelled while it waits (a look-up whose answer came from elsewhere, cancelled as
+    it stops its own git) would otherwise leave the child unreaped and its pipe open. The
+    cancellation is raised again once git is gone, which a killed git soon is."""
+    if process.returncode is not None:
+        return
+    process.kill()
+    cancelled = False
+    while True:
+        try:
+            await process.wait()
+        except asyncio.CancelledError:
+            cancelled = True
+            continue
+        break
+    if cancelled:
+        raise asyncio.CancelledError
+
+
 async def _readable(fd: int) -> None:
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
@@ -510,7 +557,7 @@ class LocalGitSource:
         # then the first failure (not a repository) is the answer.
         tags = asyncio.create_task(self._tags())
         walk = asyncio.create_task(self._walk(windows))
-        await asyncio.wait((tags, walk))
+        await _each_ended((tags, walk))
         failures = [task.exception() for task in (tags, walk)]  # each one retrieved
         if failure := next((f for f in failures if f is not None), None):
             raise failure
@@ -610,10 +657,7 @@ class LocalGitSource:
         finally:
             # Answered (or failed): a look-up still running is stopped, its git killed.
             tasks = [lookup.task for lookup in lookups]
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                await asyncio.wait(tasks)
+            await _cancelled(tasks)
             for task in tasks:
                 if not task.cancelled():
                     task.exception()  # retrieved: the first failure was raised above
@@ -705,9 +749,7 @@ class LocalGitSource:
                 rest = b"\0".join(fields[whole:])
             returncode = await process.wait()
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await _stop(process)
         return returncode == 0, returncode
 
     async def ensure_readable(self) -> None:
@@ -734,7 +776,7 @@ class LocalGitSource:
         config = asyncio.create_task(
             self._output("config", "-z", "--get-regexp", _PARTIAL_CLONE_KEYS)
         )
-        await asyncio.wait((probe, config))
+        await _each_ended((probe, config))
         failures = [task.exception() for task in (probe, config)]  # each one retrieved
         if failure := next((f for f in failures if f is not None), None):
             raise failure
@@ -825,9 +867,7 @@ class LocalGitSource:
                 chunks.append(chunk)
             returncode = await process.wait()
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await _stop(process)
         return returncode, b"".join(chunks)
 
     async def _run(self, *args: str, check: bool = True) -> str:
