@@ -27,9 +27,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
+from infrasync.kit.text import without_bidi_controls
+
+# Text written by people outside (names, titles, messages, labels, tag names), with
+# Unicode's bidirectional controls removed as it enters: see infrasync/kit/text.py.
+Shown = Annotated[str, AfterValidator(without_bidi_controls)]
 
 
 class _Frozen(BaseModel):
@@ -72,7 +78,7 @@ class Person(_Frozen):
     known by email and name only."""
 
     login: str | None = None
-    name: str | None = None
+    name: Shown | None = None
     email: str | None = None
     # GitHub's node id of the account: lets the first-time check ask for commits by
     # account, whatever email they were made with.
@@ -108,12 +114,12 @@ class DraftChange(_Frozen):
 
 class PullRequest(_Frozen):
     number: int
-    title: str
+    title: Shown
     url: str
     author: Person | None
     state: Literal["open", "closed", "merged"]
     is_draft: bool
-    labels: tuple[str, ...] = ()
+    labels: tuple[Shown, ...] = ()
     base_ref: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -135,7 +141,7 @@ class PullRequest(_Frozen):
     reviews: tuple[Review, ...] = ()
     # Plain text, fetched only for a monitor that lets its AI writer read descriptions;
     # None when not fetched.
-    description: str | None = None
+    description: Shown | None = None
     # The committer date of the newest commit on its branch (None when the source cannot
     # tell, or the branch is gone): a commit after a review asking for changes answers it.
     head_committed_at: datetime | None = None
@@ -176,12 +182,12 @@ class IssueComment(_Frozen):
 
 class Issue(_Frozen):
     number: int
-    title: str
+    title: Shown
     url: str
     author: Person | None
     state: Literal["open", "closed"]
     state_reason: str | None = None
-    labels: tuple[str, ...] = ()
+    labels: tuple[Shown, ...] = ()
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
@@ -193,7 +199,7 @@ class Issue(_Frozen):
 
 class Commit(_Frozen):
     sha: str
-    message: str  # the first line
+    message: Shown  # the first line
     url: str | None = None
     author: Person
     committer: Person | None = None
@@ -210,8 +216,8 @@ class Commit(_Frozen):
 
 
 class Release(_Frozen):
-    tag_name: str
-    name: str | None = None
+    tag_name: Shown
+    name: Shown | None = None
     url: str | None = None
     author: Person | None = None
     created_at: datetime
@@ -223,7 +229,7 @@ class Release(_Frozen):
 
 
 class Tag(_Frozen):
-    name: str
+    name: Shown
     sha: str  # the commit it points at
     # The tagger's date for an annotated tag, else the commit's committer date.
     tagged_at: datetime
