@@ -11,14 +11,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from infrasync import __version__, frontend, server_info
+from infrasync.analytics import router as analytics_router
 from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
 from infrasync.billing import router as billing_router
+from infrasync.compliance import router as compliance_router
 from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.delivery import router as delivery_router
 from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented
+from infrasync.feeds import router as feeds_router
 from infrasync.github.metrics import register_github_metrics
 from infrasync.http_errors import install_error_handlers
 from infrasync.kit.request_guards import RequestGuardMiddleware
@@ -97,6 +100,7 @@ def create_app(
     input_errors = documented(400, 422)
     app.include_router(server_info.router)
     app.include_router(auth_router.router, responses=input_errors)
+    app.include_router(compliance_router.router, responses=input_errors)
     app.include_router(orgs_router.router, responses=input_errors)
     app.include_router(audit_router.router, responses=input_errors)
     app.include_router(monitors_router.router, responses=input_errors)
@@ -106,6 +110,9 @@ def create_app(
     app.include_router(delivery_router.unsubscribe_router, responses=input_errors)
     app.include_router(billing_router.router, responses=input_errors)
     app.include_router(billing_router.webhook_router, responses=input_errors)
+    app.include_router(feeds_router.router, responses=input_errors)
+    app.include_router(feeds_router.public_router, responses=input_errors)
+    app.include_router(analytics_router.router, responses=input_errors)
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 
