@@ -102,6 +102,18 @@ async def live_orgs_of(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[
     return [(org, role) for org, role in rows.all()]
 
 
+async def lock_org(session: AsyncSession, org_id: uuid.UUID) -> None:
+    """Serialises what decides an org's owners: two owners deleting their accounts at once
+    must not leave it with none. A write that changes nothing (as orgs.repository.lock_org,
+    for the same reason): the org row's lock on Postgres, the write lock on SQLite."""
+    await session.execute(
+        update(Org)
+        .where(Org.id == org_id)
+        .values(updated_at=Org.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def other_members_and_owners(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[int, int]:

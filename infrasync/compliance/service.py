@@ -134,6 +134,8 @@ async def _plan_user_deletion(session: AsyncSession, user: User) -> list[_OrgPla
     while others remain (they must hand it over or delete it first)."""
     plans = []
     for org, role in await repository.live_orgs_of(session, user.id):
+        if role == Role.OWNER:
+            await repository.lock_org(session, org.id)
         others, other_owners = await repository.other_members_and_owners(session, org.id, user.id)
         if role == Role.OWNER and others > 0 and other_owners == 0:
             members = "member" if others == 1 else "members"

@@ -5,6 +5,8 @@ is refused with a 409 naming it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from cryptography.fernet import Fernet
@@ -13,7 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth.cookies import SESSION_COOKIE
+from infrasync.compliance import service as compliance
+from infrasync.errors import Conflict
 from infrasync.github.credentials import store_github_token
+from infrasync.kit.client_info import NO_CLIENT
 from infrasync.kit.crypto import SecretBox
 from infrasync.models import (
     AuditEvent,
@@ -21,8 +26,10 @@ from infrasync.models import (
     GitHubCredential,
     GitHubTokenOffer,
     Invite,
+    Membership,
     Org,
     Role,
+    User,
 )
 from tests.compliance import world
 from tests.conftest import Personas, SignIn, client_with
@@ -171,3 +178,53 @@ async def test_only_a_person_in_their_browser_deletes_their_account(
     assert (
         await session.scalar(select(func.count()).select_from(Invite)) == 0
     )  # nothing was touched
+
+
+async def test_two_owners_deleting_their_accounts_at_once_leave_one_of_them(
+    personas: Personas, app: FastAPI, session: AsyncSession
+) -> None:
+    """Each sees the other as the remaining owner unless the org is locked first: the
+    second waits for the first to commit, then is the last owner and gets the 409."""
+    promoted = await session.scalar(
+        select(Membership).where(
+            Membership.org_id == personas.org.id, Membership.user_id == personas.admin.id
+        )
+    )
+    assert promoted is not None
+    promoted.role = Role.OWNER
+    await session.commit()
+    factory = app.state.session_factory
+    first = factory()
+    owner = await first.get(User, personas.owner.id)
+    assert owner is not None
+    await compliance.delete_user(first, owner, NO_CLIENT)  # holds the lock
+
+    async def second_owner_deletes() -> None:
+        async with factory() as second:
+            admin = await second.get(User, personas.admin.id)
+            assert admin is not None
+            await compliance.delete_user(second, admin, NO_CLIENT)
+            await second.commit()
+
+    racing = asyncio.create_task(second_owner_deletes())
+    # Give the second every chance to get ahead (without the lock it finishes its reads
+    # and waits only to write); it is not timed, only given the chance.
+    for _ in range(40):
+        if racing.done():
+            break
+        await asyncio.sleep(0.05)
+    await first.commit()
+    await first.close()
+
+    with pytest.raises(Conflict, match="last owner of Acme"):
+        await racing
+    org_id = personas.org.id
+    session.expire_all()
+    owners = await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == Role.OWNER, User.deleted_at.is_(None))
+        .where(Membership.org_id == org_id)
+    )
+    assert owners == 1
