@@ -393,6 +393,7 @@ async def _prepare(session: AsyncSession, settings: Settings, item: Sendable) ->
         # The operator's keys, not the channel: retried (and shown) until they are fixed.
         transport = _Refusing(Retry(None, str(error)))
     digest = digest_of_record(item.digest)
+    link = permalink(settings, item.org_slug, item.digest.id)
     return Prepared(
         kind=channel.kind,
         transport=transport,
@@ -401,14 +402,28 @@ async def _prepare(session: AsyncSession, settings: Settings, item: Sendable) ->
             channel_id=channel.id,
             org_slug=item.org_slug,
             monitor_name=item.monitor_name,
-            digest=digest,
+            digest=with_permalink(digest, link),
             first_part=item.delivery.parts_sent,
-            digest_json=_webhook_body(item, digest),
+            digest_json=_webhook_body(item, digest, link),
         ),
     )
 
 
-def _webhook_body(item: Sendable, digest: Digest) -> dict[str, object]:
+def permalink(settings: Settings, org_slug: str, digest_id: uuid.UUID) -> str:
+    """The digest's page in the web app, where its grounding report is shown too."""
+    return f"{settings.effective_frontend_url}/orgs/{org_slug}/digests/{digest_id}"
+
+
+def with_permalink(digest: Digest, link: str) -> Digest:
+    """The digest as chat and email show it: its text ends with a link to its page, a
+    Markdown line each channel renders its own way (so it is escaped and packed like the
+    rest)."""
+    return digest.model_copy(
+        update={"text": f"{digest.text.rstrip()}\n\n[Open in Infrasync]({link})\n"}
+    )
+
+
+def _webhook_body(item: Sendable, digest: Digest, link: str) -> dict[str, object]:
     body = digest.as_json()
     body.update(
         {
@@ -416,6 +431,7 @@ def _webhook_body(item: Sendable, digest: Digest) -> dict[str, object]:
             "org": item.org_slug,
             "monitor": item.monitor_name,
             "digest_id": str(item.digest.id),
+            "url": link,
         }
     )
     return body
