@@ -299,8 +299,6 @@ async def create(
         assert body.source is not None
         # In a thread: confining a local path stats and walks its git directory.
         source, kind = await asyncio.to_thread(_parsed_source, settings, body.source)
-        if not body.paused:
-            await plan_limits.check_monitor_slot(session, settings, context.org)
         if kind == "git":
             await _check_local_repository(settings, Path(source))
         if kind == "github":
@@ -313,6 +311,9 @@ async def create(
             )
             if credential is not None:
                 source = await _canonical_repository(settings, credential, RepoRef.parse(source))
+        # After GitHub and git are asked: the plan's check locks the org row until the commit.
+        if not body.paused:
+            await plan_limits.check_monitor_slot(session, settings, context.org)
         monitor = _new_monitor(context, body, source, kind, credential)
     apply_schedule(monitor, body.schedule)
     await repository.add(session, monitor)
@@ -580,12 +581,13 @@ async def _refollow(
             await _follow(session, settings, context, monitor, choice, credential)
         else:
             (name,) = choice.repositories
+            # GitHub first: the plan's check locks the org row until the commit.
+            if credential is not None:
+                name = await _canonical_repository(settings, credential, RepoRef.parse(name))
             if not monitor.paused:
                 await plan_limits.check_monitor_slot(
                     session, settings, context.org, replacing=monitor.id
                 )
-            if credential is not None:
-                name = await _canonical_repository(settings, credential, RepoRef.parse(name))
             selection.apply_list(monitor, (name,))
     finally:
         monitor.paused = was_paused
