@@ -161,6 +161,10 @@ async def delete_user(
         if plan.deleted_with_them:
             await delete_org(session, context, client, now=now, reason="account_deleted")
         else:
+            # The org's own log says why the member went, as it does for a removal.
+            await audit.record_in_org(
+                session, context, "member.account_deleted", client, _user_target(user)
+            )
             await org_service.end_member_authority(
                 session, context, user, client, reason="account_deleted"
             )
@@ -202,16 +206,15 @@ async def restore_user(
     orgs = await repository.owned_orgs_deleted_at(session, user.id, deleted_at)
     user.deleted_at = None
     for org in orgs:
-        org.deleted_at = None
         context = OrgContext.of_member(org, user, Role.OWNER)
-        await audit.record_in_org(
-            session,
-            context,
-            "org.restore",
-            client,
-            _org_target(org),
-            {"reason": "account_restored"},
-        )
+        await _bring_back(session, context, client, "account_restored")
+    # Back in the orgs they shared, where their account's deletion was recorded too.
+    for org, role in await repository.live_orgs_of(session, user.id):
+        if org not in orgs:
+            context = OrgContext.of_member(org, user, role)
+            await audit.record_in_org(
+                session, context, "member.account_restored", client, _user_target(user)
+            )
     await session.flush()
     await audit.record(
         session,

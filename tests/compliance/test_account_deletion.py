@@ -85,6 +85,12 @@ async def test_deleting_your_account_ends_its_sessions_and_keys_at_once(
         await session.scalars(select(AuditEvent).where(AuditEvent.action == "user.delete"))
     ).all()
     assert audited.actor_user_id == personas.admin.id
+    # The org's own log says why the admin went, and what of theirs died with it.
+    logged = (await owner.get("/api/orgs/acme/audit")).json()["items"]
+    reasons = {(e["action"], e["details"].get("reason")) for e in logged}
+    assert ("member.account_deleted", None) in reasons
+    assert ("api_key.revoke", "creator_account_deleted") in reasons
+    assert ("invite.revoke", "inviter_account_deleted") in reasons
 
 
 async def test_deleting_your_account_forgets_your_github_token_and_stops_your_runs(

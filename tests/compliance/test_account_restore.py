@@ -6,7 +6,7 @@ moving `deleted_at` back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth.cookies import CSRF_COOKIE
 from infrasync.kit.time import utcnow
-from infrasync.models import Org, User
+from infrasync.models import Monitor, Org, Role, User
 from tests.auth.conftest import github_sign_in
+from tests.conftest import Personas, SignIn
+from tests.factories import add_member
 from tests.fakes.github_oauth import FakeGitHub
 from tests.fakes.http_server import serve_in_thread
 
@@ -48,19 +50,42 @@ def _csrf(client: httpx.AsyncClient) -> dict[str, str]:
     return {"X-CSRF-Token": client.cookies[CSRF_COOKIE]}
 
 
-async def _signed_up_and_deleted(client: httpx.AsyncClient) -> None:
-    """octocat signs in, makes an org of their own, and deletes their account."""
+async def _signed_up_and_deleted(
+    client: httpx.AsyncClient, before_deleting: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """octocat signs in, makes an org of their own with a daily monitor, and deletes
+    their account."""
     assert (await github_sign_in(client)).status_code == 302
     made = await client.post("/api/orgs", json={"name": "Solo"}, headers=_csrf(client))
     assert made.status_code == 201, made.text
+    daily = {"source": "acme/app", "schedule": {"kind": "daily", "at": "09:00"}}
+    monitor = await client.post("/api/orgs/solo/monitors", json=daily, headers=_csrf(client))
+    assert monitor.status_code == 201, monitor.text
+    if before_deleting is not None:
+        await before_deleting()
     assert (await client.delete("/api/me", headers=_csrf(client))).status_code == 204
     client.cookies.clear()  # as the browser does with the cleared cookies
 
 
 async def test_signing_in_again_asks_before_restoring_and_restores_on_yes(
-    client: httpx.AsyncClient, github: FakeGitHub, session: AsyncSession
+    client: httpx.AsyncClient,
+    github: FakeGitHub,
+    session: AsyncSession,
+    personas: Personas,
+    sign_in: SignIn,
 ) -> None:
-    await _signed_up_and_deleted(client)
+    async def join_acme() -> None:
+        octocat = await session.scalar(select(User).where(User.login == "octocat"))
+        assert octocat is not None
+        await add_member(session, personas.org, octocat, Role.MEMBER)
+        await session.commit()
+
+    await _signed_up_and_deleted(client, join_acme)
+    # Deleted for weeks: the Solo org's daily schedule fell due long ago meanwhile.
+    monitor = await session.scalar(select(Monitor).where(Monitor.name.is_not(None)))
+    assert monitor is not None
+    monitor.next_run_at = utcnow() - timedelta(days=20)
+    await session.commit()
 
     back = await github_sign_in(client)
 
@@ -92,10 +117,25 @@ async def test_signing_in_again_asks_before_restoring_and_restores_on_yes(
     assert restored.status_code == 200, restored.text
     assert (restored.json()["deleted_at"], restored.json()["restorable_until"]) == (None, None)
     # The org deleted with the account is back, and the session is an ordinary one.
-    assert [o["slug"] for o in (await client.get("/api/orgs")).json()] == ["solo"]
+    assert [o["slug"] for o in (await client.get("/api/orgs")).json()] == ["acme", "solo"]
     assert (await client.get("/api/orgs/solo/monitors")).status_code == 200
+    logged = (await client.get("/api/orgs/solo/audit")).json()["items"]
+    assert [(e["action"], e["details"].get("reason")) for e in logged[:2]] == [
+        ("org.restore", "account_restored"),
+        ("org.delete", "account_deleted"),
+    ]
     again = await client.post("/api/me/restore", headers=_csrf(client))
     assert again.status_code == 409
+    # Its schedule goes on from its next fire, not with weeks of catch-up.
+    await session.refresh(monitor)
+    assert monitor.next_run_at is not None
+    assert monitor.next_run_at > utcnow()
+    # Acme, which they shared, says they went and came back; they are a member again.
+    owner = await sign_in(personas.owner)
+    actions = [e["action"] for e in (await owner.get("/api/orgs/acme/audit")).json()["items"]]
+    assert actions[:2] == ["member.account_restored", "member.account_deleted"]
+    members = [m["login"] for m in (await owner.get("/api/orgs/acme/members")).json()]
+    assert "octocat" in members
 
 
 async def test_after_the_window_signing_in_is_refused(
