@@ -135,6 +135,11 @@ LOCAL_DIGEST_MUST_NOT_LOAD = (
     "boto3",
     "rich.markdown",
     "typer.rich_utils",
+    # structlog loads rich's tracebacks and pretty-printer (a tenth of a second); the
+    # local builtin path logs through the standard library alone.
+    "structlog",
+    "rich.traceback",
+    "rich.pretty",
 )
 # Runs the command line as `python -m infrasync` does, then writes what it loaded (and
 # its exit code) to the file named first: stdout stays the command's own.

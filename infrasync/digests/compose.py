@@ -29,7 +29,7 @@ from infrasync.digests.metrics import (
 )
 from infrasync.renderers.outline import shorten
 from infrasync.sources.model import Activity
-from infrasync.writers import builtin, llm
+from infrasync.writers import builtin
 
 WriterChoice = Literal["auto", "builtin", "llm"]
 # The stored note's room (digests.writer_note): a note that says every failed check of two
@@ -45,7 +45,7 @@ async def compose(
     writer: WriterChoice = "auto",
     include_bots: bool = False,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
-    llm_timeout_s: float = llm.REQUEST_TIMEOUT_S,
+    llm_timeout_s: float | None = None,
     sections: Collection[str] = builtin.ALL_SECTIONS,
     pr_descriptions: bool = False,
 ) -> Digest:
@@ -78,7 +78,7 @@ async def compose_many(
     writer: WriterChoice = "auto",
     include_bots: bool = False,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
-    llm_timeout_s: float = llm.REQUEST_TIMEOUT_S,
+    llm_timeout_s: float | None = None,
     sections: Collection[str] = builtin.ALL_SECTIONS,
     pr_descriptions: bool = False,
 ) -> Digest:
@@ -129,14 +129,18 @@ async def _written(
     items: DigestItems,
     *,
     writer: WriterChoice,
-    llm_timeout_s: float,
+    llm_timeout_s: float | None,
     sections: Collection[str],
     descriptions: dict[int, str] | None = None,
     repository_descriptions: dict[str, dict[int, str]] | None = None,
 ) -> Digest:
     note: str | None = None
     grounding: GroundingReport | None = None
-    if writer == "llm" or (writer == "auto" and llm.configured(settings)):
+    if writer == "llm" or (writer == "auto" and settings.llm_configured):
+        # Imported here: the AI writer (and the openai SDK and structlog with it) costs a
+        # local digest by the builtin writer a tenth of a second to import.
+        from infrasync.writers import llm
+
         try:
             written = await llm.write(
                 settings,
@@ -144,7 +148,7 @@ async def _written(
                 period,
                 metrics,
                 items,
-                timeout_s=llm_timeout_s,
+                timeout_s=llm.REQUEST_TIMEOUT_S if llm_timeout_s is None else llm_timeout_s,
                 descriptions=descriptions,
                 repository_descriptions=repository_descriptions,
                 sections=sections,

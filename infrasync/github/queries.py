@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
+from infrasync.github.search_terms import search_author
+
 PAGE_SIZE = 100
 RELEASES_PAGE = 20
 TAGS_PAGE = 50
@@ -343,18 +345,6 @@ def _add_nested(builder: _Builder, i: int, part: NestedPart) -> None:
         f"{nested_alias(i)}: node(id: {node_id}) {{ __typename ... on {part.on_type} "
         f"{{ {connection} }} }}"
     )
-
-
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-
-
-def search_author(login: str, *, is_bot: bool) -> str | None:
-    """The `author:` qualifier for a login, or None for one that is not a plain login
-    (nothing else may reach the search text)."""
-    bare = login.removesuffix("[bot]")
-    if not _LOGIN.match(bare):
-        return None
-    return f"app/{bare}" if is_bot else bare
 
 
 def _add_probe(builder: _Builder, i: int, part: ProbePart) -> None:

@@ -29,7 +29,7 @@ from infrasync.digests.document import (
 )
 from infrasync.digests.kinds import OTHER, rank
 from infrasync.digests.metrics import MetricsV1, PeriodFigures
-from infrasync.github.queries import search_author
+from infrasync.github.search_terms import search_author
 
 # Characters that can open or close Markdown syntax anywhere in a line: emphasis, code,
 # links, images, HTML, autolinks, tables, strikethrough and entities (`&lt;`). CommonMark

@@ -950,7 +950,7 @@ def render(
 
 
 def configured(settings: Settings) -> bool:
-    return bool(settings.llm_base_url and settings.llm_model)
+    return settings.llm_configured
 
 
 @dataclass
