@@ -168,6 +168,8 @@ check-prometheus: promtool
 	cd deploy/prometheus && promtool check rules alerts.yml \
 		&& promtool test rules alerts.test.yml \
 		&& promtool check config --syntax-only prometheus.yml
+	$(PYTHON) deploy/checks/dashboard_rules.py > $(TOOLS)/dashboard-rules.yml
+	promtool check rules $(TOOLS)/dashboard-rules.yml
 
 # Synthesises both deployment shapes from Python (jsii runs aws-cdk-lib in Node; no CDK
 # CLI, no AWS credentials), asserts on the templates and runs cfn-lint on them.

@@ -1,9 +1,11 @@
-"""deploy/prometheus: every metric an alert or its promtool test names is one the app's
-GET /metrics declares, so a renamed metric cannot leave an alert silently watching
-nothing (promtool's own tests would still pass on their made-up series)."""
+"""deploy/prometheus: every metric an alert, its promtool test or the Grafana dashboard
+names is one the app's GET /metrics declares, so a renamed metric cannot leave an alert
+silently watching nothing (promtool's own tests would still pass on their made-up
+series)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -34,7 +36,9 @@ def _named_in_rules() -> set[str]:
     exprs = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
     tests = yaml.safe_load((PROMETHEUS / "alerts.test.yml").read_text(encoding="utf-8"))
     series = [s["series"] for test in tests["tests"] for s in test["input_series"]]
-    return {name for text in exprs + series for name in METRIC.findall(text)}
+    dashboard = json.loads((PROMETHEUS / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    panels = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    return {name for text in exprs + series + panels for name in METRIC.findall(text)}
 
 
 async def test_every_metric_in_the_alert_rules_is_served(client: httpx.AsyncClient) -> None:
