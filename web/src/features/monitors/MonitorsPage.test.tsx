@@ -82,6 +82,25 @@ describe("Monitors", () => {
     expect(within(rows[1]).getByRole("button", { name: "Resume infrasync" })).toBeInTheDocument();
   });
 
+  it("says which repositories a monitor of several follows", async () => {
+    server("member", [
+      aMonitor({ source: "acme/api, acme/web", repositories: ["acme/api", "acme/web"] }),
+      aMonitor({
+        id: "00000000-0000-4000-8000-0000000000f2",
+        source: "acme/*",
+        repositories: ["acme/api", "acme/web", "acme/docs"],
+        github_owner: { owner: "acme", include: ["*"], exclude: ["*-old"], resolved_at: null },
+      }),
+    ]);
+    renderApp("/orgs/acme/monitors");
+
+    const rows = await screen.findAllByTestId("monitor-row");
+    expect(within(rows[0]).getByTestId("monitor-repositories")).toHaveTextContent("2 repositories: acme/api, acme/web");
+    expect(within(rows[1]).getByTestId("monitor-repositories")).toHaveTextContent(
+      "3 repositories of acme matching * (not *-old)",
+    );
+  });
+
   it("runs a monitor now, shows it queued and running, then links the digest and its delivery", async () => {
     const digest = aDigest({ id: "00000000-0000-4000-8000-0000000000b9" });
     const slack = aChannelRef({ name: "#eng" });

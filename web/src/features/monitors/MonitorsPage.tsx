@@ -18,7 +18,7 @@ import { atLeast } from "@/lib/roles";
 import { cn } from "@/lib/utils";
 
 import { ConnectGitHub } from "./ConnectGitHub";
-import { settingsSummary } from "./draft";
+import { followedSummary, settingsSummary } from "./draft";
 import { CreateMonitorForm, EditMonitorForm } from "./MonitorForm";
 import { MyTokenOffer } from "./MyTokenOffer";
 import { monitorsQuery, runFinished, runQuery, useDeleteMonitor, useRunDigest, useUpdateMonitor } from "./queries";
@@ -113,6 +113,11 @@ function MonitorList({ org, canWrite }: { org: Org; canWrite: boolean }) {
                   <code className="break-all text-xs text-slate-600" data-testid="monitor-source">
                     {monitor.source}
                   </code>
+                  {(monitor.github_owner || monitor.repositories.length > 1) && (
+                    <p className="text-xs text-slate-600" data-testid="monitor-repositories">
+                      {followedSummary(monitor)}
+                    </p>
+                  )}
                   <p className="text-xs text-slate-600" data-testid="monitor-credential">
                     {describeCredential(monitor)}
                   </p>

@@ -363,3 +363,17 @@ export function settingsSummary(monitor: Monitor): string {
     ...(monitor.include_pr_descriptions ? ["AI reads PR descriptions"] : []),
   ].join(" · ");
 }
+
+/**
+ * What a monitor of several repositories follows, in one line: "3 repositories: acme/api,
+ * acme/web, acme/docs" or "2 repositories of acme matching api-*, web (not *-old)".
+ */
+export function followedSummary(monitor: Monitor): string {
+  const count = monitor.repositories.length;
+  const repositories = `${count} ${count === 1 ? "repository" : "repositories"}`;
+  const owner = monitor.github_owner;
+  if (!owner) return `${repositories}: ${monitor.repositories.join(", ")}`;
+  const include = (owner.include ?? ["*"]).join(", ");
+  const exclude = owner.exclude?.length ? ` (not ${owner.exclude.join(", ")})` : "";
+  return `${repositories} of ${owner.owner} matching ${include}${exclude}`;
+}
