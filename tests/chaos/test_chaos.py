@@ -36,8 +36,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrasync.config import Settings
 from infrasync.db import create_engine_for, session_factory
 from infrasync.delivery import transports
+from infrasync.delivery.service import with_permalink
 from infrasync.digests.document import digest_of_record
 from infrasync.kit.crypto import SecretBox
 from infrasync.kit.time import utcnow
@@ -165,7 +167,7 @@ async def seed(
 ) -> list[SeededMonitor]:
     rng = random.Random(SEED)
     async with factory() as session:
-        org = await make_org(session, "Chaos")
+        org = await make_org(session, "Chaos", CHAOS_SLUG)
         seeded = await add_due_monitors(
             session,
             SecretBox.from_keys([key]),
@@ -351,11 +353,16 @@ async def settle(factory: async_sessionmaker[AsyncSession], workers: WorkerProce
 
 # What the receivers got -------------------------------------------------------------------
 
+CHAOS_SLUG = "chaos"
+
 
 def expected_parts(spec: ChannelSpec, record: DigestRecord) -> list[bytes]:
     """The exact bodies the transport posts for this digest (Slack and Discord)."""
     renderer = slack_renderer if spec.kind == "slack" else discord_renderer
-    return [json.dumps(m).encode() for m in renderer.messages(digest_of_record(record))]
+    # As the workers send it: ending with its permalink (their PUBLIC_URL is the default).
+    page = f"{Settings.model_fields['public_url'].default}/orgs/{CHAOS_SLUG}/digests/{record.id}"
+    digest = with_permalink(digest_of_record(record), page)
+    return [json.dumps(m).encode() for m in renderer.messages(digest)]
 
 
 def receipts_of(
