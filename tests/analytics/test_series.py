@@ -263,3 +263,25 @@ async def test_a_monitor_id_that_is_not_a_uuid_is_422(personas: Personas, sign_i
     viewer = await sign_in(personas.viewer)
     response = await viewer.get(URL, params={"monitor_id": "three"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+01:00",  # no UTC time exists for it
+        "9999-12-31T23:59:59-23:59",
+        "2026-02-30",
+        "2026-01-01T25:00",
+        "+002026-01-01",
+        "2026-13-01T00:00",
+        "1" * 40,
+    ],
+)
+async def test_odd_moments_are_a_422_never_a_500(
+    personas: Personas, sign_in: SignIn, moment: str
+) -> None:
+    viewer = await sign_in(personas.viewer)
+    for name in ("since", "until"):
+        response = await viewer.get(URL, params={name: moment})
+        assert response.status_code == 422, (name, moment, response.text)
+        assert response.json()["detail"].startswith(f"{name}: ")
