@@ -204,11 +204,27 @@ export interface paths {
         /**
          * Me
          * @description Who is signed in, and whether they have connected GitHub for monitors.
+         *
+         *     `deleted_at` is set when this person deleted their account and signed in again within
+         *     the retention period: until `restorable_until` they may restore it (POST
+         *     /api/me/restore); meanwhile every other route answers 403.
          */
         get: operations["me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Me
+         * @description Delete your account. Every session (this one too) ends at once, and in each org
+         *     your API keys and pending invites are revoked; your GitHub token is forgotten and
+         *     withdrawn everywhere; runs you queued stop. Orgs where you are the only member are
+         *     deleted with you. 409 when you are the last owner of an org that has other members:
+         *     make one of them an owner, or delete the org, first.
+         *
+         *     Restorable for INFRASYNC_RETENTION_DAYS: sign in again with GitHub and confirm on the
+         *     page the web app shows (POST /api/me/restore); after that it is purged for good.
+         *     Needs the X-CSRF-Token header, like every write from a browser.
+         */
+        delete: operations["delete_me"];
         options?: never;
         head?: never;
         patch?: never;
@@ -237,6 +253,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Me
+         * @description Restore your deleted account, with the orgs deleted with it. Only for a session
+         *     that signed in again (GitHub) within the retention period: GET /api/me then shows
+         *     `deleted_at` and `restorable_until`, and this is the one other thing it may do. 409
+         *     when the account is not deleted, or the period is over. Monitors of restored orgs
+         *     stay paused; connect GitHub again to read repositories. Needs X-CSRF-Token.
+         */
+        post: operations["restore_me"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Me
+         * @description Everything Infrasync holds about you, as one JSON document (`schema_version` 1):
+         *     profile, memberships, audit entries by or about you, digests you triggered, your
+         *     GitHub connection (scopes and hint only) and the email channels of your orgs that
+         *     send to your address. No secret is ever in it.
+         */
+        get: operations["export_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs": {
         parameters: {
             query?: never;
@@ -246,8 +309,8 @@ export interface paths {
         };
         /**
          * List My Orgs
-         * @description The orgs you belong to, with your role. `include_deleted` adds soft-deleted ones
-         *     (owners can restore them until they are purged).
+         * @description The orgs you belong to, with your role. `include_deleted` adds the soft-deleted
+         *     ones you own, with `deleted_at` and `restorable_until` (restore them until then).
          */
         get: operations["list_my_orgs"];
         put?: never;
@@ -275,8 +338,11 @@ export interface paths {
         post?: never;
         /**
          * Delete Org
-         * @description Soft-delete the org: everyone loses access at once; owners can restore it until
-         *     it is purged after the retention period.
+         * @description Soft-delete the org (owners only). From the next request on, everything under it
+         *     is a 404 for every member (its owners can only restore it), its API keys get 401 and
+         *     its invites 404; its monitors stop, queued runs and pending deliveries are stopped.
+         *     Owners can restore it for INFRASYNC_RETENTION_DAYS (it stays in
+         *     `GET /api/orgs?include_deleted=true` with `restorable_until`); then it is purged.
          */
         delete: operations["delete_org"];
         options?: never;
@@ -297,7 +363,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore Org */
+        /**
+         * Restore Org
+         * @description Restore a deleted org (owners only) within the retention period: 200 with the
+         *     org, whole again (members, keys, invites, channels; scheduled monitors resume from
+         *     their next fire time); 409 when it is not deleted; 404 once the period is over.
+         */
         post: operations["restore_org"];
         delete?: never;
         options?: never;
@@ -947,6 +1018,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Feeds
+         * @description The org's feeds that are on, one per monitor, with a hint of each token (never
+         *     the token).
+         */
+        get: operations["list_feeds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/feeds/{monitor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Enable Feed
+         * @description Turns on the monitor's Atom feed of its last 50 digests, readable without a
+         *     session. The answer's `url` holds the feed's token and is shown this once. Audited.
+         */
+        put: operations["enable_feed"];
+        post?: never;
+        /**
+         * Disable Feed
+         * @description Turns the feed off: its URL answers 404 from now on. Audited.
+         */
+        delete: operations["disable_feed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/feeds/{monitor_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Feed
+         * @description A new URL for the feed, shown once; the old one answers 404 at once. Audited.
+         */
+        post: operations["rotate_feed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/feeds/{token}.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Feed
+         * @description A monitor's last 50 digests, newest first, as Atom with sanitised HTML. No session:
+         *     the token in the URL is the key. A wrong, rotated or turned-off token is a 404. Feed
+         *     readers poll: an `If-None-Match` with the last ETag gets a 304 while nothing changed.
+         */
+        get: operations["read_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Analytics Series
+         * @description A metric of the org's digests (or one monitor's) per week (from Monday) or month,
+         *     in UTC, over [since, until) widened to whole buckets, at most 3 years. A digest
+         *     counts in the bucket its period starts in. Counts are summed; states at a period's
+         *     end take each monitor's last digest; medians are the weighted median of the digests'
+         *     medians, never summed (`aggregation` says which). A bucket without a counted digest
+         *     has `value` null.
+         */
+        get: operations["analytics_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Analytics Summary
+         * @description The org now: every metric over the digests that ended in the last `days` days
+         *     against the `days` before, the stale pull requests of each monitor's newest digest,
+         *     the monitors whose last run failed and the channels that were disabled.
+         */
+        get: operations["analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1575,6 +1781,11 @@ export interface components {
              * @default []
              */
             bot_updates: components["schemas"]["BotUpdates"][];
+            /**
+             * Repositories
+             * @description A digest across several repositories: each one's items, most active first; absent for one repository.
+             */
+            repositories?: components["schemas"]["RepositoryPart"][];
         };
         /** DigestOut */
         DigestOut: {
@@ -1653,6 +1864,25 @@ export interface components {
              */
             created_at: string;
         };
+        /** DisabledChannel */
+        DisabledChannel: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Disabled At
+             * Format: date-time
+             */
+            disabled_at: string;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+        };
         /**
          * DowngradeOut
          * @description The last downgrade: when, and the monitors it paused (newest first) to fit the
@@ -1671,6 +1901,232 @@ export interface components {
         ErrorBody: {
             /** Detail */
             detail: string;
+        };
+        /** ExportAuditEntry */
+        ExportAuditEntry: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Org Slug */
+            org_slug: string | null;
+            /** Action */
+            action: string;
+            /**
+             * By You
+             * @description You acted (else the entry is about you).
+             */
+            by_you: boolean;
+            /** Actor Type */
+            actor_type: string;
+            /** Actor Label */
+            actor_label: string;
+            /** Target Type */
+            target_type: string | null;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Label */
+            target_label: string | null;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Ip */
+            ip: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
+        /** ExportDigest */
+        ExportDigest: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Org Slug */
+            org_slug: string;
+            /** Monitor Name */
+            monitor_name: string;
+            /** Repository */
+            repository: string | null;
+            /**
+             * Period Since
+             * Format: date-time
+             */
+            period_since: string;
+            /**
+             * Period Until
+             * Format: date-time
+             */
+            period_until: string;
+            /** Trigger */
+            trigger: string;
+            /** Writer */
+            writer: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ExportEmailChannel */
+        ExportEmailChannel: {
+            /** Org Slug */
+            org_slug: string;
+            /** Channel Name */
+            channel_name: string;
+            /** Address */
+            address: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "receiving" | "unsubscribed" | "refused";
+        };
+        /**
+         * ExportGitHubConnection
+         * @description Scopes and the token's hint only: never the token.
+         */
+        ExportGitHubConnection: {
+            /** Github Login */
+            github_login: string | null;
+            /** Scopes */
+            scopes: string[];
+            /** Token Hint */
+            token_hint: string;
+            /** Private Access */
+            private_access: boolean;
+            /**
+             * Connected At
+             * Format: date-time
+             */
+            connected_at: string;
+        };
+        /** ExportMembership */
+        ExportMembership: {
+            /**
+             * Org Id
+             * Format: uuid
+             */
+            org_id: string;
+            /** Org Slug */
+            org_slug: string;
+            /** Org Name */
+            org_name: string;
+            /** Role */
+            role: string;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /** Org Deleted At */
+            org_deleted_at: string | null;
+        };
+        /** ExportProfile */
+        ExportProfile: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Login */
+            login: string;
+            /** Name */
+            name: string | null;
+            /** Email */
+            email: string | null;
+            /** Avatar Url */
+            avatar_url: string | null;
+            /** Github Id */
+            github_id: number | null;
+            /** Is Admin */
+            is_admin: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** FailingMonitor */
+        FailingMonitor: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Run Error */
+            last_run_error: string | null;
+        };
+        /** FeedCreated */
+        FeedCreated: {
+            /**
+             * Monitor Id
+             * Format: uuid
+             */
+            monitor_id: string;
+            /** Monitor Name */
+            monitor_name: string;
+            /**
+             * Token Hint
+             * @description The token's first characters, to tell URLs apart
+             */
+            token_hint: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Rotated At
+             * @description When its token was last replaced
+             */
+            rotated_at: string | null;
+            /**
+             * Url
+             * @description The feed's address, token included. Shown this once: only its hash is kept, so a lost URL is replaced by rotating the token
+             */
+            url: string;
+        };
+        /** FeedList */
+        FeedList: {
+            /** Items */
+            items: components["schemas"]["FeedOut"][];
+        };
+        /** FeedOut */
+        FeedOut: {
+            /**
+             * Monitor Id
+             * Format: uuid
+             */
+            monitor_id: string;
+            /** Monitor Name */
+            monitor_name: string;
+            /**
+             * Token Hint
+             * @description The token's first characters, to tell URLs apart
+             */
+            token_hint: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Rotated At
+             * @description When its token was last replaced
+             */
+            rotated_at: string | null;
         };
         /** GroundedSentence */
         GroundedSentence: {
@@ -1917,6 +2373,16 @@ export interface components {
             created_at: string;
             /** @description Your GitHub connection for monitors; None until you connect GitHub. */
             github: components["schemas"]["CredentialOut"] | null;
+            /**
+             * Deleted At
+             * @description Set while your account is deleted and you signed in again to restore it.
+             */
+            deleted_at?: string | null;
+            /**
+             * Restorable Until
+             * @description Until when POST /api/me/restore can bring a deleted account back.
+             */
+            restorable_until?: string | null;
         };
         /** MemberOut */
         MemberOut: {
@@ -1943,6 +2409,26 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             role: components["schemas"]["Role"];
+        };
+        /** MetricComparison */
+        MetricComparison: {
+            /** Metric */
+            metric: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "count" | "people" | "hours";
+            /**
+             * Aggregation
+             * @description How the bucket's digests are combined: `sum` (counts of events), `sum_of_latest` (a state at a window's end: each monitor's last digest in the bucket, summed), `weighted_median_of_digests` (medians: the weighted median of the digests' medians, each weighted by `weighted_by`), `median_of_digests` (the same, each digest weighing one). Medians are never summed or averaged. docs/analytics.md defines each
+             * @enum {string}
+             */
+            aggregation: "sum" | "sum_of_latest" | "weighted_median_of_digests" | "median_of_digests";
+            /** Weighted By */
+            weighted_by: string | null;
+            current: components["schemas"]["PeriodFigure"];
+            previous: components["schemas"]["PeriodFigure"];
         };
         /** MetricsV1 */
         MetricsV1: {
@@ -1979,14 +2465,28 @@ export interface components {
              */
             schema: 1;
             previous?: components["schemas"]["PeriodFigures"] | null;
+            /**
+             * Repositories
+             * @description A digest across several repositories: each one's metrics by owner/repo (the other keys are then the totals); absent for one repository.
+             */
+            repositories?: {
+                [key: string]: components["schemas"]["MetricsV1"];
+            } | null;
         };
         /** MonitorCreate */
         MonitorCreate: {
             /**
              * Source
-             * @description owner/repo on GitHub, or an absolute local path
+             * @description owner/repo on GitHub, or an absolute local path: one repository. Give this, `repositories` or `github_owner`.
              */
-            source: string;
+            source?: string | null;
+            /**
+             * Repositories
+             * @description Several GitHub repositories (owner/repo) in one digest.
+             */
+            repositories?: string[] | null;
+            /** @description All of a GitHub owner's repositories matching the patterns, in one digest. */
+            github_owner?: components["schemas"]["OwnerSelection"] | null;
             /** Name */
             name?: string | null;
             /**
@@ -2047,13 +2547,23 @@ export interface components {
             id: string;
             /** Name */
             name: string;
-            /** Source */
+            /**
+             * Source
+             * @description The repository (owner/repo or a local path); for a monitor of several repositories, a label for people ('acme/*', 'acme/api, acme/web').
+             */
             source: string;
             /**
              * Source Kind
              * @enum {string}
              */
             source_kind: "github" | "git";
+            /**
+             * Repositories
+             * @description The GitHub repositories it follows (an owner's, as last listed); empty for a local git monitor.
+             */
+            repositories: string[];
+            /** @description The owner and patterns, for a monitor of an owner's repositories. */
+            github_owner: components["schemas"]["OwnerSelectionOut"] | null;
             credential: components["schemas"]["CredentialOut"] | null;
             /** Sections */
             sections: ("shipped" | "in_review" | "needs_attention" | "issues" | "releases" | "new_contributors" | "numbers")[];
@@ -2100,6 +2610,13 @@ export interface components {
         MonitorUpdate: {
             /** Name */
             name?: string | null;
+            /**
+             * Repositories
+             * @description A GitHub monitor follows these repositories instead (one: a single-repository monitor again).
+             */
+            repositories?: string[] | null;
+            /** @description A GitHub monitor follows this owner's matching repositories instead. */
+            github_owner?: components["schemas"]["OwnerSelection"] | null;
             /**
              * Credential User Id
              * @description Switch to this member's offered GitHub token; null switches to yours (which offers it to this org). GitHub answers its API only with a token, so a GitHub monitor always reads with one.
@@ -2174,6 +2691,11 @@ export interface components {
             created_at: string;
             /** Deleted At */
             deleted_at: string | null;
+            /**
+             * Restorable Until
+             * @description For a deleted org (listed with include_deleted=true): its owners may restore it until then; afterwards it is purged.
+             */
+            restorable_until?: string | null;
         };
         /**
          * OrgTokenOut
@@ -2211,6 +2733,35 @@ export interface components {
             /** Slug */
             slug?: string | null;
         };
+        /**
+         * OwnerSelection
+         * @description All repositories of a GitHub user or organization that the token can see, narrowed
+         *     by fnmatch-style patterns on the repository's name (`api-*`, `svc-?`, `[ab]*`):
+         *     followed when an include pattern matches and no exclude pattern does. Archived
+         *     repositories and forks only when an include pattern names them exactly.
+         */
+        OwnerSelection: {
+            /** Owner */
+            owner: string;
+            /** Include */
+            include?: string[];
+            /** Exclude */
+            exclude?: string[];
+        };
+        /** OwnerSelectionOut */
+        OwnerSelectionOut: {
+            /** Owner */
+            owner: string;
+            /** Include */
+            include?: string[];
+            /** Exclude */
+            exclude?: string[];
+            /**
+             * Resolved At
+             * @description When the owner's repositories were last listed.
+             */
+            resolved_at?: string | null;
+        };
         /** PausedMonitorOut */
         PausedMonitorOut: {
             /**
@@ -2220,6 +2771,13 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** PeriodFigure */
+        PeriodFigure: {
+            /** Value */
+            value: number | null;
+            /** Digests */
+            digests: number;
         };
         /**
          * PeriodFigures
@@ -2304,6 +2862,31 @@ export interface components {
             ai_writer: boolean;
             /** History Days */
             history_days: number | null;
+        };
+        /** Point */
+        Point: {
+            /**
+             * Start
+             * Format: date-time
+             * @description The bucket's first moment (UTC): a Monday or a 1st
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             * @description The next bucket's first moment (exclusive)
+             */
+            end: string;
+            /**
+             * Value
+             * @description The bucket's figure; null when no digest counted in it carries the metric (no digest that period, or a source that cannot know it), never 0 for that
+             */
+            value: number | null;
+            /**
+             * Digests
+             * @description How many digests the value is made from
+             */
+            digests: number;
         };
         /** PullItem */
         PullItem: {
@@ -2433,6 +3016,17 @@ export interface components {
             url: string | null;
             /** Revision */
             revision?: string | null;
+        };
+        /**
+         * RepositoryPart
+         * @description One repository of a digest across several: where it is, whether it was quiet, and
+         *     its items (its figures are `metrics.repositories[name]`).
+         */
+        RepositoryPart: {
+            repository: components["schemas"]["Repository"];
+            /** Quiet */
+            quiet: boolean;
+            items: components["schemas"]["DigestItems"];
         };
         /** ReviewerItem */
         ReviewerItem: {
@@ -2585,6 +3179,54 @@ export interface components {
              */
             next_runs: string[];
         };
+        /** Series */
+        Series: {
+            /** Metric */
+            metric: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "count" | "people" | "hours";
+            /**
+             * Aggregation
+             * @description How the bucket's digests are combined: `sum` (counts of events), `sum_of_latest` (a state at a window's end: each monitor's last digest in the bucket, summed), `weighted_median_of_digests` (medians: the weighted median of the digests' medians, each weighted by `weighted_by`), `median_of_digests` (the same, each digest weighing one). Medians are never summed or averaged. docs/analytics.md defines each
+             * @enum {string}
+             */
+            aggregation: "sum" | "sum_of_latest" | "weighted_median_of_digests" | "median_of_digests";
+            /**
+             * Weighted By
+             * @description For a weighted median: the count each digest's median is weighted by
+             */
+            weighted_by: string | null;
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "week" | "month";
+            /**
+             * Monitor Id
+             * @description The one monitor, or null for the org
+             */
+            monitor_id: string | null;
+            /**
+             * Since
+             * Format: date-time
+             * @description The range as used: `since` widened to its bucket
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description The range as used: `until` widened to its bucket
+             */
+            until: string;
+            /**
+             * Points
+             * @description Every bucket of the range, oldest first
+             */
+            points: components["schemas"]["Point"][];
+        };
         /** ServerInfo */
         ServerInfo: {
             /** Version */
@@ -2621,6 +3263,85 @@ export interface components {
              */
             signing_secret: string;
         };
+        /**
+         * StalePull
+         * @description A pull request the monitor's newest digest found stale (open, not a draft, waiting
+         *     for a first review longer than the monitor's threshold).
+         */
+        StalePull: {
+            /**
+             * Monitor Id
+             * Format: uuid
+             */
+            monitor_id: string;
+            /** Monitor Name */
+            monitor_name: string;
+            /** Repository */
+            repository: string | null;
+            /** Number */
+            number: number;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string;
+            /** Author */
+            author: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * As Of
+             * Format: date-time
+             * @description The end of the digest that found it stale
+             */
+            as_of: string;
+        };
+        /** Summary */
+        Summary: {
+            /** Days */
+            days: number;
+            /** @description Digests that ended in (since, until] */
+            current: components["schemas"]["SummaryPeriod"];
+            /** @description The as long period just before */
+            previous: components["schemas"]["SummaryPeriod"];
+            /**
+             * Metrics
+             * @description Every metric, across the org
+             */
+            metrics: components["schemas"]["MetricComparison"][];
+            /**
+             * Stale Pull Requests
+             * @description From each monitor's newest digest of the last 14 days, oldest first; at most 50 (`stale_total` counts them all)
+             */
+            stale_pull_requests: components["schemas"]["StalePull"][];
+            /** Stale Total */
+            stale_total: number;
+            /**
+             * Failing Monitors
+             * @description Monitors whose last run failed
+             */
+            failing_monitors: components["schemas"]["FailingMonitor"][];
+            /**
+             * Disabled Channels
+             * @description Channels that stopped delivering until an admin re-enables them
+             */
+            disabled_channels: components["schemas"]["DisabledChannel"][];
+        };
+        /** SummaryPeriod */
+        SummaryPeriod: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
         /** TestResult */
         TestResult: {
             /**
@@ -2645,6 +3366,29 @@ export interface components {
             median: number | null;
             /** P90 */
             p90: number | null;
+        };
+        /** UserExport */
+        UserExport: {
+            /**
+             * Schema Version
+             * @default 1
+             */
+            schema_version: number;
+            /**
+             * Exported At
+             * Format: date-time
+             */
+            exported_at: string;
+            profile: components["schemas"]["ExportProfile"];
+            /** Memberships */
+            memberships: components["schemas"]["ExportMembership"][];
+            /** Audit Entries */
+            audit_entries: components["schemas"]["ExportAuditEntry"][];
+            /** Digests Triggered */
+            digests_triggered: components["schemas"]["ExportDigest"][];
+            github_connection: components["schemas"]["ExportGitHubConnection"] | null;
+            /** Email Channels */
+            email_channels: components["schemas"]["ExportEmailChannel"][];
         };
         /** ValidationErrorBody */
         ValidationErrorBody: {
@@ -3124,6 +3868,69 @@ export interface operations {
             };
         };
     };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description You are the last owner of an org that has other members */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     disconnect_github_account: {
         parameters: {
             query?: never;
@@ -3139,6 +3946,127 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    restore_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state; `detail` says how */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    export_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON download: infrasync-export-<login>.json */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */
             400: {
@@ -6473,6 +7401,488 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_feeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedList"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    enable_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedCreated"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The feed is on already; rotate it instead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    disable_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedCreated"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    read_feed: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Atom feed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": unknown;
+                };
+            };
+            /** @description Unchanged since the copy whose ETag was sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    analytics_series: {
+        parameters: {
+            query?: {
+                /** @description A schema-1 metric: commits, authors, prs_opened, prs_merged, prs_closed_unmerged, prs_open_at_end, prs_stale, issues_opened, issues_closed, releases, contributors, first_time_contributors, time_to_merge_hours.median, time_to_merge_hours.p90, time_to_first_review_hours.median */
+                metric?: string;
+                /** @description week or month */
+                bucket?: string;
+                /** @description A date or time (UTC); 12 buckets before `until` when left out */
+                since?: string | null;
+                /** @description A date or time (UTC); now when left out */
+                until?: string | null;
+                /** @description One monitor's series; the org's when left out */
+                monitor_id?: string | null;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such org that you belong to, or `monitor_id` is not one of its monitors */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    analytics_summary: {
+        parameters: {
+            query?: {
+                /** @description The period's length in days */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such org that you belong to, or `monitor_id` is not one of its monitors */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
         };
