@@ -25,6 +25,23 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "feed.enable": "Turned on a monitor's feed",
   "feed.disable": "Turned off a monitor's feed",
   "feed.rotate": "Rotated a feed's URL",
+  "auth.sign_in": "Signed in",
+  "auth.sign_out": "Signed out",
+  "user.delete": "Deleted their account",
+  "user.restore": "Restored their account",
+  "member.account_deleted": "A member deleted their account",
+  "member.account_restored": "A member restored their account",
+  "github.connect": "Connected GitHub",
+  "github.disconnect": "Disconnected GitHub",
+  "github.private_access_grant": "Gave access to private repositories",
+  "github_token.offer": "Offered their GitHub token to the org",
+  "github_token.withdraw": "Withdrew their GitHub token",
+  "github_token.detach": "A GitHub token was detached from monitors",
+  "billing.checkout": "Opened Stripe Checkout",
+  "billing.portal": "Opened the billing portal",
+  "billing.plan_change": "The plan changed",
+  "billing.subscription_status": "The subscription's status changed",
+  "billing.monitors_paused": "Monitors were paused by a downgrade",
 };
 
 export function describeAction(action: string): string {

@@ -151,9 +151,9 @@ function DeleteOrg({ org }: { org: Org }) {
           Delete {org.name}
         </CardTitle>
         <CardDescription>
-          Everyone loses access at once: its API keys and pending invites are revoked, its monitors paused and its
-          deliveries stopped. Its owners can restore it from their orgs page for the server's retention period; after
-          that it is deleted for good.
+          Everyone loses access at once: its members, API keys and pending invites stop working, its queued runs and
+          pending deliveries are cancelled and no monitor runs. Its owners can restore it, whole, from their orgs page
+          for the server's retention period; after that it is deleted for good.
         </CardDescription>
       </CardHeader>
       <CardContent>
