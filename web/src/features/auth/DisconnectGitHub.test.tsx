@@ -28,6 +28,7 @@ function server(disconnect: (state: State) => Response, github: Credential | nul
     "/api/orgs/acme/members": () => json([aMember()]),
     "/api/orgs/acme/monitors": () => json(state.monitors),
     "/api/orgs/acme/channels": () => json([]),
+    "/api/orgs/acme/feeds": () => json({ items: [] }),
     "/api/orgs/acme/github-tokens": () => json(state.github ? [aToken(state.github)] : []),
     "/api/server": () => json(aServer()),
   });
