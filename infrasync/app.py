@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
-from infrasync import __version__, frontend, server_info
+from infrasync import __version__, api_docs, frontend, server_info
 from infrasync.analytics import router as analytics_router
 from infrasync.audit import router as audit_router
 from infrasync.auth import router as auth_router
@@ -80,6 +80,9 @@ def create_app(
         # Operation ids become the typed web client's names: `health`, not `health_health_get`.
         # FastAPI warns on a duplicate, and the tests turn warnings into failures.
         generate_unique_id_function=lambda route: route.name,
+        # /docs and /redoc come from api_docs, with their files from this server, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -113,6 +116,7 @@ def create_app(
     app.include_router(feeds_router.router, responses=input_errors)
     app.include_router(feeds_router.public_router, responses=input_errors)
     app.include_router(analytics_router.router, responses=input_errors)
+    app.include_router(api_docs.build_router(app.title))
     app.include_router(_api_not_found_router())
     app.include_router(frontend.build_router(web_dist or frontend.WEB_DIST))
 

@@ -111,26 +111,32 @@ def _inline_script_hashes(html: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", ["/docs", "/docs/oauth2-redirect"])
-async def test_the_api_docs_may_run_their_own_inline_script_and_no_other(
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_the_api_docs_run_scripts_from_this_server_only(
     client: httpx.AsyncClient, path: str
 ) -> None:
     response = await client.get(path)
     assert response.status_code == 200
     assert_protected(response)
-    script_src = directives(response)["script-src"]
-    hashes = _inline_script_hashes(response.text)
-    assert hashes  # Swagger UI is started by an inline script
-    # The page's own scripts, by hash, and Swagger UI from its CDN: never 'unsafe-inline'.
-    assert script_src == ["'self'", "https://cdn.jsdelivr.net", *hashes]
-    assert response.headers["content-length"] == str(len(response.content))
+    policy = directives(response)
+    # No CDN, no inline script: Swagger UI and ReDoc come from this server.
+    assert policy["script-src"] == ["'self'"]
+    assert _inline_script_hashes(response.text) == []
+    outside = policy["style-src"] + policy["font-src"] + policy["img-src"]
+    assert not any("https:" in source for source in outside)
+    assert "cdn" not in response.text.lower()
 
 
-async def test_redoc_loads_from_its_cdn_without_inline_script(client: httpx.AsyncClient) -> None:
-    response = await client.get("/redoc")
+async def test_the_oauth2_redirect_page_may_run_its_own_inline_script_and_no_other(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/docs/oauth2-redirect")
     assert response.status_code == 200
-    assert_protected(response)
-    assert directives(response)["script-src"] == ["'self'", "https://cdn.jsdelivr.net"]
+    hashes = _inline_script_hashes(response.text)
+    assert hashes
+    # The page's own script, by hash: never 'unsafe-inline'.
+    assert directives(response)["script-src"] == ["'self'", *hashes]
+    assert response.headers["content-length"] == str(len(response.content))
 
 
 @pytest.mark.production_urls

@@ -7,10 +7,13 @@ HTML the app inserts carries no `style` attribute (a table column's alignment co
 `align`): a browser checks a `style` attribute against this policy as soon as it parses
 one, even inside DOMPurify's inert document, so stripping it there would come too late.
 
-FastAPI's API docs (`/docs`, `/redoc`) are the exception: they load Swagger UI or ReDoc
-from a CDN and start it with an inline script. Those pages get a policy of their own that
-allows the CDN and each inline script by its SHA-256, computed from the page as sent, so
-no other inline script can run there either. Nothing on them comes from users.
+The API docs (`/docs`, `/redoc`, see infrasync/api_docs.py) load Swagger UI and ReDoc from
+this server, never a CDN, and have no inline script. Their policy differs in two ways:
+ReDoc's styled-components writes <style> tags at run time, so styles there may be inline
+(scripts may not); images come from this origin only (ReDoc's logo would come from its
+CDN); and Swagger UI's OAuth2 redirect page is FastAPI's, started by an
+inline script, which is allowed by its SHA-256 computed from the page as sent, so no
+other inline script can run there. Nothing on these pages comes from users.
 """
 
 from __future__ import annotations
@@ -36,15 +39,14 @@ _APP_POLICY = (
     "base-uri 'none'",
     "frame-ancestors 'none'",
 )
-_DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-# ReDoc's stylesheet comes from Google Fonts and styled-components writes <style> tags at
-# run time, so styles on the docs pages may be inline. Scripts may not.
 _DOCS_POLICY = (
     "default-src 'self'",
-    f"style-src 'self' 'unsafe-inline' {_DOCS_CDN} https://fonts.googleapis.com",
-    "font-src 'self' https://fonts.gstatic.com",
-    "img-src 'self' data: https:",
+    "style-src 'self' 'unsafe-inline'",
+    "font-src 'self'",
+    # Not https: ReDoc's sidebar shows Redocly's logo from their CDN, which would tell
+    # them who reads these docs and when. Blocked, ReDoc hides it (its onError).
+    "img-src 'self' data:",
     "connect-src 'self'",
     "worker-src 'self' blob:",
     "object-src 'none'",
@@ -71,7 +73,7 @@ def docs_policy(body: bytes, github_url: str) -> str:
         f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
         for script in _INLINE_SCRIPT.findall(body)
     )
-    script_src = f"script-src 'self' {_DOCS_CDN} {hashes}".rstrip()
+    script_src = f"script-src 'self' {hashes}".rstrip()
     return "; ".join((*_DOCS_POLICY, script_src, f"form-action 'self' {_origin(github_url)}"))
 
 
