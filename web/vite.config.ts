@@ -3,6 +3,8 @@ import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
+import { precompress } from "./vite-plugins/precompress";
+
 const backend = "http://127.0.0.1:8000";
 
 // Paths served by the FastAPI backend. `/auth/callback` is deliberately absent:
@@ -10,7 +12,8 @@ const backend = "http://127.0.0.1:8000";
 const proxiedPaths = ["/api", "/auth/github", "/auth/link", "/auth/logout", "/health", "/ready"];
 
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  // precompress: brotli and gzip copies of the build for infrasync/frontend.py to send.
+  plugins: [react(), tailwindcss(), precompress()],
   resolve: {
     alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
   },
