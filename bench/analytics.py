@@ -86,7 +86,7 @@ _PULL = """
 jsonb_build_object('number', {number}, 'title', 'Make the thing faster in module ' || {number},
   'url', 'https://github.com/acme/repo/pull/' || {number}, 'author', 'ada',
   'labels', '["enhancement"]'::jsonb, 'is_draft', false,
-  'created_at', to_char(d.since - interval '{age} days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  'created_at', to_char(since - interval '{age} days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
   'merged_at', NULL, 'closed_at', NULL, 'changed_lines', 120, 'changed_files', 4,
   'reviewed', false, 'kind', 'Feature', 'author_is_bot', false, 'ready_at', NULL,
   'changes_requested_at', NULL, 'changes_requested_by', '[]'::jsonb)
