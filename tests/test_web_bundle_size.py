@@ -15,7 +15,14 @@ from infrasync.frontend import WEB_DIST
 
 MAIN_BUNDLE_LIMIT = 200 * 1024
 # Pages a signed-in user opens from the org tabs: none may load with the first page.
-PAGE_CHUNKS = ("MonitorsPage", "DigestsPage", "DigestPage", "ChannelsPage", "MembersPage", "AuditLogPage")
+PAGE_CHUNKS = (
+    "MonitorsPage",
+    "DigestsPage",
+    "DigestPage",
+    "ChannelsPage",
+    "MembersPage",
+    "AuditLogPage",
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +39,9 @@ def initial_scripts(index_html: str) -> list[str]:
 
 
 def gzipped_size(dist: Path, scripts: list[str]) -> int:
-    return sum(len(gzip.compress((dist / script).read_bytes(), compresslevel=9)) for script in scripts)
+    return sum(
+        len(gzip.compress((dist / script).read_bytes(), compresslevel=9)) for script in scripts
+    )
 
 
 def test_the_main_bundle_is_at_most_200_kb_gzipped(index_html: str) -> None:
