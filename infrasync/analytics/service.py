@@ -174,9 +174,18 @@ async def series(
 # The summary --------------------------------------------------------------------------------
 
 
-def _stale_pulls(latest: list[repository.LatestItems]) -> list[StalePull]:
-    """The newest digests' stale pull requests, those of each repository of a digest
-    across several included; an entry of a shape this version cannot read is left out."""
+@dataclass(frozen=True)
+class _Waiting:
+    """A stale entry as stored, with where it was found: sorted before any is read in
+    full, since a big org's newest digests hold thousands and the summary shows 50."""
+
+    created_at: str
+    pull: dict[str, Any]
+    digest: repository.LatestItems
+    repository_name: str | None
+
+
+def _waiting(latest: list[repository.LatestItems]) -> list[_Waiting]:
     found = []
     for digest in latest:
         lists: list[tuple[str | None, Any]] = [(digest.repository, digest.stale)]
@@ -186,21 +195,37 @@ def _stale_pulls(latest: list[repository.LatestItems]) -> list[StalePull]:
             lists.append((repository_part.get("name"), items.get("stale") or []))
         for repository_name, pulls in lists:
             for pull in pulls if isinstance(pulls, list) else []:
-                try:
-                    found.append(
-                        StalePull.model_validate(
-                            {
-                                **pull,
-                                "monitor_id": digest.monitor_id,
-                                "monitor_name": digest.monitor_name,
-                                "repository": repository_name,
-                                "as_of": digest.period_until,
-                            }
-                        )
-                    )
-                except (ValidationError, TypeError):
-                    continue
-    return sorted(found, key=lambda pull: (pull.created_at, pull.monitor_name, pull.number))
+                if isinstance(pull, dict) and isinstance(pull.get("created_at"), str):
+                    found.append(_Waiting(pull["created_at"], pull, digest, repository_name))
+    # Stored as UTC ISO text ("…Z"), which sorts as the times do.
+    return sorted(
+        found,
+        key=lambda w: (w.created_at, w.digest.monitor_name, str(w.pull.get("number"))),
+    )
+
+
+def _stale_pulls(waiting: list[_Waiting], limit: int) -> list[StalePull]:
+    """The first `limit` that this version can read (an entry of a shape it cannot is
+    left out), oldest first."""
+    shown: list[StalePull] = []
+    for entry in waiting:
+        if len(shown) == limit:
+            break
+        try:
+            shown.append(
+                StalePull.model_validate(
+                    {
+                        **entry.pull,
+                        "monitor_id": entry.digest.monitor_id,
+                        "monitor_name": entry.digest.monitor_name,
+                        "repository": entry.repository_name,
+                        "as_of": entry.digest.period_until,
+                    }
+                )
+            )
+        except (ValidationError, TypeError):
+            continue
+    return shown
 
 
 def _figure(figures: dict[str, Figure], name: str) -> PeriodFigure:
@@ -218,7 +243,7 @@ async def summary(session: AsyncSession, context: OrgContext, *, days: int) -> S
     metrics = list(METRICS.values())
     halves = await repository.figures(session, metrics, repository.halves_key(boundary), scope)
     current, previous = halves.get("current", {}), halves.get("previous", {})
-    stale = _stale_pulls(
+    waiting = _waiting(
         await repository.latest_stale_items(session, context.org.id, now - STALE_RECENCY)
     )
     failing = await repository.failing_monitors(session, context.org.id)
@@ -238,8 +263,8 @@ async def summary(session: AsyncSession, context: OrgContext, *, days: int) -> S
             )
             for metric in metrics
         ],
-        stale_pull_requests=stale[:LISTED_STALE],
-        stale_total=len(stale),
+        stale_pull_requests=_stale_pulls(waiting, LISTED_STALE),
+        stale_total=len(waiting),
         failing_monitors=[
             FailingMonitor(
                 id=monitor.id,
