@@ -5,6 +5,8 @@ import { DeletedAccountGate } from "@/features/account/DeletedAccountGate";
 import { AccountMenu } from "@/features/auth/AccountMenu";
 import { LEGAL_PAGES } from "@/features/legal/links";
 
+import { ConnectionBanner } from "./ConnectionBanner";
+
 export function Layout() {
   return (
     <div className="flex min-h-dvh flex-col bg-slate-50 text-slate-900">
@@ -28,6 +30,7 @@ export function Layout() {
           </div>
         </div>
       </header>
+      <ConnectionBanner />
       <main id="main" className="mx-auto w-full max-w-5xl flex-1 px-4 py-10 sm:px-6 sm:py-16">
         {/* The legal pages and the settings page are chunks of their own, fetched when first opened. */}
         <Suspense

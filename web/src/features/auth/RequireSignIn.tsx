@@ -1,7 +1,9 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { LogIn } from "lucide-react";
 import type { ReactNode } from "react";
 import { useLocation } from "react-router";
 
+import { sessionEndedQueryKey } from "@/app/queryClient";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
@@ -50,6 +52,8 @@ export function RequireSignIn({
 }) {
   const me = useMe();
   const location = useLocation();
+  // Read on each render: it is set in the same update that signs the user out.
+  const sessionEnded = useQueryClient().getQueryData<boolean>(sessionEndedQueryKey) === true;
   if (me.isPending) {
     return (
       <p role="status" className="text-sm text-slate-600">
@@ -61,6 +65,11 @@ export function RequireSignIn({
   return (
     <div className="flex flex-col gap-6">
       {me.isError && <ErrorMessage error={me.error} className="mx-auto max-w-md" />}
+      {sessionEnded && (
+        <p role="status" data-testid="session-ended" className="mx-auto w-full max-w-md text-sm text-slate-700">
+          Your session has ended. Sign in again to come back to this page.
+        </p>
+      )}
       <SignInPrompt
         title="Sign in to continue"
         description={description}

@@ -1,6 +1,6 @@
 import { Building2 } from "lucide-react";
 import { type ReactNode, Suspense } from "react";
-import { Link, NavLink, Outlet, useOutletContext, useParams } from "react-router";
+import { Link, NavLink, Outlet, useLocation, useOutletContext, useParams } from "react-router";
 
 import type { Org, Role } from "@/api/client";
 import { ApiError } from "@/api/errors";
@@ -33,6 +33,19 @@ const TABS: { to: string; label: string; needs: Role }[] = [
   { to: "settings", label: "Settings", needs: "viewer" },
 ];
 
+/** The section a path under /orgs/:slug/ shows, by its tab's label ("Digest" for one digest). */
+export function sectionOf(pathname: string, slug: string): string | null {
+  const rest = pathname.slice(`/orgs/${slug}/`.length).split("/").filter(Boolean);
+  const [first, second] = rest;
+  if (first === "digests" && second) return "Digest";
+  return TABS.find((tab) => tab.to === first)?.label ?? null;
+}
+
+/** The browser tab's title: the page, then the org, then the product ("Monitors · Acme · Infrasync"). */
+export function pageTitle(section: string | null, orgName: string): string {
+  return [section, orgName, "Infrasync"].filter(Boolean).join(" · ");
+}
+
 export function OrgLayout() {
   return (
     <RequireSignIn>
@@ -43,6 +56,7 @@ export function OrgLayout() {
 
 function OrgShell() {
   const { slug = "" } = useParams();
+  const { pathname } = useLocation();
   const org = useOrg(slug);
 
   if (org.isPending) {
@@ -72,7 +86,7 @@ function OrgShell() {
   const tabs = TABS.filter((tab) => atLeast(current.role, tab.needs));
   return (
     <div className="flex flex-col gap-6">
-      <title>{`${current.name} · Infrasync`}</title>
+      <title>{pageTitle(sectionOf(pathname, current.slug), current.name)}</title>
       <div className="flex flex-wrap items-center gap-3">
         <Building2 aria-hidden="true" className="size-7 text-slate-500" />
         <div className="flex min-w-0 flex-col">
