@@ -23,5 +23,15 @@ class WebAppBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError("Building the wheel needs npm (Node 20+) to build the web app.")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True)
+        if not _installed_from_lock(web):
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True)
         subprocess.run([npm, "run", "build"], cwd=web, check=True)
+
+
+def _installed_from_lock(web: Path) -> bool:
+    """Whether `make` installed web/node_modules from the current package-lock.json (its
+    marker is newer): then `npm ci`, which deletes and reinstalls every package (and the
+    marker with them, so `make test` installed them all again after a wheel build), has
+    nothing to add."""
+    marker, lock = web / "node_modules" / ".installed", web / "package-lock.json"
+    return marker.is_file() and marker.stat().st_mtime >= lock.stat().st_mtime
