@@ -127,3 +127,23 @@ def test_each_org_page_names_itself_and_the_org_in_the_title(page: Page, server:
     expect(page).to_have_title("Monitors · Acme Platform · Infrasync")
     tabs.get_by_role("link", name="Audit log").click()
     expect(page).to_have_title("Audit log · Acme Platform · Infrasync")
+
+
+def test_offline_the_app_says_so_and_keeps_its_header(page: Page, server: Server) -> None:
+    sign_in(page, server, server.first_admin_link(), "admin")
+    create_org(page, server, "Acme Platform", "acme")
+    page.context.set_offline(True)
+    banner = page.get_by_test_id("connection-banner")
+    expect(banner).to_contain_text("You are offline.")
+    # A page not fetched yet cannot come: said in its place, under the header and tabs.
+    tabs = page.get_by_role("navigation", name="Org sections")
+    tabs.get_by_role("link", name="Channels").click()
+    problem = page.get_by_test_id("route-error")
+    expect(problem.get_by_role("heading", name="You are offline")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Members")).to_be_visible()
+    expect(page.get_by_text("Unexpected Application Error")).to_have_count(0)
+
+    page.context.set_offline(False)
+    expect(banner).to_have_count(0)
+    problem.get_by_role("button", name="Reload").click()
+    expect(page.get_by_role("heading", level=2, name="Channels")).to_be_visible()
