@@ -223,11 +223,17 @@ async def oldest_due_run(session: AsyncSession, now: datetime) -> datetime | Non
 
 
 async def oldest_due_monitor(session: AsyncSession, now: datetime) -> datetime | None:
+    """The oldest fire a worker would claim (`due_monitors`' conditions): a deleted org's
+    monitors keep their past fire until restored or purged, and counting them would show
+    queue lag, and raise its alert, for as long as the org waits."""
     oldest: datetime | None = await session.scalar(
-        select(func.min(Monitor.next_run_at)).where(
+        select(func.min(Monitor.next_run_at))
+        .join(Org, Org.id == Monitor.org_id)
+        .where(
             Monitor.next_run_at <= now,
             Monitor.deleted_at.is_(None),
             Monitor.paused.is_(False),
+            Org.deleted_at.is_(None),
         )
     )
     return oldest

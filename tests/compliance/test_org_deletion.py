@@ -18,6 +18,7 @@ from infrasync.delivery import service as delivery_service
 from infrasync.delivery.service import DeliveryPolicy
 from infrasync.kit.time import utcnow
 from infrasync.models import Delivery, DigestRun, Monitor, Org
+from infrasync.scheduler import service as scheduler_service
 from tests.compliance import world
 from tests.conftest import Personas, SignIn, client_with
 
@@ -195,3 +196,25 @@ async def test_a_deleted_org_exists_for_its_owners_only(
     assert (await http.delete("/api/orgs/acme")).status_code == 404
     outsider = await sign_in(personas.outsider)
     assert (await outsider.post("/api/orgs/acme/restore")).status_code == 404
+
+
+async def test_a_deleted_orgs_due_monitors_show_no_queue_lag(
+    sign_in: SignIn, personas: Personas, session: AsyncSession
+) -> None:
+    """No worker claims them while the org is deleted, so they are not waiting work: the
+    queue-lag gauge (and its alert) must not count them for the weeks until a purge."""
+    owner = await sign_in(personas.owner)
+    made = await owner.post(
+        "/api/orgs/acme/monitors",
+        json={"source": "acme/app", "schedule": {"kind": "daily", "at": "09:00"}},
+    )
+    assert made.status_code == 201, made.text
+    monitor = await session.get(Monitor, uuid.UUID(made.json()["id"]))
+    assert monitor is not None
+    monitor.next_run_at = utcnow() - timedelta(hours=3)
+    await session.commit()
+    assert (await scheduler_service.figures(session)).queue_lag_seconds > 2 * 3600
+
+    assert (await owner.delete("/api/orgs/acme")).status_code == 204
+
+    assert (await scheduler_service.figures(session)).queue_lag_seconds == 0.0
