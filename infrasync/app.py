@@ -17,7 +17,7 @@ from infrasync.auth import router as auth_router
 from infrasync.billing import router as billing_router
 from infrasync.compliance import router as compliance_router
 from infrasync.config import Settings
-from infrasync.db import create_engine_for, session_factory
+from infrasync.db import create_engine_for, pool_size_for, session_factory
 from infrasync.delivery import router as delivery_router
 from infrasync.digests import router as digests_router
 from infrasync.errors import NotFound, documented
@@ -56,9 +56,15 @@ def create_app(
     worker_options: WorkerOptions | None = None,
 ) -> FastAPI:
     """The app; with `worker`, it also schedules and delivers in-process (`serve`)."""
-    engine = create_engine_for(settings.effective_database_url)
+    options = (worker_options or WorkerOptions()) if worker else None
+    engine = create_engine_for(
+        settings.effective_database_url,
+        pool_size=pool_size_for(
+            settings.database_pool_size, concurrency=options.concurrency if options else 0
+        ),
+    )
     factory = session_factory(engine)
-    in_process = Worker(settings, factory, worker_options) if worker else None
+    in_process = Worker(settings, factory, options) if options else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -251,11 +251,14 @@ def _work(settings: Settings, *, once: bool, max_seconds: float | None, concurre
     import asyncio
     import signal
 
-    from infrasync.db import create_engine_for, session_factory
+    from infrasync.db import create_engine_for, pool_size_for, session_factory
     from infrasync.scheduler.worker import Worker, WorkerOptions
 
     async def run() -> str:
-        engine = create_engine_for(settings.effective_database_url)
+        engine = create_engine_for(
+            settings.effective_database_url,
+            pool_size=pool_size_for(settings.database_pool_size, concurrency=concurrency),
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     # default: otherwise any local process could claim any address.
     trusted_proxies: ProxyAddresses = ()
     retention_days: int = Field(default=30, ge=1)
+    # Connections each process keeps in its pool (a burst may open 5 more); a worker
+    # keeps at least its concurrency plus two (db.pool_size_for).
+    database_pool_size: int = Field(default=10, ge=1, le=500)
     log_format: Literal["console", "json"] | None = None
     ssm_prefix: OptionalStr = None
     # The directories under which monitors may read local git repositories on the

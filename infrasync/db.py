@@ -89,8 +89,26 @@ def _driver_module(url: str) -> dict[str, Any]:
     return {"module": sqlite_one_hop.dbapi()}
 
 
-def create_engine_for(url: str, *, create_directory: bool = True) -> AsyncEngine:
-    """The async engine for a normalized URL (see kit.urls.normalize_database_url)."""
+# Connections a pool may open beyond its size for a burst, closed again once returned: few,
+# as Postgres allows 100 connections by default and compose runs two workers of 34 and an API.
+POOL_OVERFLOW = 5
+# What a worker holds besides its tasks' sessions: the heartbeat and the scheduler's.
+WORKER_OWN_SESSIONS = 2
+
+
+def pool_size_for(setting: int, *, concurrency: int = 0) -> int:
+    """The pool a process needs: the setting (INFRASYNC_DATABASE_POOL_SIZE), and for a
+    worker at least a connection per task it runs at once plus its own. Smaller, tasks
+    waited for a connection while others waited on the database, and past the pool's
+    30 s timeout failed (to be retried only when their lease ran out)."""
+    return max(setting, concurrency + WORKER_OWN_SESSIONS if concurrency else 0)
+
+
+def create_engine_for(
+    url: str, *, pool_size: int = 10, create_directory: bool = True
+) -> AsyncEngine:
+    """The async engine for a normalized URL (see kit.urls.normalize_database_url), its
+    pool sized by `pool_size_for`."""
     if _is_sqlite(url) and create_directory:
         _ensure_sqlite_directory(url)
     # Pre-ping on Postgres costs a round trip per checkout, and is kept because it is
@@ -101,6 +119,8 @@ def create_engine_for(url: str, *, create_directory: bool = True) -> AsyncEngine
         _without_pooler(url),
         connect_args=_connect_args(url),
         pool_pre_ping=not _is_sqlite(url),
+        pool_size=pool_size,
+        max_overflow=POOL_OVERFLOW,
         **_driver_module(url),
     )
     if _is_sqlite(url):

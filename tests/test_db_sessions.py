@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
 
-from infrasync.db import session_scope
+from infrasync.app import create_app
+from infrasync.config import Settings
+from infrasync.db import create_engine_for, pool_size_for, session_scope
 from infrasync.kit.time import utcnow
 from infrasync.models.worker_heartbeat import WorkerHeartbeat
+from infrasync.scheduler.worker import WorkerOptions
 from tests.conftest import Personas, SignIn, client_with
 
 
@@ -104,3 +110,42 @@ async def test_requests_carry_on_after_postgres_drops_every_connection(
             )
         answers = [(await caller.get("/api/orgs/acme")).status_code for _ in range(3)]
     assert answers == [401, 401, 401]
+
+
+def test_a_pool_is_the_setting_and_a_worker_holds_a_connection_per_task() -> None:
+    assert pool_size_for(10) == 10
+    assert pool_size_for(10, concurrency=32) == 34  # a task each, the heartbeat, the scheduler
+    assert pool_size_for(50, concurrency=32) == 50
+
+
+async def test_the_apps_pool_is_sized_from_settings_and_its_workers_concurrency(
+    settings: Settings, web_dist: Path
+) -> None:
+    sized = settings.model_copy(update={"database_pool_size": 3})
+    plain = create_app(sized, web_dist=web_dist)
+    working = create_app(
+        sized, web_dist=web_dist, worker=True, worker_options=WorkerOptions(concurrency=40)
+    )
+    try:
+        assert plain.state.engine.pool.size() == 3
+        assert working.state.engine.pool.size() == 42
+    finally:
+        await plain.state.engine.dispose()
+        await working.state.engine.dispose()
+
+
+async def test_every_task_of_a_worker_gets_a_connection_at_once(database_url: str) -> None:
+    """32 tasks each holding a session (SQLAlchemy's default pool gave 15, then made the
+    16th wait up to 30 s and fail)."""
+    engine = create_engine_for(database_url, pool_size=pool_size_for(1, concurrency=32))
+    held: list[AsyncConnection] = []
+    try:
+        for _ in range(32 + 2):
+            held.append(await asyncio.wait_for(engine.connect(), timeout=60))
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedout() == 34
+    finally:
+        for connection in held:
+            await connection.close()
+        await engine.dispose()

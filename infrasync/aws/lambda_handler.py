@@ -168,9 +168,12 @@ def _require_current_schema(settings: Settings) -> None:
 
 
 async def _tick(settings: Settings, options: WorkerOptions, plan: Budget) -> WorkerStats:
-    from infrasync.db import create_engine_for, session_factory
+    from infrasync.db import create_engine_for, pool_size_for, session_factory
 
-    engine = create_engine_for(settings.effective_database_url)
+    engine = create_engine_for(
+        settings.effective_database_url,
+        pool_size=pool_size_for(settings.database_pool_size, concurrency=options.concurrency),
+    )
     try:
         worker = Worker(settings, session_factory(engine), options)
         # No signal handlers: Lambda freezes or ends the process itself.
