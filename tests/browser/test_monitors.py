@@ -28,6 +28,12 @@ def section_box(form: Locator, name: str) -> Locator:
     return form.get_by_role("group", name="Sections").get_by_role("checkbox", name=name)
 
 
+# The three attention sections, by the labels the form gives them (saying what each shows).
+IN_REVIEW = "Needs attention: pull requests waiting for a first review, or with changes requested"
+NEEDS_ATTENTION = "Needs attention: all of it (pull requests and unanswered issues)"
+ISSUES = "Needs attention: issues no one has answered yet"
+
+
 def test_a_member_adds_a_monitor_with_some_sections_edits_it_and_runs_it(
     page: Page, demo_server: Server
 ) -> None:
@@ -46,7 +52,7 @@ def test_a_member_adds_a_monitor_with_some_sections_edits_it_and_runs_it(
     # A local repository reads no GitHub token, so the form stops asking for one.
     expect(form.get_by_label("GitHub token")).to_have_count(0)
     form.get_by_label("Name (optional)").fill("Parser")
-    for name in ("In review", "Needs attention", "Issues", "Numbers"):
+    for name in (IN_REVIEW, NEEDS_ATTENTION, ISSUES, "Numbers"):
         section_box(form, name).uncheck()
     form.get_by_label("Extra bot names").fill("ci-bot, deploy-bot")
     form.get_by_role("checkbox", name="Skip empty digests").check()
@@ -93,7 +99,8 @@ def test_a_member_adds_a_monitor_with_some_sections_edits_it_and_runs_it(
         timeout=30_000
     )
     body = page.get_by_test_id("digest-body")
-    expect(body.get_by_role("heading", level=2, name="Commits")).to_be_visible()
+    # A local repository's commits are what it shipped (grouped by kind, as merged PRs are).
+    expect(body.get_by_role("heading", level=2, name="Shipped")).to_be_visible()
     for subject in DEMO_COMMITS:
         expect(body).to_contain_text(subject)
     expect(body.get_by_role("heading", level=2, name="Numbers")).to_be_visible()
@@ -134,7 +141,8 @@ def test_the_form_shows_why_the_server_refuses_and_keeps_what_was_typed(
     row = page.get_by_test_id("monitor-row")
     expect(row.get_by_test_id("monitor-kind")).to_have_text("GitHub")
     expect(row.get_by_test_id("monitor-settings")).to_contain_text(
-        "Sections: Shipped, In review, Needs attention, Issues, New contributors, Numbers"
+        "Sections: Shipped, Pull requests needing attention, Needs attention, Unanswered issues,"
+        " New contributors, Numbers"
     )
 
 
