@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from infrasync.analytics.catalogue import Metric
-from infrasync.models import Channel, DigestRecord, Monitor
+from infrasync.models import Channel, DigestRecord, GitHubCredential, Monitor
 
 Bucket = Literal["week", "month"]
 SCHEDULED = "schedule"
@@ -368,3 +368,37 @@ async def disabled_channels(session: AsyncSession, org_id: uuid.UUID) -> list[Ch
         .order_by(Channel.disabled_at.desc(), Channel.name)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class MonitorToken:
+    """A token the org's live GitHub monitors read with (None: monitors without one)."""
+
+    credential: GitHubCredential | None
+    monitors: int
+
+
+async def monitor_tokens(session: AsyncSession, org_id: uuid.UUID) -> list[MonitorToken]:
+    """Each credential the org's live GitHub monitors use, with how many use it; one row
+    with no credential counts those that have none."""
+    rows = await session.execute(
+        select(Monitor.credential_id, func.count())
+        .where(
+            Monitor.org_id == org_id,
+            Monitor.deleted_at.is_(None),
+            Monitor.source_kind == "github",
+        )
+        .group_by(Monitor.credential_id)
+    )
+    counts: dict[uuid.UUID | None, int] = dict(rows.all())
+    ids = [credential_id for credential_id in counts if credential_id is not None]
+    credentials = (
+        list(await session.scalars(select(GitHubCredential).where(GitHubCredential.id.in_(ids))))
+        if ids
+        else []
+    )
+    found = [MonitorToken(credential, counts[credential.id]) for credential in credentials]
+    # A credential deleted under a monitor leaves the monitor with none (SET NULL).
+    if None in counts:
+        found.append(MonitorToken(None, counts[None]))
+    return found

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from infrasync.analytics import service
 from infrasync.analytics.catalogue import KNOWN_NAMES
-from infrasync.analytics.schemas import Series, Summary
+from infrasync.analytics.schemas import GitHubBudget, Series, Summary
 from infrasync.deps import DbSession, ViewerOrg
 from infrasync.errors import documented
 
@@ -73,3 +73,11 @@ async def analytics_summary(
     against the `days` before, the stale pull requests of each monitor's newest digest,
     the monitors whose last run failed and the channels that were disabled."""
     return await service.summary(session, context, days=days)
+
+
+@router.get("/github-budget", response_model=GitHubBudget, responses=READ)
+async def analytics_github_budget(context: ViewerOrg, session: DbSession) -> GitHubBudget:
+    """The GitHub tokens the org's live monitors read with (by their last four characters,
+    never the token) and each one's budget per resource as GitHub last stated it to this
+    server process; a token this process has not used since it started has no figures."""
+    return await service.github_budget(session, context)

@@ -106,3 +106,37 @@ class Summary(BaseModel):
     disabled_channels: list[DisabledChannel] = Field(
         description="Channels that stopped delivering until an admin re-enables them"
     )
+
+
+class BudgetResource(BaseModel):
+    """One token's budget for one GitHub resource, as GitHub's last answer stated it."""
+
+    resource: str = Field(description="GitHub's rate-limit resource: `graphql`, `core`, …")
+    limit: int | None
+    remaining: int | None
+    used: int | None
+    resets_at: datetime | None = Field(description="When GitHub refills it (UTC)")
+    observed_at: datetime = Field(description="When the answer that stated it came")
+
+
+class TokenBudget(BaseModel):
+    """A GitHub token that some of the org's live monitors read with."""
+
+    token_hint: str = Field(description="The token's last four characters: never the token")
+    owner: Literal["org", "member"] = Field(
+        description="The org's own token, or one a member offered"
+    )
+    github_login: str | None
+    monitors: int = Field(description="How many of the org's live monitors read with it")
+    rejected: bool = Field(description="GitHub refused it (401): it reads nothing until replaced")
+    resources: list[BudgetResource] = Field(
+        description="What this server process last heard from GitHub for the token; empty "
+        "when it has not used the token since it started (a worker in another process did)"
+    )
+
+
+class GitHubBudget(BaseModel):
+    tokens: list[TokenBudget]
+    monitors_without_token: int = Field(
+        description="Live GitHub monitors with no token: their runs are refused until one is chosen"
+    )

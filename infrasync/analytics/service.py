@@ -16,8 +16,10 @@ from infrasync.analytics import repository
 from infrasync.analytics.catalogue import ALIASES, KNOWN_NAMES, METRICS, Metric
 from infrasync.analytics.repository import Bucket, Figure, Scope
 from infrasync.analytics.schemas import (
+    BudgetResource,
     DisabledChannel,
     FailingMonitor,
+    GitHubBudget,
     MetricComparison,
     PeriodFigure,
     Point,
@@ -25,10 +27,12 @@ from infrasync.analytics.schemas import (
     StalePull,
     Summary,
     SummaryPeriod,
+    TokenBudget,
 )
 from infrasync.auth.context import OrgContext
 from infrasync.digests.window import LATEST_AHEAD, check_moment
 from infrasync.errors import Unprocessable
+from infrasync.github.ratelimit import RateLimitLedger, shared_ledger
 from infrasync.kit.time import utcnow
 from infrasync.monitors import service as monitor_service
 
@@ -286,3 +290,44 @@ async def summary(session: AsyncSession, context: OrgContext, *, days: int) -> S
             if channel.disabled_at is not None
         ],
     )
+
+
+# The GitHub budget ------------------------------------------------------------------------
+
+
+async def github_budget(
+    session: AsyncSession, context: OrgContext, ledger: RateLimitLedger | None = None
+) -> GitHubBudget:
+    """The tokens the org's monitors read GitHub with, and what GitHub last said of each
+    one's budget to this process (the ledger is per process: figures appear once this
+    process has used the token, as `serve`'s in-process worker does on each run)."""
+    ledger = ledger or shared_ledger()
+    tokens: list[TokenBudget] = []
+    without = 0
+    for found in await repository.monitor_tokens(session, context.org.id):
+        credential = found.credential
+        if credential is None:
+            without = found.monitors
+            continue
+        tokens.append(
+            TokenBudget(
+                token_hint=credential.token_hint,
+                owner="org" if credential.org_id is not None else "member",
+                github_login=credential.github_login,
+                monitors=found.monitors,
+                rejected=credential.rejected_at is not None,
+                resources=[
+                    BudgetResource(
+                        resource=row.resource,
+                        limit=row.limit,
+                        remaining=row.remaining,
+                        used=row.used,
+                        resets_at=row.resets_at,
+                        observed_at=row.observed_at,
+                    )
+                    for row in ledger.budget(credential.token_hash)
+                ],
+            )
+        )
+    tokens.sort(key=lambda token: (-token.monitors, token.github_login or "", token.token_hint))
+    return GitHubBudget(tokens=tokens, monitors_without_token=without)

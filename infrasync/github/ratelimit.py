@@ -54,6 +54,7 @@ class ApiBudget:
     last_cost: int | None
     points_spent: int  # by this process since it started
     requests: int
+    observed_at: datetime  # of the response that said so
 
 
 def snapshot_from_headers(
@@ -147,6 +148,7 @@ class RateLimitLedger:
                     last_cost=snap.cost,
                     points_spent=totals.points,
                     requests=totals.requests,
+                    observed_at=snap.observed_at,
                 )
             )
         return rows
