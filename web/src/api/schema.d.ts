@@ -1153,6 +1153,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/analytics/github-budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Analytics Github Budget
+         * @description The GitHub tokens the org's live monitors read with (by their last four characters,
+         *     never the token) and each one's budget per resource as GitHub last stated it to this
+         *     server process; a token this process has not used since it started has no figures.
+         */
+        get: operations["analytics_github_budget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1397,6 +1419,34 @@ export interface components {
              * @default []
              */
             shas: string[];
+        };
+        /**
+         * BudgetResource
+         * @description One token's budget for one GitHub resource, as GitHub's last answer stated it.
+         */
+        BudgetResource: {
+            /**
+             * Resource
+             * @description GitHub's rate-limit resource: `graphql`, `core`, …
+             */
+            resource: string;
+            /** Limit */
+            limit: number | null;
+            /** Remaining */
+            remaining: number | null;
+            /** Used */
+            used: number | null;
+            /**
+             * Resets At
+             * @description When GitHub refills it (UTC)
+             */
+            resets_at: string | null;
+            /**
+             * Observed At
+             * Format: date-time
+             * @description When the answer that stated it came
+             */
+            observed_at: string;
         };
         /** ChannelCreate */
         ChannelCreate: {
@@ -2127,6 +2177,16 @@ export interface components {
              * @description When its token was last replaced
              */
             rotated_at: string | null;
+        };
+        /** GitHubBudget */
+        GitHubBudget: {
+            /** Tokens */
+            tokens: components["schemas"]["TokenBudget"][];
+            /**
+             * Monitors Without Token
+             * @description Live GitHub monitors with no token: their runs are refused until one is chosen
+             */
+            monitors_without_token: number;
         };
         /** GroundedSentence */
         GroundedSentence: {
@@ -3366,6 +3426,40 @@ export interface components {
             median: number | null;
             /** P90 */
             p90: number | null;
+        };
+        /**
+         * TokenBudget
+         * @description A GitHub token that some of the org's live monitors read with.
+         */
+        TokenBudget: {
+            /**
+             * Token Hint
+             * @description The token's last four characters: never the token
+             */
+            token_hint: string;
+            /**
+             * Owner
+             * @description The org's own token, or one a member offered
+             * @enum {string}
+             */
+            owner: "org" | "member";
+            /** Github Login */
+            github_login: string | null;
+            /**
+             * Monitors
+             * @description How many of the org's live monitors read with it
+             */
+            monitors: number;
+            /**
+             * Rejected
+             * @description GitHub refused it (401): it reads nothing until replaced
+             */
+            rejected: boolean;
+            /**
+             * Resources
+             * @description What this server process last heard from GitHub for the token; empty when it has not used the token since it started (a worker in another process did)
+             */
+            resources: components["schemas"]["BudgetResource"][];
         };
         /** UserExport */
         UserExport: {
@@ -7838,6 +7932,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such org that you belong to, or `monitor_id` is not one of its monitors */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    analytics_github_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitHubBudget"];
                 };
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */
