@@ -1,4 +1,4 @@
-import { Navigate, type RouteObject } from "react-router";
+import type { RouteObject } from "react-router";
 
 import { ConnectGitHubPage } from "@/features/auth/ConnectGitHubPage";
 import { SignInPage } from "@/features/auth/SignInPage";
@@ -15,6 +15,8 @@ import { RouteError } from "./RouteError";
 // header and tabs meanwhile (a Suspense boundary around its outlet). A chunk that cannot
 // be fetched (offline, or a tab older than the last deploy) is a PageLoadError, which
 // RouteError (below) turns into a reload offer.
+// The org's landing page; its charts (Recharts) are a further chunk, fetched when drawn.
+const DashboardPage = lazyPage(() => import("@/features/dashboard/DashboardPage").then((m) => m.DashboardPage));
 const MembersPage = lazyPage(() => import("@/features/members/MembersPage").then((m) => m.MembersPage));
 const InvitesPage = lazyPage(() => import("@/features/invites/InvitesPage").then((m) => m.InvitesPage));
 const ApiKeysPage = lazyPage(() => import("@/features/api-keys/ApiKeysPage").then((m) => m.ApiKeysPage));
@@ -62,7 +64,7 @@ export const routes: RouteObject[] = [
                 // A failed section shows RouteError under the org's name and tabs.
                 errorElement: <RouteError />,
                 children: [
-                  { index: true, element: <Navigate to="members" replace /> },
+                  { index: true, element: <DashboardPage /> },
                   { path: "monitors", element: <MonitorsPage /> },
                   { path: "digests", element: <DigestsPage /> },
                   { path: "digests/:digestId", element: <DigestPage /> },

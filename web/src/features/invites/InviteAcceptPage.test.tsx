@@ -71,8 +71,9 @@ describe("invite page", () => {
 
     await user.click(screen.getByRole("button", { name: "Accept and join Acme" }));
 
-    expect(await screen.findByRole("heading", { level: 2, name: "Members" })).toBeInTheDocument();
-    expect(router.state.location.pathname).toBe("/orgs/acme/members");
+    // The org opens on its dashboard.
+    expect(await screen.findByRole("heading", { level: 2, name: "Dashboard" })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/orgs/acme");
     expect(screen.getByRole("heading", { level: 1, name: "Acme" })).toBeInTheDocument();
     expect(accepted).toEqual(["csrf-inv"]);
   });

@@ -128,7 +128,7 @@ describe("members", () => {
       within(tabs)
         .getAllByRole("link")
         .map((link) => link.textContent),
-    ).toEqual(["Members", "Monitors", "Digests", "Billing", "Settings"]);
+    ).toEqual(["Dashboard", "Members", "Monitors", "Digests", "Billing", "Settings"]);
   });
 
   it("says so when a member opens an admin section directly", async () => {

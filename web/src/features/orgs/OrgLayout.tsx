@@ -21,7 +21,9 @@ export function useCurrentOrg(): Org {
   return useOutletContext<OrgOutletContext>().org;
 }
 
+// "." is the org's index: the dashboard, its landing page.
 const TABS: { to: string; label: string; needs: Role }[] = [
+  { to: ".", label: "Dashboard", needs: "viewer" },
   { to: "members", label: "Members", needs: "viewer" },
   { to: "monitors", label: "Monitors", needs: "viewer" },
   { to: "digests", label: "Digests", needs: "viewer" },
@@ -37,6 +39,7 @@ const TABS: { to: string; label: string; needs: Role }[] = [
 export function sectionOf(pathname: string, slug: string): string | null {
   const rest = pathname.slice(`/orgs/${slug}/`.length).split("/").filter(Boolean);
   const [first, second] = rest;
+  if (!first) return "Dashboard";
   if (first === "digests" && second) return "Digest";
   return TABS.find((tab) => tab.to === first)?.label ?? null;
 }
@@ -102,6 +105,8 @@ function OrgShell() {
             <li key={tab.to}>
               <NavLink
                 to={tab.to}
+                // The dashboard's path is every section's prefix: active on its own path only.
+                end={tab.to === "."}
                 className={({ isActive }) =>
                   cn(
                     "-mb-px inline-flex h-10 items-center whitespace-nowrap border-b-2 px-3 text-sm font-medium outline-none transition-colors focus-visible:ring-2 focus-visible:ring-indigo-500",

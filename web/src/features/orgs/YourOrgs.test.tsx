@@ -84,7 +84,7 @@ describe("your orgs (signed-in home page)", () => {
     await user.click(within(form).getByRole("button", { name: "Create org" }));
 
     expect(await screen.findByRole("heading", { level: 1, name: "New Co" })).toBeInTheDocument();
-    expect(router.state.location.pathname).toBe("/orgs/new-co/members");
+    expect(router.state.location.pathname).toBe("/orgs/new-co");
     expect(bodies).toEqual([{ name: "New Co", slug: "new-co" }]);
 
     const requests = fetchMock.mock.calls.map(([input]) => input as Request);
