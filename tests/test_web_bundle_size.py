@@ -16,6 +16,7 @@ from infrasync.frontend import WEB_DIST
 MAIN_BUNDLE_LIMIT = 200 * 1024
 # Pages a signed-in user opens from the org tabs: none may load with the first page.
 PAGE_CHUNKS = (
+    "DashboardPage",
     "MonitorsPage",
     "DigestsPage",
     "DigestPage",
@@ -61,6 +62,16 @@ def test_org_pages_are_chunks_of_their_own(index_html: str) -> None:
     assert set(PAGE_CHUNKS) <= chunks
     initial = " ".join(initial_scripts(index_html))
     assert not [page for page in PAGE_CHUNKS if f"/{page}-" in initial]
+
+
+def test_the_charts_library_is_not_in_the_first_load(index_html: str) -> None:
+    """Recharts (about 100 KB gzipped) reaches the browser with a dashboard chart only."""
+    initial = initial_scripts(index_html)
+    # Recharts names its SVG's classes in its code: no minifier renames a string.
+    with_charts = [s for s in initial if b"recharts-wrapper" in (WEB_DIST / s).read_bytes()]
+    assert with_charts == []
+    assets = (WEB_DIST / "assets").glob("*.js")
+    assert any(b"recharts-wrapper" in path.read_bytes() for path in assets), "no chart chunk"
 
 
 def test_the_page_shows_a_placeholder_before_any_script_runs(index_html: str) -> None:
