@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from infrasync import validation_messages
 from infrasync.errors import InfrasyncError, PlanLimitExceeded, Unprocessable
 
 
@@ -25,24 +26,36 @@ def error_response(
     return JSONResponse({"detail": jsonable_encoder(detail)}, status_code, headers=headers)
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    # ("body", "name") reads better to a person as "body.name".
-    return ".".join(str(part) for part in loc)
-
-
-def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
-    parts = [f"{_location(tuple(error['loc']))}: {error['msg']}" for error in errors[:5]]
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return "Invalid request — " + "; ".join(parts) + more + "."
+def validation_problems(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's problems as the client reads them: `field` (`name`, `schedule.at`) and
+    `message` (a sentence) beside pydantic's `loc`, `type` and `msg`. Never the input,
+    which may be a secret pasted into the wrong field."""
+    return [
+        {
+            "loc": list(error.get("loc") or ()),
+            "type": error.get("type"),
+            "msg": error.get("msg"),
+            "field": validation_messages.field_of(tuple(error.get("loc") or ())),
+            "message": validation_messages.sentence_for(error),
+        }
+        for error in errors
+    ]
 
 
 async def _handle_infrasync_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InfrasyncError)
     if isinstance(error, Unprocessable):
         # Every 422 has the same shape, a failed check of ours or pydantic's: `errors`
-        # lists the problems, here the one the sentence names.
-        field, _, _ = error.message.partition(":")
-        problem = {"loc": [field] if field != error.message else [], "msg": error.message}
+        # lists the problems, here the one the sentence names (`message` without the
+        # field's name, to show beside that field).
+        field, message = validation_messages.own_problem(error.message)
+        problem = {
+            "loc": field.split(".") if field else [],
+            "type": "invalid",
+            "msg": error.message,
+            "field": field,
+            "message": message,
+        }
         return JSONResponse(
             {"detail": error.message, "errors": [problem]}, 422, headers=error.headers
         )
@@ -67,15 +80,9 @@ async def _handle_http_exception(_request: Request, error: Exception) -> JSONRes
 
 async def _handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [dict(item) for item in error.errors()]
-    for item in errors:
-        item.pop("input", None)  # may echo a secret the user pasted into the wrong field
-        item.pop("ctx", None)
-        item.pop("url", None)
-    return JSONResponse(
-        {"detail": describe_validation_errors(errors), "errors": jsonable_encoder(errors)},
-        status_code=422,
-    )
+    problems = validation_problems([dict(item) for item in error.errors()])
+    detail = validation_messages.describe([problem["message"] for problem in problems])
+    return JSONResponse({"detail": detail, "errors": jsonable_encoder(problems)}, status_code=422)
 
 
 # SQLSTATEs of writes that lost a race: a unique violation, a serialization failure, a

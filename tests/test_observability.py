@@ -131,11 +131,11 @@ async def test_validation_errors_are_422_sentences_without_echoing_input(
     app.router.routes.insert(0, APIRoute("/api/accept", accept, methods=["POST"]))
     response = await client.post("/api/accept", json={"count": "secret-token-value"})
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("Invalid request — body.count:")
+    assert response.json()["detail"] == "The count must be a whole number."
     assert "secret-token-value" not in response.text
 
     not_json = await client.post(
         "/api/accept", content=b"{oops", headers={"content-type": "application/json"}
     )
     assert not_json.status_code == 422
-    assert not_json.json()["detail"].startswith("Invalid request")
+    assert not_json.json()["detail"] == "The request body is not valid JSON."
