@@ -16,12 +16,14 @@ export interface TrendPanelProps {
   bucket: Bucket;
   /** Where the org's monitors are, for the empty state's next step. */
   monitorsHref: string;
+  /** Only GitHub knows the figure (pull requests, issues): a local git repository's digests leave it out. */
+  githubOnly?: boolean;
 }
 
 const SPAN: Record<Bucket, string> = { week: "12 weeks", month: "12 months" };
 
 /** One metric's trend: the chart, the same figures as a table, or what to do when there are none. */
-export function TrendPanel({ id, title, lines, unit, bucket, monitorsHref }: TrendPanelProps) {
+export function TrendPanel({ id, title, lines, unit, bucket, monitorsHref, githubOnly = true }: TrendPanelProps) {
   const empty = lines.every((line) => hasNoFigures(line.points));
   return (
     <section
@@ -36,8 +38,10 @@ export function TrendPanel({ id, title, lines, unit, bucket, monitorsHref }: Tre
           No digest of the last {SPAN[bucket]} has this figure yet.{" "}
           <Link to={monitorsHref} className="font-medium text-indigo-700 underline-offset-4 hover:underline">
             Run a monitor
-          </Link>{" "}
-          of a GitHub repository to draw it (a local git repository has no pull requests or issues).
+          </Link>
+          {githubOnly
+            ? " of a GitHub repository to draw it (a local git repository has no pull requests or issues)."
+            : " to draw it."}
         </p>
       ) : (
         <>
@@ -58,7 +62,7 @@ export function TrendPanel({ id, title, lines, unit, bucket, monitorsHref }: Tre
 }
 
 /** The chart's figures for whoever cannot see it; a bucket without a figure says so (never 0). */
-function FiguresTable({ title, lines, unit, bucket }: Omit<TrendPanelProps, "id" | "monitorsHref">) {
+function FiguresTable({ title, lines, unit, bucket }: Pick<TrendPanelProps, "title" | "lines" | "unit" | "bucket">) {
   const buckets = lines[0]?.points ?? [];
   return (
     <details className="text-sm text-slate-700">

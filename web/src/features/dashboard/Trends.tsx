@@ -14,9 +14,10 @@ interface Trend {
   title: string;
   unit: Unit;
   metrics: { metric: string; label: string }[];
+  githubOnly?: boolean;
 }
 
-// The issue's four trends; medians come from the API's weighted medians, never averaged here.
+// The trends; medians come from the API's weighted medians, never averaged here.
 const TRENDS: Trend[] = [
   { id: "merged", title: "Merged pull requests", unit: "count", metrics: [{ metric: "prs_merged", label: "Merged" }] },
   {
@@ -39,6 +40,14 @@ const TRENDS: Trend[] = [
       { metric: "issues_opened", label: "Opened" },
       { metric: "issues_closed", label: "Closed" },
     ],
+  },
+  // The one figure a local git repository has too (it has no pull requests or issues).
+  {
+    id: "commits",
+    title: "Commits",
+    unit: "count",
+    metrics: [{ metric: "commits", label: "Commits" }],
+    githubOnly: false,
   },
 ];
 
@@ -145,6 +154,7 @@ function TrendCard({
       unit={trend.unit}
       bucket={bucket}
       monitorsHref={`/orgs/${org.slug}/monitors`}
+      githubOnly={trend.githubOnly ?? true}
     />
   );
 }
