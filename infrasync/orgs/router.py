@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from infrasync.auth.rate_limit import Limit
 from infrasync.compliance import service as compliance_service
@@ -35,6 +36,7 @@ from infrasync.orgs.schemas import (
     OrgCreate,
     OrgOut,
     OrgUpdate,
+    SlugPreview,
 )
 
 router = APIRouter(prefix="/api", tags=["orgs"])
@@ -115,7 +117,7 @@ async def list_my_orgs(
     "/orgs",
     response_model=OrgOut,
     status_code=status.HTTP_201_CREATED,
-    responses=documented(401, 403, 409),
+    responses=documented(401, 403, 409, 422),
 )
 async def create_org(
     body: OrgCreate, user: CurrentUser, session: DbSession, client: Client
@@ -123,6 +125,18 @@ async def create_org(
     """Create an org; you become its owner. The slug comes from the name unless given."""
     org = await service.create_org(session, user, body.name, body.slug, client)
     return _org_out(org, Role.OWNER)
+
+
+@router.get("/org-slug", response_model=SlugPreview, responses=documented(401, 422))
+async def preview_slug(
+    name: Annotated[str, Query(min_length=1, max_length=100)],
+    user: CurrentUser,
+    session: DbSession,
+) -> SlugPreview:
+    """The slug `POST /api/orgs` would give an org with this name now (transliterated,
+    made unique), so the web app can show it before the org exists."""
+    del user  # signed-in people only: it says which slugs are taken
+    return SlugPreview(slug=await service.slug_for_name(session, name.strip()))
 
 
 @router.get("/orgs/{org}", response_model=OrgOut, responses=ORG_ROUTE)

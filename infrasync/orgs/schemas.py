@@ -32,6 +32,10 @@ class OrgUpdate(StrictInput):
     slug: Slug | None = None
 
 
+class SlugPreview(BaseModel):
+    slug: str = Field(description="The slug an org with this name would get now.")
+
+
 class OrgOut(BaseModel):
     id: uuid.UUID
     name: str

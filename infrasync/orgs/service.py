@@ -3,12 +3,11 @@ owner, nobody grants a role above their own, and only owners touch owners."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from slugify import slugify as transliterated_slug
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,8 +32,10 @@ _MAX_SLUG_TRIES = 50
 
 
 def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
+    """A slug from a name in any script: transliterated ('Ünïcødé Crew' → unicode-crew,
+    '東京チーム' → dong-jing-timu), where dropping every non-ASCII letter made 'unicde-crew'
+    or, for a name with no Latin letter at all, plain 'org'."""
+    slug = transliterated_slug(name, max_length=48, word_boundary=False).strip("-")
     return slug or "org"
 
 
@@ -107,6 +108,11 @@ async def invites(session: AsyncSession, context: OrgContext) -> list[tuple[Invi
 
 async def api_keys(session: AsyncSession, context: OrgContext) -> list[tuple[ApiKey, User | None]]:
     return await repository.api_keys(session, context.org.id)
+
+
+async def slug_for_name(session: AsyncSession, name: str) -> str:
+    """The slug creating an org named `name` would get now (the form's preview)."""
+    return await _free_slug(session, name)
 
 
 async def _free_slug(session: AsyncSession, name: str) -> str:

@@ -112,3 +112,46 @@ async def test_a_bad_authorization_header_is_a_401(client: httpx.AsyncClient) ->
     for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer not-a-key", "Bearer isk_nope"):
         response = await client.get("/api/orgs/acme", headers={"Authorization": header})
         assert response.status_code == 401, header
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Ünïcødé Crew", "unicode-crew"),
+        ("東京チーム", "dong-jing-timu"),
+        ("Ελληνική ομάδα", "ellenike-omada"),
+        ("!!!", "org"),
+    ],
+)
+async def test_slugs_of_names_in_any_script_are_transliterated(
+    sign_in: SignIn, personas: Personas, name: str, slug: str
+) -> None:
+    http = await sign_in(personas.owner)
+    preview = await http.get("/api/org-slug", params={"name": name})
+    assert preview.status_code == 200
+    assert preview.json() == {"slug": slug}
+    created = await http.post("/api/orgs", json={"name": name})
+    assert created.status_code == 201
+    assert (created.json()["name"], created.json()["slug"]) == (name, slug)
+    # The preview now says what a second org of that name would get.
+    again = await http.get("/api/org-slug", params={"name": name})
+    assert again.json() == {"slug": f"{slug}-2"}
+
+
+async def test_a_name_over_the_limit_is_refused_not_cut(
+    sign_in: SignIn, personas: Personas
+) -> None:
+    http = await sign_in(personas.owner)
+    long_name = "A" * 101
+    response = await http.post("/api/orgs", json={"name": long_name})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The name can be at most 100 characters; shorten it."
+    renamed = await http.patch("/api/orgs/acme", json={"name": long_name})
+    assert renamed.status_code == 422
+    assert (await http.get("/api/orgs/acme")).json()["name"] != long_name
+    assert (await http.get("/api/org-slug", params={"name": long_name})).status_code == 422
+    assert (await http.get("/api/org-slug", params={"name": "x"})).status_code == 200
+
+
+async def test_the_slug_preview_needs_a_session(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/org-slug", params={"name": "Acme"})).status_code == 401
