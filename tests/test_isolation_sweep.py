@@ -105,6 +105,7 @@ SWEPT_ROUTES = {
     ("POST", "/api/orgs/{org}/channels/{channel_id}/test"),
     ("GET", "/api/orgs/{org}/digests"),
     ("GET", "/api/orgs/{org}/digests/{digest_id}"),
+    ("GET", "/api/orgs/{org}/digests/{digest_id}/preview"),
     ("GET", "/api/orgs/{org}/feeds"),
     ("DELETE", "/api/orgs/{org}/feeds/{monitor_id}"),
     ("PUT", "/api/orgs/{org}/feeds/{monitor_id}"),

@@ -12,18 +12,22 @@ from fastapi.responses import JSONResponse
 from infrasync.deps import AppSettings, DbSession, MemberOrg, ViewerOrg
 from infrasync.digests import service
 from infrasync.digests.document import digest_of_record
+from infrasync.digests.headline import headline_of
+from infrasync.digests.metrics import MetricsV1, PeriodFigures
 from infrasync.digests.schemas import (
+    ChannelPreview,
     DigestDetail,
     DigestOut,
     DigestPage,
     DigestSummary,
+    EmailPreview,
     PeriodOut,
     RenderedForms,
     RunDigest,
 )
 from infrasync.digests.service import Trigger
 from infrasync.digests.window import check_moment, parse_window
-from infrasync.errors import BadRequest, Conflict, NotFound, documented
+from infrasync.errors import BadRequest, Conflict, NotFound, Unprocessable, documented
 from infrasync.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from infrasync.kit.time import utcnow
 from infrasync.models import DigestRecord
@@ -48,6 +52,27 @@ def filter_moment(moment: datetime | None, name: str) -> datetime | None:
         raise BadRequest(f"{error}.") from None
 
 
+def filter_period(
+    since: datetime | None, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """Both ends of the list's period filter in UTC; an empty period is a mistake."""
+    since, until = filter_moment(since, "since"), filter_moment(until, "until")
+    if since is not None and until is not None and since >= until:
+        raise Unprocessable(
+            f"until: the period ends ({until:%Y-%m-%d %H:%M} UTC) before it starts "
+            f"({since:%Y-%m-%d %H:%M} UTC); give an `until` after `since`."
+        )
+    return since, until
+
+
+_FIGURE_KEYS = set(PeriodFigures.model_fields)
+
+
+def figures_of(metrics: MetricsV1) -> PeriodFigures:
+    """The period's own figures: no previous period, no repository's breakdown."""
+    return PeriodFigures.model_validate(metrics.model_dump(include=_FIGURE_KEYS))
+
+
 def summary(record: DigestRecord, monitor_name: str | None) -> DigestSummary:
     return DigestSummary(
         id=record.id,
@@ -58,6 +83,8 @@ def summary(record: DigestRecord, monitor_name: str | None) -> DigestSummary:
         trigger=record.trigger,
         triggered_by=record.triggered_by_label,
         created_at=record.created_at,
+        headline=headline_of(record.text),
+        figures=figures_of(MetricsV1.model_validate(record.metrics)),
     )
 
 
@@ -162,7 +189,7 @@ async def get_run(
     return run_out(run)
 
 
-@router.get("/digests", response_model=DigestPage, responses=documented(400, 401, 403, 404))
+@router.get("/digests", response_model=DigestPage, responses=documented(400, 401, 403, 404, 422))
 async def list_digests(
     context: ViewerOrg,
     session: DbSession,
@@ -172,8 +199,9 @@ async def list_digests(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DigestPage:
-    """The org's digests, newest first; filter by monitor and by overlap with a period."""
-    since, until = filter_moment(since, "since"), filter_moment(until, "until")
+    """The org's digests, newest first, each with its headline and figures; filter by
+    monitor and by overlap with a period (`until` after `since`)."""
+    since, until = filter_period(since, until)
     records, next_cursor = await service.page(
         session,
         context,
@@ -204,3 +232,26 @@ async def get_digest(digest_id: uuid.UUID, context: ViewerOrg, session: DbSessio
     names = await service.monitor_names(session, context, {record.monitor_id})
     detail = full(record, names.get(record.monitor_id)).model_dump()
     return DigestDetail(**detail, rendered=rendered)
+
+
+@router.get(
+    "/digests/{digest_id}/preview",
+    response_model=ChannelPreview,
+    responses=documented(401, 403, 404),
+)
+async def preview_digest(
+    digest_id: uuid.UUID, context: ViewerOrg, session: DbSession
+) -> ChannelPreview:
+    """What each kind of channel receives of this digest: Slack's and Discord's webhook
+    payloads, the email (subject, sanitised HTML body, plain text) and the Markdown.
+    Made by the same renderers as deliveries, from the digest as stored."""
+    record = await service.get(session, context, digest_id)
+    made = digest_of_record(record)
+    return ChannelPreview(
+        markdown=made.text,
+        slack=slack.messages(made),
+        discord=discord.messages(made),
+        email=EmailPreview(
+            subject=email.subject(made), html=email.body(made), text=email.text(made)
+        ),
+    )

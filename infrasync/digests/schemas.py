@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from infrasync.digests.document import DigestItems, Repository
 from infrasync.digests.grounding import GroundingReport
-from infrasync.digests.metrics import MetricsV1
+from infrasync.digests.metrics import MetricsV1, PeriodFigures
 
 
 class RunDigest(BaseModel):
@@ -36,6 +36,14 @@ class DigestSummary(BaseModel):
     trigger: str
     triggered_by: str | None
     created_at: datetime
+    headline: str | None = Field(
+        description="The digest's first sentence as plain text (what moved most, or that "
+        "the period was quiet); None when its text has none"
+    )
+    figures: PeriodFigures = Field(
+        description="The period's figures, as in `metrics` without the previous period; "
+        "null where the source cannot know one"
+    )
 
 
 class DigestOut(DigestSummary):
@@ -55,6 +63,24 @@ class RenderedForms(BaseModel):
     html: str = Field(description="Sanitised HTML, safe to insert into a page")
     slack: list[dict[str, Any]]
     discord: list[dict[str, Any]]
+
+
+class EmailPreview(BaseModel):
+    subject: str
+    html: str = Field(
+        description="The email's HTML body, sanitised and without inline styles: safe to "
+        "show in a page (the email sent wraps it in a document with its own styles)"
+    )
+    text: str = Field(description="The plain-text part")
+
+
+class ChannelPreview(BaseModel):
+    """What each kind of channel receives of one digest, as it would be sent now."""
+
+    markdown: str = Field(description="The digest's Markdown, as a feed or a paste gets it")
+    slack: list[dict[str, Any]] = Field(description="Slack webhook payloads, in order")
+    discord: list[dict[str, Any]] = Field(description="Discord webhook payloads, in order")
+    email: EmailPreview
 
 
 class DigestDetail(DigestOut):

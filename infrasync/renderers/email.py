@@ -77,15 +77,31 @@ def safe_html(markdown: str) -> str:
     )
 
 
-def render(digest: Digest) -> Email:
-    subject = " ".join(unescape(outline(digest.text, digest.repository.name).title).split())
-    body = safe_html(digest.text)
+def body(digest: Digest) -> str:
+    """The HTML inside the email's `<body>`: the digest, then the writer's note."""
     note = f"<p><em>{html.escape(digest.writer_note)}</em></p>" if digest.writer_note else ""
+    return safe_html(digest.text) + note
+
+
+def _title(digest: Digest) -> str:
+    return " ".join(unescape(outline(digest.text, digest.repository.name).title).split())
+
+
+def subject(digest: Digest) -> str:
+    return _title(digest)[:200]
+
+
+def text(digest: Digest) -> str:
+    """The plain-text part."""
+    note = f"\n\n{digest.writer_note}\n" if digest.writer_note else ""
+    return unescape(digest.text) + note
+
+
+def render(digest: Digest) -> Email:
     document = (
         '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{html.escape(subject)}</title></head>"
+        f"<title>{html.escape(_title(digest))}</title></head>"
         '<body style="font-family: system-ui, sans-serif; line-height: 1.5; max-width: 40rem">'
-        f"{body}{note}</body></html>"
+        f"{body(digest)}</body></html>"
     )
-    text = unescape(digest.text) + (f"\n\n{digest.writer_note}\n" if digest.writer_note else "")
-    return Email(subject=subject[:200], html=document, text=text)
+    return Email(subject=subject(digest), html=document, text=text(digest))
