@@ -181,3 +181,60 @@ async def requests_in_window(session: AsyncSession, key: str, window_start: date
 
 async def forget_request_windows(session: AsyncSession, *, before: datetime) -> None:
     await session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < before))
+
+
+# A person's own sessions (the account page) ------------------------------------------
+
+
+async def live_sessions_of_user(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> list[AuthSession]:
+    rows = await session.scalars(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.absolute_expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id)
+    )
+    return list(rows)
+
+
+async def revoke_session_of_user(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> bool:
+    """Ends one live session of this user; False when there is none with this id (ended,
+    or another person's: the caller answers 404 either way)."""
+    result = await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.absolute_expires_at > now,
+        )
+        .values(revoked_at=now)
+        .returning(AuthSession.id)
+    )
+    return result.first() is not None
+
+
+async def revoke_sessions_of_user_except(
+    session: AsyncSession, user_id: uuid.UUID, keep_id: uuid.UUID, now: datetime
+) -> int:
+    result = await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id != keep_id,
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.absolute_expires_at > now,
+        )
+        .values(revoked_at=now)
+        .returning(AuthSession.id)
+    )
+    return len(result.all())

@@ -6,6 +6,8 @@ with `?error=<code>`, which says what happened — never a 500 or a bare error p
 
 from __future__ import annotations
 
+import uuid
+from typing import Annotated
 from urllib.parse import urlencode
 
 import structlog
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.auth import service
 from infrasync.auth.cookies import OAUTH_STATE_COOKIE, CookiePolicy
+from infrasync.auth.devices import describe_device
 from infrasync.auth.github_identity import (
     SIGN_IN_SCOPES,
     CodeRejected,
@@ -25,19 +28,20 @@ from infrasync.auth.github_identity import (
     identify_and_keep_token,
 )
 from infrasync.auth.rate_limit import Limit
-from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me
+from infrasync.auth.schemas import ConnectGitHub, ConnectStarted, Me, SessionOut, SessionsRevoked
 from infrasync.auth.service import SignInRefused
 from infrasync.config import Settings
 from infrasync.deps import (
     AppSettings,
     Client,
+    CookieSession,
     CurrentUser,
     DbSession,
     RateLimit,
     RestoringUser,
     cookie_session,
 )
-from infrasync.errors import BadRequest, OpenApiResponses, documented
+from infrasync.errors import BadRequest, OpenApiResponses, Unauthorized, documented
 from infrasync.github.credentials import (
     connect_github_token,
     github_credential_of,
@@ -48,7 +52,7 @@ from infrasync.github.schemas import credential_out
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.crypto import SecretBox
 from infrasync.kit.tokens import equal
-from infrasync.models import User
+from infrasync.models import AuthSession, User
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["auth"])
@@ -334,3 +338,71 @@ async def disconnect_github_account(
     connected. Needs the X-CSRF-Token header, like every write from a browser."""
     await disconnect_github(session, user, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Your sessions (the account page) -----------------------------------------------------
+
+
+async def _my_session(request: Request, session: DbSession, settings: AppSettings) -> CookieSession:
+    """The browser session this request came with: only a signed-in browser manages its
+    sessions (an API key belongs to an org, not a person's sign-ins)."""
+    if request.headers.get("authorization") is not None:
+        raise Unauthorized("API keys work on /api/orgs/{org}/… routes only; sign in for this one.")
+    found = await cookie_session(request, session, settings)
+    if found is None:
+        raise Unauthorized("Sign in first.")
+    return found
+
+
+MySession = Annotated[CookieSession, Depends(_my_session)]
+
+
+def _session_out(row: AuthSession, current_id: uuid.UUID) -> SessionOut:
+    return SessionOut(
+        id=row.id,
+        current=row.id == current_id,
+        device=describe_device(row.user_agent),
+        user_agent=row.user_agent,
+        ip=row.ip,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        expires_at=row.expires_at,
+    )
+
+
+@router.get("/api/me/sessions", response_model=list[SessionOut], responses=documented(401))
+async def my_sessions(me: MySession, session: DbSession) -> list[SessionOut]:
+    """Where you are signed in: each live session (never its token), the one you are
+    using marked `current`, the most recently used first."""
+    rows = await service.sessions_of(session, me.user)
+    return [_session_out(row, me.row.id) for row in rows]
+
+
+@router.delete(
+    "/api/me/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=documented(401, 403, 404, 409, 422),
+)
+async def revoke_my_session(
+    session_id: uuid.UUID, me: MySession, session: DbSession, client: Client
+) -> Response:
+    """Sign one of your other sessions out: it can do nothing from its very next request.
+    Audited. The session you are using is a 409 (sign out instead); another person's, or
+    one that has ended, is a 404. Needs the X-CSRF-Token header."""
+    await service.revoke_my_session(session, me.user, session_id, me.row.id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/api/me/sessions/sign-out-others",
+    response_model=SessionsRevoked,
+    responses=documented(401, 403),
+)
+async def revoke_my_other_sessions(
+    me: MySession, session: DbSession, client: Client
+) -> SessionsRevoked:
+    """Sign out everywhere but here: every other session of yours ends at once. Audited.
+    Needs the X-CSRF-Token header."""
+    revoked = await service.revoke_my_other_sessions(session, me.user, me.row.id, client)
+    return SessionsRevoked(revoked=revoked)

@@ -45,3 +45,20 @@ class ConnectGitHub(BaseModel):
 
 class ConnectStarted(BaseModel):
     authorize_url: str = Field(description="GitHub's consent page: send the browser there.")
+
+
+class SessionOut(BaseModel):
+    """One signed-in browser of yours. Never its token, nor anything to rebuild it."""
+
+    id: uuid.UUID
+    current: bool = Field(description="The session this request came with.")
+    device: str = Field(description="The browser and system, as its user agent names them.")
+    user_agent: str | None
+    ip: str | None = Field(description="Where it signed in from.")
+    created_at: datetime = Field(description="When it signed in.")
+    last_seen_at: datetime = Field(description="Last used (updated at most once an hour).")
+    expires_at: datetime = Field(description="When it ends unless used again.")
+
+
+class SessionsRevoked(BaseModel):
+    revoked: int = Field(description="How many sessions were signed out.")

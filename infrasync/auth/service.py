@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.audit import service as audit
+from infrasync.audit.service import Target
 from infrasync.auth import repository
 from infrasync.auth.context import Actor
 from infrasync.auth.github_identity import GitHubIdentity
+from infrasync.errors import Conflict, NotFound
 from infrasync.kit.client_info import ClientInfo
 from infrasync.kit.time import utcnow
 from infrasync.kit.tokens import equal, hash_token, new_token, sign
@@ -250,3 +253,52 @@ async def live_api_key(session: AsyncSession, token: str) -> tuple[ApiKey, Role,
     """The API key `token` names, with its creator's current role in the key's org and
     the org; None when it is revoked, its org deleted, or its creator no longer in it."""
     return await repository.live_api_key(session, hash_token(token))
+
+
+# A person's own sessions (the account page) ------------------------------------------
+
+
+async def sessions_of(session: AsyncSession, user: User) -> list[AuthSession]:
+    """The person's live sessions, the most recently used first."""
+    return await repository.live_sessions_of_user(session, user.id, utcnow())
+
+
+def _session_target(session_id: uuid.UUID) -> Target:
+    return Target(type="session", id=str(session_id), label=f"session {str(session_id)[:8]}")
+
+
+async def revoke_my_session(
+    session: AsyncSession,
+    user: User,
+    session_id: uuid.UUID,
+    current_id: uuid.UUID,
+    client: ClientInfo,
+) -> None:
+    """Signs one of my other sessions out; it can do nothing from its very next request.
+    Another person's session, or one already ended, is NotFound (nothing is revealed)."""
+    if session_id == current_id:
+        raise Conflict("That is the session you are using now; sign out to end it.")
+    if not await repository.revoke_session_of_user(session, user.id, session_id, utcnow()):
+        raise NotFound("No such session: it has ended already, or it is not yours.")
+    await audit.record(
+        session,
+        "auth.session_revoked",
+        actor=Actor.of_user(user),
+        client=client,
+        target=_session_target(session_id),
+    )
+
+
+async def revoke_my_other_sessions(
+    session: AsyncSession, user: User, current_id: uuid.UUID, client: ClientInfo
+) -> int:
+    """Signs out every session of mine but this one; says how many ended."""
+    ended = await repository.revoke_sessions_of_user_except(session, user.id, current_id, utcnow())
+    await audit.record(
+        session,
+        "auth.sessions_revoked",
+        actor=Actor.of_user(user),
+        client=client,
+        details={"count": ended},
+    )
+    return ended
