@@ -59,9 +59,16 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 
-## web: build the web app into infrasync/web_dist (served from /)
-web: web/node_modules/.installed
+## web: build the web app into infrasync/web_dist (served from /), when a source changed
+web: infrasync/web_dist/index.html
+
+# What the build reads. `make run`, the wheel check and `make test` each asked for a build,
+# three Vite builds of the same sources per CI run; now the first one does.
+WEB_SOURCES := $(shell find web/src web/public web/vite-plugins -type f 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+infrasync/web_dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npm run build
+	@touch $@
 
 lint: lint-python lint-web
 
