@@ -33,7 +33,9 @@ from infrasync.models import DigestRecord, Monitor
 from infrasync.monitors import service as monitor_service
 from infrasync.monitors.schemas import OwnerSelection
 from infrasync.monitors.selection import followed_repositories, note_resolved, owner_of
+from infrasync.sources import first_seen_store
 from infrasync.sources.bots import BotPolicy
+from infrasync.sources.first_seen import FirstSeenCache
 from infrasync.sources.github import GitHubSource
 from infrasync.sources.local_git import LocalGitError, LocalGitSource
 from infrasync.sources.model import Activity, ActivityFailure, Window
@@ -103,6 +105,9 @@ class RunPlan:
     # to list them by at the run; neither for one repository (`source`).
     repositories: tuple[str, ...] = ()
     owner: OwnerSelection | None = None
+    # A local repository's first-seen cache: read here, left updated by the source, kept
+    # by `store` (sources/first_seen_store.py).
+    first_seen: FirstSeenCache | None = None
 
     @property
     def several(self) -> bool:
@@ -115,8 +120,11 @@ async def _plan(
     """Checks what can be checked without calling out (the token may serve this org,
     and decrypts); raises RunFailed."""
     token = None
+    first_seen = None
     if monitor.source_kind != "git":
         token = await _github_token(session, settings, monitor)
+    else:
+        first_seen = await first_seen_store.load(session, monitor.id)
     return RunPlan(
         monitor_id=monitor.id,
         source=monitor.source,
@@ -132,6 +140,7 @@ async def _plan(
         policy=None if trigger.scheduled else PERSON_WAITING,
         repositories=tuple(followed_repositories(monitor)) if monitor.selection else (),
         owner=owner_of(monitor),
+        first_seen=first_seen,
     )
 
 
@@ -242,7 +251,7 @@ async def _local_activities(
         found = await asyncio.to_thread(confine_local_source, settings, Path(plan.source))
     except (LocalSourceRefused, LocalSourcesOff) as refused:
         raise RunFailed(refused.message) from None
-    local = LocalGitSource(found.path, plan.bots, git_dir=found.git_dir)
+    local = LocalGitSource(found.path, plan.bots, git_dir=found.git_dir, first_seen=plan.first_seen)
     try:
         current, previous = await local.activities([window, previous_window(window)])
     except LocalGitError as error:
@@ -330,7 +339,9 @@ async def make_digest(
     except RunFailed as failure:
         await note_failure(session, monitor, failure)
         raise
-    stored = await store(session, monitor, digest, trigger, skip_empty=plan.skip_empty)
+    stored = await store(
+        session, monitor, digest, trigger, skip_empty=plan.skip_empty, first_seen=plan.first_seen
+    )
     if stored.record is not None and not stored.made_now:
         raise Conflict("This monitor already has a digest for exactly that period.")
     if stored.record is not None:
@@ -369,12 +380,15 @@ async def store(
     trigger: Trigger,
     *,
     skip_empty: bool,
+    first_seen: FirstSeenCache | None = None,
 ) -> Stored:
     """Keeps the digest (flushed, not committed: the caller's transaction also writes the
     outbox). No record for a quiet scheduled period of a monitor that skips those. When
     another run made the same period meanwhile, that digest is the record: a period has
-    one."""
+    one. A local repository's first-seen cache is kept either way."""
     monitor.last_run_status, monitor.last_run_error = "ok", None
+    if first_seen is not None:
+        await first_seen_store.save(session, monitor.id, first_seen)
     if digest.several:
         names = [part.repository.name for part in digest.items.repositories]
         note_resolved(monitor, sorted(names, key=str.lower), utcnow())

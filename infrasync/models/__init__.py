@@ -12,6 +12,7 @@ from infrasync.models.email_suppression import EmailSuppression
 from infrasync.models.github_credential import GitHubCredential
 from infrasync.models.github_token_offer import GitHubTokenOffer
 from infrasync.models.invite import Invite
+from infrasync.models.local_first_seen import LocalFirstSeen
 from infrasync.models.login_link import LoginLink
 from infrasync.models.membership import Membership, Role
 from infrasync.models.monitor import Monitor
@@ -37,6 +38,7 @@ __all__ = [
     "GitHubCredential",
     "GitHubTokenOffer",
     "Invite",
+    "LocalFirstSeen",
     "LoginLink",
     "Membership",
     "Monitor",

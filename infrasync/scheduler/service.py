@@ -245,7 +245,7 @@ async def process(
         await digest_service.note_failure(session, monitor, failure)
         return await _failed(session, run, failure, policy)
     stored = await digest_service.store(
-        session, monitor, digest, trigger, skip_empty=plan.skip_empty
+        session, monitor, digest, trigger, skip_empty=plan.skip_empty, first_seen=plan.first_seen
     )
     if stored.record is None:
         _finish(run, "skipped", error="A quiet period: this monitor skips empty digests.")

@@ -20,21 +20,33 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import errno
 import functools
+import hashlib
 import math
 import os
+import re
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
 from infrasync.kit.text import without_bidi_controls
 from infrasync.kit.time import utcnow
 from infrasync.sources.bots import DEFAULT_POLICY, BotPolicy
+from infrasync.sources.first_seen import (
+    Bounds,
+    FirstSeen,
+    FirstSeenCache,
+    extended,
+    lower_bound,
+    merged,
+)
 from infrasync.sources.model import (
     Activity,
     Commit,
@@ -59,7 +71,7 @@ _COMMIT_FIELDS = ["%H", "%P", "%aN", "%aE", "%at", "%cN", "%cE", "%ct", "%s"]
 _COMMIT_FORMAT = "%x00".join(_COMMIT_FIELDS)
 _TAG_FORMAT = "%1f".join(
     [
-        "%(refname:strip=2)",
+        "%(refname)",
         "%(objecttype)",
         "%(objectname)",
         "%(*objectname)",
@@ -85,10 +97,19 @@ LOOKUP_AFTER = 50
 _MOST_AUTHOR_FILTERS = 200
 
 
-# `git config --get-regexp` keys (git lowercases section and key names) that make a
-# repository a partial clone: reading a missing object would then fetch it from that
+# `git config --get-regexp` keys (git lowercases section and key names): the first two
+# make a repository a partial clone: reading a missing object would then fetch it from that
 # remote, running whatever transport the repository's config names.
-_PARTIAL_CLONE_KEYS = r"^(extensions\.partialclone|remote\..*\.promisor)$"
+# Read with them: config that makes the mailmap git applies (and so who an author is) or
+# the work tree it reads `.mailmap` from other than `_mailmap_file` can tell; a repository
+# that sets either keeps no first-seen cache.
+_CACHE_REFUSING_KEYS = frozenset({"mailmap.blob", "core.worktree"})
+_CONFIG_KEYS = r"^(extensions\.partialclone|remote\..*\.promisor|mailmap\.blob|core\.worktree)$"
+# A commit id (SHA-1 or SHA-256), as a cache may name one: nothing else reaches git's
+# command line from it.
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+# A `.mailmap` larger than this is not fingerprinted (and the repository keeps no cache).
+_MAILMAP_MOST_BYTES = 1 << 20
 _FALSE = frozenset({"false", "no", "off", "0"})
 # `-c` options that win over the repository's own config.
 _OVERRIDES = (
@@ -248,6 +269,12 @@ class _History:
         self.on_lookup_after: Callable[[], None] | None = None
         # Whether git printed the whole history: then `first_seen` is the whole truth.
         self.exhausted = False
+        # Person key -> a time no commit of theirs is older than (a kept first-seen
+        # cache's lower bounds, `apply`): someone in a window starting at or before it is
+        # new there without a look-up.
+        self.lower: dict[str, int] = {}
+        # Called once the walk has read HEAD's commit id (`head`).
+        self.on_head: Callable[[], None] | None = None
         # Person keys and Persons by spelling (name and email as git printed them):
         # repositories have far fewer spellings than commits.
         self._keys: dict[tuple[bytes, bytes], str] = {}
@@ -271,6 +298,8 @@ class _History:
         keys, people, rows = self._keys, self._people, self.rows
         if self.head is None and whole:
             self.head = fields[0].decode()
+            if self.on_head:
+                self.on_head()
         for at in range(start, whole, 9):
             committed = int(fields[at + 7])
             spelling = (fields[at + 2], fields[at + 3])
@@ -321,12 +350,43 @@ class _History:
         if self.exhausted:
             return {}
         wanted: dict[str, float] = {}
-        first_seen = self.first_seen
+        first_seen, lower = self.first_seen, self.lower
         for since, until in self.bounds:
             for _, key, committed, parents in self.rows:
-                if parents < 2 and since <= committed < until and first_seen[key] >= since:
+                if (
+                    parents < 2
+                    and since <= committed < until
+                    and first_seen[key] >= since
+                    and lower.get(key, -1) < since
+                ):
                     wanted[key] = min(since, wanted.get(key, since))
         return wanted
+
+    def apply(self, bounds: dict[str, Bounds]) -> None:
+        """Takes in a first-seen cache's bounds, valid for the history being walked: an
+        upper bound is an earlier commit as good as one read, a lower bound answers a
+        window that starts no later."""
+        for key, (lower, upper) in bounds.items():
+            if upper is not None:
+                self.saw(key, upper)
+            if lower is not None:
+                self.lower[key] = lower
+
+    def learnt(self) -> dict[str, Bounds]:
+        """The bounds this walk proved, over the history it walked, once every window's
+        verdicts are known: an author's oldest commit read is an upper bound (their
+        oldest of all when the walk read the whole history), and a newcomer has no commit
+        older than the window they are new in."""
+        if self.exhausted:
+            return {key: (oldest, oldest) for key, oldest in self.first_seen.items()}
+        learnt: dict[str, Bounds] = {key: (None, oldest) for key, oldest in self.first_seen.items()}
+        for index, (since, _) in enumerate(self.bounds):
+            for key, new in self.first_time(index, complete=True).items():
+                if new:
+                    lower, upper = learnt[key]
+                    bound = lower_bound(since)
+                    learnt[key] = (bound if lower is None else max(lower, bound), upper)
+        return learnt
 
     def first_time(self, index: int, complete: bool) -> dict[str, bool | None]:
         """Person key -> a first contribution in window `index`? None when a shallow
@@ -525,7 +585,12 @@ def _pidfds() -> bool:
 
 class LocalGitSource:
     """`git_dir`: the repository's git directory, for a path already confined to the
-    operator's roots (see `disarmed_environment`)."""
+    operator's roots (see `disarmed_environment`).
+
+    `first_seen`: a first-seen cache (`sources/first_seen.py`) a monitor keeps for its
+    repository: read for the authors the bounded walk cannot answer, and left updated
+    for the caller to keep. Without one (the CLI) a newcomer costs a look-up through the
+    whole history (git's, printing only their commits)."""
 
     def __init__(
         self,
@@ -534,12 +599,16 @@ class LocalGitSource:
         *,
         git_dir: Path | None = None,
         git: str = "git",
+        first_seen: FirstSeenCache | None = None,
     ) -> None:
         self.path = _expand_user(Path(path))
         self.bots = bots
         self.git = git
+        self.first_seen = first_seen
         confined = git_dir is not None
         self._environment = disarmed_environment(git_dir, self.path if confined else None)
+        # Whether the repository's config rules out a first-seen cache (`_check`).
+        self._cache_refused = False
         # What this source's reads cost, over its life: git commands run, and `git log`
         # records parsed (for benches and tests; a newcomer must not cost a full read).
         self.git_runs = 0
@@ -556,12 +625,16 @@ class LocalGitSource:
         # finish (none is cancelled mid-way, which would leave a git process behind);
         # then the first failure (not a repository) is the answer.
         tags = asyncio.create_task(self._tags())
-        walk = asyncio.create_task(self._walk(windows))
+        # A shallow clone's history stops short: no bounds hold for it.
+        cache = self.first_seen if complete and not self._cache_refused else None
+        walk = asyncio.create_task(self._walk(windows, cache, tags))
         await _each_ended((tags, walk))
         failures = [task.exception() for task in (tags, walk)]  # each one retrieved
         if failure := next((f for f in failures if f is not None), None):
             raise failure
-        history = walk.result()
+        history, kept = walk.result()
+        if self.first_seen is not None:
+            self.first_seen.replace(kept)
         source = SourceInfo(
             kind="git", name=str(self.path), default_branch=branch, revision=history.head
         )
@@ -576,11 +649,11 @@ class LocalGitSource:
         window: Window,
         index: int,
         history: _History,
-        all_tags: Sequence[Tag],
+        all_tags: _Refs,
         complete: bool,
     ) -> Activity:
         commits = history.commits(index)
-        tags = tuple(tag for tag in all_tags if window.contains(tag.tagged_at))
+        tags = tuple(tag for tag in all_tags.tags if window.contains(tag.tagged_at))
         releases = tuple(
             Release(
                 tag_name=tag.name,
@@ -604,23 +677,42 @@ class LocalGitSource:
             contributors=contributors_in(window, commits, None, None, verdicts),
         )
 
-    async def _walk(self, windows: Sequence[Window]) -> _History:
+    async def _walk(
+        self,
+        windows: Sequence[Window],
+        cache: FirstSeenCache | None,
+        refs: asyncio.Task[_Refs],
+    ) -> tuple[_History, FirstSeen | None]:
         """Streams `git log` of HEAD, newest first, until `_History` is bounded, and looks
         further back for the authors that part could not answer: from `LOOKUP_AFTER`
         older commits on, beside the walk, then for whoever is still unanswered when it
-        ends. An empty repository (no HEAD commit yet) has no history."""
+        ends. An empty repository (no HEAD commit yet) has no history.
+
+        With a `cache`, its bounds (once `_kept` has found them valid for HEAD, beside
+        the walk) answer whom they can before any look-up starts; the bounds to keep
+        (None: none can be) come back with the history."""
         history = _History(windows, self.bots)
         lookups: list[_Lookup] = []
+        kept: list[asyncio.Task[tuple[dict[str, Bounds], str] | None]] = []
 
         def look_up(wanted: dict[str, float]) -> None:
             keys = None if not _filtered(wanted) else frozenset(wanted)
             lookups.append(_Lookup(asyncio.create_task(self._earlier(history, wanted)), keys))
 
         def lookup_after() -> None:
+            if kept and not kept[0].done():
+                return  # the cache may answer them: the look-up waits for the walk's end
+            if kept and kept[0].exception() is None and (known := kept[0].result()):
+                history.apply(known[0])
             if history.older_read < history.bound and (wanted := history.candidates()):
                 look_up(wanted)
 
+        def on_head() -> None:
+            if cache is not None and history.head is not None:
+                kept.append(asyncio.create_task(self._kept(cache, history.head, refs, history)))
+
         history.on_lookup_after = lookup_after
+        history.on_head = on_head
         try:
             complete, returncode = await self._stream(
                 ("log", "-z", f"--format={_COMMIT_FORMAT}", "HEAD"),
@@ -630,6 +722,12 @@ class LocalGitSource:
             if returncode not in (None, 0) and await self._has_commits():
                 raise self._failed(returncode)
             history.exhausted = complete
+            known = None
+            if kept:
+                await _each_ended(kept)
+                known = kept[0].result()  # raises its failure
+                if known:
+                    history.apply(known[0])
             while True:
                 # Who is still unanswered, and not known new by a look-up that read all
                 # their older commits; each gets a look-up if none running covers them.
@@ -656,12 +754,114 @@ class LocalGitSource:
                         raise failure
         finally:
             # Answered (or failed): a look-up still running is stopped, its git killed.
-            tasks = [lookup.task for lookup in lookups]
+            tasks: list[asyncio.Task[Any]] = [lookup.task for lookup in lookups]
+            tasks += kept
             await _cancelled(tasks)
             for task in tasks:
                 if not task.cancelled():
                     task.exception()  # retrieved: the first failure was raised above
-        return history
+        return history, self._to_keep(history, known)
+
+    def _to_keep(
+        self, history: _History, known: tuple[dict[str, Bounds], str] | None
+    ) -> FirstSeen | None:
+        """The first-seen bounds for HEAD after this walk: the kept ones (extended to
+        HEAD) tightened by what the walk learnt. None when there is no cache to keep."""
+        if history.head is None or known is None:
+            return None
+        bounds, mailmap = known
+        return FirstSeen(
+            path=str(self.path),
+            tip=history.head,
+            mailmap=mailmap,
+            bounds=merged(bounds, history.learnt()),
+        )
+
+    async def _kept(
+        self,
+        cache: FirstSeenCache,
+        head: str,
+        refs: asyncio.Task[_Refs],
+        history: _History,
+    ) -> tuple[dict[str, Bounds], str] | None:
+        """The cache's bounds valid for `head`, and the mailmap's fingerprint: empty
+        bounds when it has none that hold (none yet, a rewritten history, another
+        mailmap), None when the repository can keep none (replace refs, which rewrite
+        history without changing its commit ids; a `.mailmap` that cannot be read).
+
+        Kept bounds hold for the history of their tip: for HEAD when the tip is HEAD, or
+        an ancestor of it once the commits since (`tip..HEAD`) extend them. Any other
+        tip is a history rewritten (force-pushed, reset): the bounds are dropped."""
+        worktree = _mailmap_file(self.path)
+        if worktree is None:
+            return None
+        state = cache.state
+        usable = (
+            state is not None
+            and state.path == str(self.path)
+            and _COMMIT_ID.fullmatch(state.tip) is not None
+        )
+        if state is not None and usable and state.tip == head:
+            # The same commit, so the same tree and the same `.mailmap` blob in it.
+            blob = state.mailmap.partition(":")[2]
+            since_tip: dict[str, int] | None = {}
+        else:
+            tip = state.tip if usable and state is not None else None
+            blob, since_tip = await self._moved(tip, head, history)
+        mailmap = f"{worktree}:{blob}"
+        await _each_ended([refs])
+        if refs.exception() is not None or refs.result().replaced:
+            return None  # the walk's caller raises a failure of `_tags`
+        if state is None or not usable or since_tip is None or state.mailmap != mailmap:
+            return {}, mailmap
+        return extended(state.bounds, since_tip), mailmap
+
+    async def _moved(
+        self, tip: str | None, head: str, history: _History
+    ) -> tuple[str, dict[str, int] | None]:
+        """For a HEAD other than the cache's tip: the id of HEAD's `.mailmap` blob (what
+        git reads in a bare repository; "" when none), and the oldest commit of each
+        author in `tip..HEAD` (None when `tip` is no ancestor of HEAD, or None)."""
+        blob = asyncio.create_task(self._output("rev-parse", "-q", "--verify", f"{head}:.mailmap"))
+        tasks: list[asyncio.Task[Any]] = [blob]
+        if tip is not None:
+            ancestor = asyncio.create_task(self._output("merge-base", "--is-ancestor", tip, head))
+            commits = asyncio.create_task(self._since(tip, head, history))
+            tasks += [ancestor, commits]
+        try:
+            await _each_ended(tasks[:2])
+            returncode, out = blob.result()
+            blob_id = _text(out).strip() if returncode == 0 else ""
+            if tip is None or ancestor.result()[0] != 0:
+                return blob_id, None
+            await _each_ended([commits])
+            return blob_id, commits.result()
+        finally:
+            await _cancelled(tasks)
+            for task in tasks:
+                if not task.cancelled():
+                    task.exception()
+
+    async def _since(self, tip: str, head: str, history: _History) -> dict[str, int]:
+        """Person key -> their oldest non-merge commit in `tip..head`."""
+        oldest: dict[str, int] = {}
+
+        def take(record: list[bytes], start: int, whole: int) -> tuple[int, bool]:
+            for at in range(start, whole, 3):
+                committed = int(record[at])
+                key = history.key(record[at + 2], record[at + 1])
+                if committed < oldest.get(key, committed + 1):
+                    oldest[key] = committed
+            return whole, False
+
+        _, returncode = await self._stream(
+            ("log", "-z", "--no-merges", "--format=%ct%x00%aE%x00%aN", head, f"^{tip}"),
+            3,
+            take,
+        )
+        if returncode not in (None, 0):
+            raise self._failed(returncode)
+        return oldest
 
     async def _earlier(self, history: _History, wanted: dict[str, float]) -> bool:
         """Reads the `wanted` authors' commits from before the latest window's start (git
@@ -708,7 +908,9 @@ class LocalGitSource:
                 *("--fixed-strings", "--regexp-ignore-case", *filters),
                 f"--before=@{before}",
                 f"--format={'%x00'.join(fields)}",
-                "HEAD",
+                # The commit the walk started from: HEAD may have moved since, and what
+                # is learnt here must hold for the history the walk read.
+                history.head or "HEAD",
             ),
             width,
             take,
@@ -773,9 +975,7 @@ class LocalGitSource:
             self._output("rev-parse", "--is-shallow-repository", "--abbrev-ref", "HEAD")
         )
         # Reading config runs nothing. -z: one `key\nvalue` per entry, whatever the value.
-        config = asyncio.create_task(
-            self._output("config", "-z", "--get-regexp", _PARTIAL_CLONE_KEYS)
-        )
+        config = asyncio.create_task(self._output("config", "-z", "--get-regexp", _CONFIG_KEYS))
         await _each_ended((probe, config))
         failures = [task.exception() for task in (probe, config)]  # each one retrieved
         if failure := next((f for f in failures if f is not None), None):
@@ -788,6 +988,9 @@ class LocalGitSource:
             raise self._failed(configured)
         for entry in _text(config_out).split("\0"):
             key, _, value = entry.partition("\n")
+            if key in _CACHE_REFUSING_KEYS:
+                self._cache_refused = True
+                continue
             if key == "extensions.partialclone" or (key and value.lower() not in _FALSE):
                 raise LocalGitError(
                     "partial_clone",
@@ -808,14 +1011,24 @@ class LocalGitSource:
         verified = await self._run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
         return bool(verified.strip())
 
-    async def _tags(self) -> tuple[Tag, ...]:
-        output = await self._run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
+    async def _tags(self) -> _Refs:
+        """The tags, and whether the repository has replace refs (`git replace`, which
+        `git log` follows: a history changed under the same commit ids, so no first-seen
+        cache can tell it has changed): one for-each-ref, read beside the walk."""
+        output = await self._run(
+            "for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", "refs/replace"
+        )
         tags = []
+        replaced = False
         for line in output.splitlines():
             fields = line.split(_UNIT)
             if len(fields) != 9:
                 continue
-            name, kind, sha, peeled, tagger_date, commit_date, peeled_date, _, _ = fields
+            refname, kind, sha, peeled, tagger_date, commit_date, peeled_date, _, _ = fields
+            if not refname.startswith("refs/tags/"):
+                replaced = True
+                continue
+            name = refname.removeprefix("refs/tags/")
             if kind == "tag" and peeled_date:
                 tagged_at, target = _time(tagger_date or peeled_date), peeled
             elif kind == "commit":
@@ -823,7 +1036,7 @@ class LocalGitSource:
             else:
                 continue  # a tag of a tree or a blob: no release to speak of
             tags.append(Tag(name=name, sha=target, tagged_at=tagged_at))
-        return tuple(sorted(tags, key=lambda t: t.tagged_at))
+        return _Refs(tuple(sorted(tags, key=lambda t: t.tagged_at)), replaced)
 
     async def _start(self, *args: str) -> _Process:
         # stderr is dropped, never read: a hostile repository decides what git prints
@@ -875,6 +1088,30 @@ class LocalGitSource:
         if returncode != 0 and check:
             raise self._failed(returncode)
         return _text(out) if returncode == 0 else ""
+
+
+class _Refs(NamedTuple):
+    tags: tuple[Tag, ...]
+    replaced: bool  # the repository has replace refs
+
+
+def _mailmap_file(directory: Path) -> str | None:
+    """A fingerprint of the work tree's `.mailmap` as git reads it (never through a
+    symlink): its SHA-256, "none" when there is none, "link" for a symlink (which git
+    will not read); None when it cannot be told (unreadable, not a file, huge)."""
+    try:
+        descriptor = os.open(directory / ".mailmap", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return "none"
+    except OSError as error:
+        return "link" if error.errno == errno.ELOOP else None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        content = file.read(_MAILMAP_MOST_BYTES + 1)
+    if len(content) > _MAILMAP_MOST_BYTES:
+        return None
+    return hashlib.sha256(content).hexdigest()
 
 
 def _filtered(wanted: Iterable[str]) -> bool:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from infrasync.digests.window import previous_window
 from infrasync.sources import local_git
+from infrasync.sources.first_seen import FirstSeenCache
 from infrasync.sources.local_git import LocalGitSource
 from infrasync.sources.model import Activity, Window, person_key
 from tests.fixtures import GIT_FIXTURES
@@ -41,11 +42,13 @@ async def compare(
     *,
     complete: bool = True,
     exact_commits: bool = True,
+    first_seen: FirstSeenCache | None = None,
 ) -> list[bool | None]:
     """Reads each pair of windows as a digest does (the window and the one before it)
-    and checks both against the reference; returns the verdicts it compared."""
+    and checks both against the reference; returns the verdicts it compared. With a
+    first-seen cache, every pair reads it and leaves it updated, as a monitor's runs do."""
     records = git_log_records(path)
-    source = LocalGitSource(path)
+    source = LocalGitSource(path, first_seen=first_seen)
     compared: list[bool | None] = []
     for pair in pairs:
         activities = await source.activities(pair)
@@ -113,6 +116,40 @@ async def test_every_year_of_a_real_history_keeps_its_verdicts(markupsafe: Path)
     compared = await compare(markupsafe, pairs_of(years(first, last)))
     assert compared.count(True) > 50
     assert compared.count(False) > 40
+
+
+# Some 900 digests' reads of git: minutes on a loaded two-core box.
+@pytest.mark.timeout(300)
+async def test_every_week_through_a_first_seen_cache_keeps_its_verdicts(
+    markupsafe: Path,
+) -> None:
+    """The real history read week by week through one cache, as a monitor's runs keep
+    it; then a quarter's weeks again, newest first, answered by the cache as it stands
+    after the first pass. Every verdict is the old walk's."""
+    first, last = span(markupsafe)
+    pairs = pairs_of(weeks(first, last))
+    cache = FirstSeenCache()
+    compared = await compare(markupsafe, pairs, first_seen=cache)
+    assert cache.state is not None
+    assert len(cache.state.bounds) > 40  # nearly every author of the 833 commits
+    assert compared.count(True) > 50
+    again = pairs[::-13]
+    assert await compare(markupsafe, again, first_seen=cache)
+
+
+@pytest.mark.parametrize("order", ["oldest first", "newest first"])
+async def test_every_year_through_a_first_seen_cache_keeps_its_verdicts(
+    markupsafe: Path, order: str
+) -> None:
+    """Every year through one cache, in either order, twice over."""
+    first, last = span(markupsafe)
+    pairs = pairs_of(years(first, last))
+    if order == "newest first":
+        pairs.reverse()
+    cache = FirstSeenCache()
+    compared = await compare(markupsafe, pairs, first_seen=cache)
+    assert compared == await compare(markupsafe, pairs, first_seen=cache)
+    assert compared.count(True) > 50
 
 
 async def test_a_shallow_clone_still_knows_who_it_has_seen(
@@ -310,7 +347,12 @@ def test_generated_histories_keep_their_verdicts(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(local_git, "SKEW_ALLOWANCE", allowance)
         patch.setattr(local_git, "LOOKUP_AFTER", lookup_after)
-        asyncio.run(compare(path, [(window, previous_window(window))], exact_commits=False))
+        pairs = [(window, previous_window(window))]
+        asyncio.run(compare(path, pairs, exact_commits=False))
+        # Cold, then warm: what a first run leaves in the cache answers the second alike.
+        cache = FirstSeenCache()
+        for _ in range(2):
+            asyncio.run(compare(path, pairs, exact_commits=False, first_seen=cache))
 
 
 @pytest.mark.parametrize(
