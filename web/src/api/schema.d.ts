@@ -253,6 +253,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Sessions
+         * @description Where you are signed in: each live session (never its token), the one you are
+         *     using marked `current`, the most recently used first.
+         */
+        get: operations["my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke My Session
+         * @description Sign one of your other sessions out: it can do nothing from its very next request.
+         *     Audited. The session you are using is a 409 (sign out instead); another person's, or
+         *     one that has ended, is a 404. Needs the X-CSRF-Token header.
+         */
+        delete: operations["revoke_my_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/sign-out-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke My Other Sessions
+         * @description Sign out everywhere but here: every other session of yours ends at once. Audited.
+         *     Needs the X-CSRF-Token header.
+         */
+        post: operations["revoke_my_other_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/restore": {
         parameters: {
             query?: never;
@@ -319,6 +383,27 @@ export interface paths {
          * @description Create an org; you become its owner. The slug comes from the name unless given.
          */
         post: operations["create_org"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/org-slug": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Slug
+         * @description The slug `POST /api/orgs` would give an org with this name now (transliterated,
+         *     made unique), so the web app can show it before the org exists.
+         */
+        get: operations["preview_slug"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -759,7 +844,8 @@ export interface paths {
         };
         /**
          * List Digests
-         * @description The org's digests, newest first; filter by monitor and by overlap with a period.
+         * @description The org's digests, newest first, each with its headline and figures; filter by
+         *     monitor and by overlap with a period (`until` after `since`).
          */
         get: operations["list_digests"];
         put?: never;
@@ -782,6 +868,28 @@ export interface paths {
          * @description One digest with its text, metrics, items and the forms each channel receives.
          */
         get: operations["get_digest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org}/digests/{digest_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Digest
+         * @description What each kind of channel receives of this digest: Slack's and Discord's webhook
+         *     payloads, the email (subject, sanitised HTML body, plain text) and the Markdown.
+         *     Made by the same renderers as deliveries, from the digest as stored.
+         */
+        get: operations["preview_digest"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1540,6 +1648,32 @@ export interface components {
             created_at: string;
         };
         /**
+         * ChannelPreview
+         * @description What each kind of channel receives of one digest, as it would be sent now.
+         */
+        ChannelPreview: {
+            /**
+             * Markdown
+             * @description The digest's Markdown, as a feed or a paste gets it
+             */
+            markdown: string;
+            /**
+             * Slack
+             * @description Slack webhook payloads, in order
+             */
+            slack: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Discord
+             * @description Discord webhook payloads, in order
+             */
+            discord: {
+                [key: string]: unknown;
+            }[];
+            email: components["schemas"]["EmailPreview"];
+        };
+        /**
          * ChannelRef
          * @description A channel as a monitor shows it, with its newest delivery of the monitor's digests.
          */
@@ -1737,6 +1871,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Headline
+             * @description The digest's first sentence as plain text (what moved most, or that the period was quiet); None when its text has none
+             */
+            headline: string | null;
+            /** @description The period's figures, as in `metrics` without the previous period; null where the source cannot know one */
+            figures: components["schemas"]["PeriodFigures"];
             repository: components["schemas"]["Repository"];
             /** Writer Note */
             writer_note: string | null;
@@ -1866,6 +2007,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Headline
+             * @description The digest's first sentence as plain text (what moved most, or that the period was quiet); None when its text has none
+             */
+            headline: string | null;
+            /** @description The period's figures, as in `metrics` without the previous period; null where the source cannot know one */
+            figures: components["schemas"]["PeriodFigures"];
             repository: components["schemas"]["Repository"];
             /** Writer Note */
             writer_note: string | null;
@@ -1913,6 +2061,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Headline
+             * @description The digest's first sentence as plain text (what moved most, or that the period was quiet); None when its text has none
+             */
+            headline: string | null;
+            /** @description The period's figures, as in `metrics` without the previous period; null where the source cannot know one */
+            figures: components["schemas"]["PeriodFigures"];
         };
         /** DisabledChannel */
         DisabledChannel: {
@@ -1946,6 +2101,21 @@ export interface components {
             at: string;
             /** Paused Monitors */
             paused_monitors: components["schemas"]["PausedMonitorOut"][];
+        };
+        /** EmailPreview */
+        EmailPreview: {
+            /** Subject */
+            subject: string;
+            /**
+             * Html
+             * @description The email's HTML body, sanitised and without inline styles: safe to show in a page (the email sent wraps it in a document with its own styles)
+             */
+            html: string;
+            /**
+             * Text
+             * @description The plain-text part
+             */
+            text: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -3307,6 +3477,52 @@ export interface components {
              */
             llm_writer: boolean;
         };
+        /**
+         * SessionOut
+         * @description One signed-in browser of yours. Never its token, nor anything to rebuild it.
+         */
+        SessionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Current
+             * @description The session this request came with.
+             */
+            current: boolean;
+            /**
+             * Device
+             * @description The browser and system, as its user agent names them.
+             */
+            device: string;
+            /** User Agent */
+            user_agent: string | null;
+            /**
+             * Ip
+             * @description Where it signed in from.
+             */
+            ip: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description When it signed in.
+             */
+            created_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description Last used (updated at most once an hour).
+             */
+            last_seen_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When it ends unless used again.
+             */
+            expires_at: string;
+        };
         /** SessionUrl */
         SessionUrl: {
             /**
@@ -3315,6 +3531,14 @@ export interface components {
              */
             url: string;
         };
+        /** SessionsRevoked */
+        SessionsRevoked: {
+            /**
+             * Revoked
+             * @description How many sessions were signed out.
+             */
+            revoked: number;
+        };
         /** SigningSecret */
         SigningSecret: {
             /**
@@ -3322,6 +3546,14 @@ export interface components {
              * @description The new signing secret. Shown once.
              */
             signing_secret: string;
+        };
+        /** SlugPreview */
+        SlugPreview: {
+            /**
+             * Slug
+             * @description The slug an org with this name would get now.
+             */
+            slug: string;
         };
         /**
          * StalePull
@@ -4079,6 +4311,183 @@ export interface operations {
             };
         };
     };
+    my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"][];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The change conflicts with the current state; `detail` says how */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_other_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsRevoked"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     restore_me: {
         parameters: {
             query?: never;
@@ -4300,6 +4709,55 @@ export interface operations {
             };
             /** @description The change conflicts with the current state; `detail` says how */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    preview_slug: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlugPreview"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6499,6 +6957,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DigestDetail"];
+                };
+            };
+            /** @description The request cannot be used as sent; `detail` says what to fix */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session or API key has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Your role does not allow this, or the X-CSRF-Token header is missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such thing, or it belongs to an org you are not in */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not valid; `detail` says what to fix, `errors` lists each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    preview_digest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                digest_id: string;
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelPreview"];
                 };
             };
             /** @description The request cannot be used as sent; `detail` says what to fix */

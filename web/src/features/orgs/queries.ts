@@ -100,3 +100,16 @@ export function useRestoreOrg() {
     },
   });
 }
+
+/**
+ * The slug the server would give a new org named `name` (transliterated, made unique):
+ * asked of the server, so the preview never disagrees with what creating gives.
+ */
+export function slugPreviewQuery(name: string) {
+  return queryOptions({
+    queryKey: ["org-slug", name] as const,
+    queryFn: () => unwrap(api.GET("/api/org-slug", { params: { query: { name } } })),
+    enabled: name.trim() !== "" && [...name.trim()].length <= 100,
+    staleTime: 10_000,
+  });
+}
