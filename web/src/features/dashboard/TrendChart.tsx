@@ -23,7 +23,8 @@ export default function TrendChart({ lines, unit, bucket }: TrendChartProps) {
     // aria-hidden: the table beside the chart says the same to a screen reader.
     <div aria-hidden="true" className="h-48 w-full min-w-0" data-testid="trend-chart">
       <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 480, height: 192 }}>
-        <LineChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+        {/* No keyboard layer: the chart is hidden from assistive technology (the table speaks). */}
+        <LineChart accessibilityLayer={false} data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid stroke="#e2e8f0" vertical={false} />
           <XAxis dataKey="label" tick={{ fontSize: 11, fill: "#475569" }} interval="preserveStartEnd" minTickGap={8} />
           <YAxis
