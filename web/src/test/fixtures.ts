@@ -16,6 +16,7 @@ import type {
   Monitor,
   Org,
   OrgToken,
+  PeriodFigures,
   Run,
   Section,
   ServerInfo,
@@ -246,9 +247,29 @@ export function aDigestSummary(overrides: Partial<DigestSummary> = {}): DigestSu
     trigger: "manual",
     triggered_by: ME.login,
     created_at: "2025-01-13T00:05:00Z",
+    headline: "5 pull requests merged (↑2 from 3), against the previous period.",
+    figures: WEEK_FIGURES,
     ...overrides,
   };
 }
+
+/** The figures of `GITHUB_METRICS`' week, as the digest list gives them. */
+const WEEK_FIGURES: PeriodFigures = {
+  commits: 14,
+  authors: 4,
+  prs_opened: 6,
+  prs_merged: 5,
+  prs_closed_unmerged: 1,
+  prs_open_at_end: 3,
+  prs_stale: 1,
+  issues_opened: 2,
+  issues_closed: 4,
+  releases: 1,
+  contributors: 5,
+  first_time_contributors: 1,
+  time_to_merge_hours: { median: 20.5, p90: 70 },
+  time_to_first_review_hours: { median: 3.25 },
+};
 
 /** A week of a GitHub repository, with the week before. */
 export const GITHUB_METRICS: Metrics = {

@@ -6,11 +6,13 @@ import { Link, useParams } from "react-router";
 import type { DigestDetail, DigestRepository } from "@/api/client";
 import { ApiError } from "@/api/errors";
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { Badge } from "@/components/ui/badge";
 import { monitorsQuery } from "@/features/monitors/queries";
 import { useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { formatDateTime } from "@/lib/format";
 
+import { withoutRepeats } from "./body";
+import { ChannelPreviews } from "./ChannelPreviews";
+import { CopyMarkdownButton } from "./CopyMarkdownButton";
 import { DigestPermalink } from "./DigestPermalink";
 import { GroundingReport } from "./GroundingReport";
 import { MetricsPanel } from "./MetricsPanel";
@@ -96,30 +98,27 @@ export function DigestPage() {
   }
 
   const data = digest.data;
-  const monitor = monitors.data?.find((m) => m.id === data.monitor_id);
+  const monitor = data.monitor_name ?? monitors.data?.find((m) => m.id === data.monitor_id)?.name;
   return (
-    <div className="flex flex-col gap-4">
+    <div className="flex min-w-0 flex-col gap-4">
       {back}
-      <div className="flex flex-col gap-1">
-        <h2 className="text-xl font-semibold text-slate-900">
-          Digest of {monitor?.name ?? "a monitor"}, {periodLabel(data.period)}
+      <div className="flex min-w-0 flex-col gap-1">
+        {/* The one title: the digest's own (its first line) is left out of the body below. */}
+        <h2 className="break-words text-xl font-semibold text-slate-900 [overflow-wrap:anywhere]">
+          Digest of {monitor ?? "a deleted monitor"}, {periodLabel(data.period)}
         </h2>
-        <div className="flex flex-wrap items-center gap-2 text-sm text-slate-600">
-          <Badge variant="secondary">{data.writer === "llm" ? "LLM writer" : "Builtin writer"}</Badge>
-          <span>
-            Made {formatDateTime(data.created_at)}
-            {data.triggered_by ? ` by ${data.triggered_by}` : ""} ({data.trigger})
-          </span>
+        <p className="break-words text-sm text-slate-600 [overflow-wrap:anywhere]" data-testid="digest-writer">
+          {writerSentence(data)} Made {formatDateTime(data.created_at)}
+          {data.triggered_by ? ` by ${data.triggered_by}` : ""} ({data.trigger}).{" "}
           <Revision repository={data.repository} />
-        </div>
-        <p className="text-sm text-slate-700" data-testid="digest-writer">
-          {writerSentence(data)}
         </p>
+        <CopyMarkdownButton markdown={data.text} />
       </div>
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
+      <div className="grid min-w-0 gap-6 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
         <DigestBody html={data.rendered.html} />
         <MetricsPanel metrics={data.metrics} />
       </div>
+      <ChannelPreviews slug={org.slug} digestId={data.id} />
       <GroundingReport digest={data} />
       <DigestPermalink slug={org.slug} digestId={data.id} />
     </div>
@@ -127,20 +126,21 @@ export function DigestPage() {
 }
 
 const PROSE = [
-  "min-w-0 rounded-xl border border-slate-200 bg-white p-5 text-sm leading-relaxed text-slate-800 shadow-sm",
+  "min-w-0 break-words rounded-xl border border-slate-200 bg-white p-5 text-sm leading-relaxed text-slate-800 shadow-sm [overflow-wrap:anywhere]",
   "[&_h1]:mb-3 [&_h1]:text-2xl [&_h1]:font-bold [&_h1]:text-slate-900",
   "[&_h2]:mt-5 [&_h2]:mb-2 [&_h2]:text-lg [&_h2]:font-semibold [&_h2]:text-slate-900",
   "[&_h3]:mt-4 [&_h3]:mb-1 [&_h3]:font-semibold",
   "[&_p]:my-2 [&_ul]:my-2 [&_ul]:list-disc [&_ul]:pl-5 [&_ol]:my-2 [&_ol]:list-decimal [&_ol]:pl-5 [&_li]:my-0.5",
   "[&_a]:text-indigo-700 [&_a]:underline [&_a]:underline-offset-2",
   "[&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 [&_code]:text-xs",
-  "[&_table]:my-3 [&_table]:w-full [&_th]:border-b [&_th]:px-2 [&_th]:py-1 [&_th:not([align])]:text-left [&_td]:border-b [&_td]:border-slate-100 [&_td]:px-2 [&_td]:py-1",
+  "[&_table]:my-3 [&_table]:block [&_table]:max-w-full [&_table]:overflow-x-auto [&_th]:border-b [&_th]:px-2 [&_th]:py-1 [&_th:not([align])]:text-left [&_td]:border-b [&_td]:border-slate-100 [&_td]:px-2 [&_td]:py-1",
   "[&_hr]:my-4 [&_hr]:border-slate-200",
 ].join(" ");
 
-/** The digest's text, as the server rendered it and this page sanitised it again. */
+/** The digest's text, as the server rendered it and this page sanitised it again, less
+ * the title and the totals the page shows once already. */
 function DigestBody({ html }: { html: string }) {
-  const clean = useMemo(() => sanitizeDigestHtml(html), [html]);
+  const clean = useMemo(() => withoutRepeats(sanitizeDigestHtml(html)), [html]);
   return (
     <article
       aria-label="Digest"
