@@ -1,11 +1,12 @@
-import { LogIn, RotateCcw, UserX } from "lucide-react";
+import { RotateCcw, UserX } from "lucide-react";
 import type { ReactNode } from "react";
 import { Link, useNavigate } from "react-router";
 
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
-import { signInHref, useMe, useSignOut } from "@/features/auth/queries";
+import { useMe, useSignOut } from "@/features/auth/queries";
+import { SignInButton } from "@/features/auth/SignInButton";
 import { formatDate, formatDateTime } from "@/lib/format";
 
 import { RESTORE_PATH } from "./DeletedAccountGate";
@@ -59,12 +60,7 @@ export function RestoreAccountPage() {
         icon={<RotateCcw aria-hidden="true" className="size-5 text-slate-500" />}
         description="Sign in with GitHub again to restore the account you deleted."
       >
-        <Button asChild variant="primary">
-          <a href={signInHref(RESTORE_PATH)}>
-            <LogIn aria-hidden="true" />
-            Sign in with GitHub
-          </a>
-        </Button>
+        <SignInButton returnTo={RESTORE_PATH} size="default" />
       </Panel>
     );
   }

@@ -1,14 +1,13 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { LogIn } from "lucide-react";
 import type { ReactNode } from "react";
 import { useLocation } from "react-router";
 
 import { sessionEndedQueryKey } from "@/app/queryClient";
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
 
-import { signInHref, useMe } from "./queries";
+import { useMe } from "./queries";
+import { SignInButton } from "./SignInButton";
 
 /** A sign-in card that brings the user back to `returnTo` afterwards. */
 export function SignInPrompt({
@@ -28,13 +27,7 @@ export function SignInPrompt({
           <CardDescription>{description}</CardDescription>
         </CardHeader>
         <CardContent>
-          {/* A full page load: the backend runs the sign-in. */}
-          <Button asChild variant="primary" size="lg">
-            <a href={signInHref(returnTo)}>
-              <LogIn aria-hidden="true" />
-              Sign in with GitHub
-            </a>
-          </Button>
+          <SignInButton returnTo={returnTo} />
         </CardContent>
       </Card>
     </div>

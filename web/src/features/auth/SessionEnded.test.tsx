@@ -27,7 +27,7 @@ describe("a session that expires while the app is open", () => {
     expect(await screen.findByTestId("session-ended")).toHaveTextContent(
       "Your session has ended. Sign in again to come back to this page.",
     );
-    const signIn = screen.getByRole("link", { name: "Sign in with GitHub" });
+    const signIn = await screen.findByRole("link", { name: "Sign in with GitHub" });
     expect(signIn).toHaveAttribute(
       "href",
       `/auth/github/login?${new URLSearchParams({ return_to: "/orgs/acme/audit" })}`,

@@ -1,7 +1,9 @@
 import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { fakeServer, renderApp, signedOut } from "@/test/render";
+import { fakeServer, json, renderApp, signedOut } from "@/test/render";
+
+const SERVER_WITHOUT_GITHUB = { version: "1.0.0", github_sign_in: false, local_sources: false, llm_writer: false };
 
 const sentences: [string, string][] = [
   [
@@ -49,24 +51,49 @@ describe("sign-in page", () => {
 
     expect(screen.getByRole("heading", { level: 1, name: "Sign in to Infrasync" })).toBeInTheDocument();
     expect(screen.getByRole("alert")).toHaveTextContent(sentence);
-    expect(screen.getByRole("link", { name: "Sign in with GitHub" })).toHaveAttribute("href", "/auth/github/login");
+    expect(await screen.findByRole("link", { name: "Sign in with GitHub" })).toHaveAttribute(
+      "href",
+      "/auth/github/login",
+    );
     // One way in only: the header has no second sign-in button here.
     await waitFor(() => expect(fetchMock).toHaveBeenCalled());
     expect(screen.getAllByRole("link", { name: /Sign in/ })).toHaveLength(1);
   });
 
-  it("tells a server without GitHub how the administrator makes a sign-in link", () => {
+  it("tells a server without GitHub how the administrator makes a sign-in link", async () => {
     fakeServer({ "/api/me": signedOut });
     renderApp("/signin?error=github_not_configured");
 
+    expect(await screen.findByText("infrasync admin login-link")).toBeInTheDocument();
+  });
+
+  it("offers no GitHub button where the server has no GitHub sign-in, and says how to get in", async () => {
+    fakeServer({ "/api/me": signedOut, "/api/server": () => json(SERVER_WITHOUT_GITHUB) });
+    renderApp("/signin");
+
+    expect(await screen.findByTestId("no-github-sign-in")).toHaveTextContent(
+      "GitHub sign-in is not set up on this server",
+    );
     expect(screen.getByText("infrasync admin login-link")).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Sign in with GitHub" })).not.toBeInTheDocument();
+  });
+
+  it("offers the GitHub button where the server has GitHub sign-in", async () => {
+    fakeServer({ "/api/me": signedOut, "/api/server": () => json({ ...SERVER_WITHOUT_GITHUB, github_sign_in: true }) });
+    renderApp("/signin?return_to=/settings");
+
+    expect(await screen.findByRole("link", { name: "Sign in with GitHub" })).toHaveAttribute(
+      "href",
+      "/auth/github/login?return_to=%2Fsettings",
+    );
+    expect(screen.queryByTestId("no-github-sign-in")).not.toBeInTheDocument();
   });
 
   it("shows no error without a code", async () => {
     fakeServer({ "/api/me": signedOut });
     renderApp("/signin");
 
-    expect(screen.getByRole("link", { name: "Sign in with GitHub" })).toBeInTheDocument();
+    expect(await screen.findByRole("link", { name: "Sign in with GitHub" })).toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
     expect(screen.queryByText("infrasync admin login-link")).not.toBeInTheDocument();
   });

@@ -1,11 +1,12 @@
-import { LogIn } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router";
 
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
+import { serverInfoQuery } from "@/features/health/queries";
 
-import { signInHref, useMe } from "./queries";
+import { useMe } from "./queries";
+import { SignInButton } from "./SignInButton";
 import { describeSignInError, NEEDS_LOGIN_LINK } from "./signInErrors";
 
 /** Where the server sends the browser when a sign-in fails (`?error=<code>`), and a way in. */
@@ -14,6 +15,8 @@ export function SignInPage() {
   const code = params.get("error");
   const returnTo = params.get("return_to") ?? undefined;
   const me = useMe();
+  // Without GitHub sign-in, SignInButton itself says how to get a link.
+  const server = useQuery(serverInfoQuery);
 
   return (
     <div className="mx-auto w-full max-w-md">
@@ -36,15 +39,9 @@ export function SignInPage() {
             </p>
           )}
           <div>
-            {/* A plain link on purpose: the backend starts the OAuth flow with a full page load. */}
-            <Button asChild variant="primary" size="lg">
-              <a href={signInHref(returnTo)}>
-                <LogIn aria-hidden="true" />
-                Sign in with GitHub
-              </a>
-            </Button>
+            <SignInButton returnTo={returnTo} />
           </div>
-          {code !== null && NEEDS_LOGIN_LINK.has(code) && (
+          {code !== null && NEEDS_LOGIN_LINK.has(code) && server.data?.github_sign_in !== false && (
             <p className="text-sm text-slate-600">
               Administrators make a one-time sign-in link on the server with{" "}
               <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">infrasync admin login-link</code>; it works

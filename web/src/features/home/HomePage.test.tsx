@@ -35,7 +35,13 @@ describe("home page", () => {
 
     // The checks (and who is signed in) went to the same origin with the session cookie.
     const requests = fetchMock.mock.calls.map(([input]) => input as Request);
-    expect(requests.map((r) => new URL(r.url).pathname).sort()).toEqual(["/api/me", "/health", "/ready"]);
+    // `/api/server` says whether to offer GitHub sign-in.
+    expect(requests.map((r) => new URL(r.url).pathname).sort()).toEqual([
+      "/api/me",
+      "/api/server",
+      "/health",
+      "/ready",
+    ]);
     for (const request of requests) expect(request.credentials).toBe("include");
   });
 

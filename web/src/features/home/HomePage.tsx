@@ -1,7 +1,5 @@
-import { LogIn } from "lucide-react";
-
-import { Button } from "@/components/ui/button";
 import { useMe } from "@/features/auth/queries";
+import { SignInButton } from "@/features/auth/SignInButton";
 import { ServerStatusCard } from "@/features/health/ServerStatusCard";
 import { YourOrgs } from "@/features/orgs/YourOrgs";
 
@@ -32,13 +30,7 @@ function Landing() {
         </h1>
         <p className="max-w-2xl text-lg leading-relaxed text-slate-700">{PRODUCT_DESCRIPTION}</p>
         <div>
-          {/* A plain link on purpose: the backend starts the OAuth flow, so this must be a full page load. */}
-          <Button asChild variant="primary" size="lg">
-            <a href="/auth/github/login" data-testid="sign-in">
-              <LogIn aria-hidden="true" />
-              Sign in with GitHub
-            </a>
-          </Button>
+          <SignInButton testId="sign-in" />
         </div>
       </section>
       <ServerStatusCard />

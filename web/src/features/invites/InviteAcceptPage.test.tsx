@@ -39,7 +39,7 @@ describe("invite page", () => {
     expect(
       await screen.findByRole("heading", { level: 1, name: "You have been invited to an org" }),
     ).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Sign in with GitHub" })).toHaveAttribute(
+    expect(await screen.findByRole("link", { name: "Sign in with GitHub" })).toHaveAttribute(
       "href",
       `/auth/github/login?return_to=%2Finvites%2F${TOKEN}`,
     );
