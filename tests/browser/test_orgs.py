@@ -162,6 +162,8 @@ def test_an_invitee_signs_in_and_joins(page: Page, browser: Browser, server: Ser
     )
     expect(page.get_by_label("Role of admin")).to_have_value("owner")
 
+    # A role change asks first (issue 15): yes, make myself an admin.
+    page.get_by_role("alertdialog").get_by_role("button", name="Make an admin").click()
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_test_id("audit-row").first).to_contain_text("invite.accept")
     expect(page.get_by_test_id("audit-row").first).to_contain_text("bea")

@@ -42,7 +42,7 @@ describe("members", () => {
     expect(rowOf("bob")).toHaveTextContent("bob@example.com");
   });
 
-  it("changes a member's role and shows the new role", async () => {
+  it("changes a member's role only once asked and confirmed, and says so", async () => {
     const members = [aMember(), BOB];
     const patches: unknown[] = [];
     server("owner", members, {
@@ -60,9 +60,41 @@ describe("members", () => {
 
     await user.selectOptions(await screen.findByLabelText("Role of bob"), "admin");
 
+    // Nothing changes until the question is answered.
+    const question = screen.getByRole("alertdialog", { name: /Make bob an admin of Acme\?/ });
+    expect(question).toHaveTextContent("Admins: members, invites, channels");
+    expect(patches).toEqual([]);
+    await user.click(within(question).getByRole("button", { name: "Make an admin" }));
+
     expect(patches).toEqual([{ role: "admin" }]);
     await waitFor(() => expect(screen.getByLabelText("Role of bob")).toHaveValue("admin"));
+    expect(screen.getByRole("status")).toHaveTextContent("bob is now an admin.");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("asks before making someone an owner, and Cancel changes nothing", async () => {
+    const patches: unknown[] = [];
+    server("owner", [aMember(), BOB], {
+      [`/api/orgs/acme/members/${BOB.user_id}`]: methods({
+        patch: async (request) => {
+          patches.push(await request.json());
+          return json({ ...BOB, role: "owner" });
+        },
+      }),
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/members");
+
+    await user.selectOptions(await screen.findByLabelText("Role of bob"), "owner");
+
+    const question = screen.getByRole("alertdialog", { name: /Make bob an owner of Acme\?/ });
+    expect(question).toHaveTextContent("An owner can change or remove other owners, you included.");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(patches).toEqual([]);
+    expect(screen.getByLabelText("Role of bob")).toHaveValue("member");
   });
 
   it("shows the server's sentence when the change would leave no owner, and keeps the role", async () => {
@@ -74,6 +106,9 @@ describe("members", () => {
     renderApp("/orgs/acme/members");
 
     await user.selectOptions(await screen.findByLabelText("Role of mona"), "admin");
+    const question = screen.getByRole("alertdialog", { name: /Make yourself an admin of Acme\?/ });
+    expect(question).toHaveTextContent("You cannot give yourself the owner role back");
+    await user.click(within(question).getByRole("button", { name: "Make an admin" }));
 
     expect(await screen.findByRole("alert")).toHaveTextContent(sentence);
     expect(screen.getByLabelText("Role of mona")).toHaveValue("owner");

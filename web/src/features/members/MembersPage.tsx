@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 
 import type { Member, Org } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
@@ -12,6 +13,7 @@ import { formatDate } from "@/lib/format";
 import { atLeast, ROLE_LABELS, ROLES } from "@/lib/roles";
 
 import { membersQuery, useChangeRole, useRemoveMember } from "./queries";
+import { ConfirmRoleChange, type ProposedRole, roleChanged } from "./RoleChange";
 
 export function MembersPage() {
   const org = useCurrentOrg();
@@ -22,6 +24,20 @@ export function MembersPage() {
   const canManage = atLeast(org.role, "admin");
   // Starting one action clears the other's failure, so at most one sentence shows.
   const failure = changeRole.error ?? remove.error;
+  // A role change waits for a yes: it applies at once, and an owner cannot be demoted by an admin.
+  const [proposal, setProposal] = useState<ProposedRole | null>(null);
+  const [changed, setChanged] = useState<string | null>(null);
+  const proposalIsMe = proposal?.member.user_id === me.data?.id;
+  const confirmRole = () => {
+    if (!proposal) return;
+    changeRole.mutate(
+      { userId: proposal.member.user_id, role: proposal.role },
+      {
+        onSuccess: () => setChanged(roleChanged(proposal, proposalIsMe)),
+        onSettled: () => setProposal(null),
+      },
+    );
+  };
 
   return (
     <section aria-labelledby="members-title" className="flex flex-col gap-4">
@@ -36,6 +52,19 @@ export function MembersPage() {
         </p>
       </div>
       {failure && <ErrorMessage error={failure} />}
+      {proposal && (
+        <ConfirmRoleChange
+          proposal={proposal}
+          org={org}
+          isMe={proposalIsMe}
+          pending={changeRole.isPending}
+          onConfirm={confirmRole}
+          onCancel={() => setProposal(null)}
+        />
+      )}
+      <p role="status" className="text-sm text-emerald-700 empty:hidden">
+        {changed}
+      </p>
       {members.isPending && (
         <p role="status" className="text-sm text-slate-600">
           Loading members…
@@ -76,7 +105,9 @@ export function MembersPage() {
                   removing={remove.isPending && remove.variables.userId === member.user_id}
                   onRole={(role) => {
                     remove.reset();
-                    changeRole.mutate({ userId: member.user_id, role });
+                    changeRole.reset();
+                    setChanged(null);
+                    setProposal(role === member.role ? null : { member, role });
                   }}
                   onRemove={() => {
                     changeRole.reset();
