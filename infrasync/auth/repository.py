@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,9 +48,9 @@ async def first_admin(session: AsyncSession) -> User | None:
     )
 
 
-async def live_session(
-    session: AsyncSession, token_hash: str, now: datetime, *, include_deleted_user: bool = False
-) -> tuple[AuthSession, User] | None:
+def _live_session_query(
+    token_hash: str, now: datetime, *, include_deleted_user: bool
+) -> Select[AuthSession, User]:
     query = (
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
@@ -64,11 +64,39 @@ async def live_session(
     if include_deleted_user:
         # A deleted user's session is one they opened by signing in again after the
         # deletion (to restore), never one from before it, whatever else ended it.
-        query = query.where(User.deleted_at.is_(None) | (AuthSession.created_at >= User.deleted_at))
-    else:
-        query = query.where(User.deleted_at.is_(None))
+        return query.where(User.deleted_at.is_(None) | (AuthSession.created_at >= User.deleted_at))
+    return query.where(User.deleted_at.is_(None))
+
+
+async def live_session(
+    session: AsyncSession, token_hash: str, now: datetime, *, include_deleted_user: bool = False
+) -> tuple[AuthSession, User] | None:
+    query = _live_session_query(token_hash, now, include_deleted_user=include_deleted_user)
     row = (await session.execute(query)).first()
     return (row[0], row[1]) if row else None
+
+
+async def live_session_in_org(
+    session: AsyncSession, token_hash: str, now: datetime, slug: str, *, include_deleted_org: bool
+) -> tuple[AuthSession, User, Org | None, Role | None] | None:
+    """The live session with this hash and its user (a deleted user's pending-restore
+    session too, as `live_session(include_deleted_user=True)`), with the org of this slug
+    and the user's role in it, in one statement: an `/api/orgs/{org}` request is
+    authenticated and its org resolved at once. The org and role are None when there is
+    no such org (or it is deleted, unless `include_deleted_org`); the role alone is None
+    when the user is not a member. Membership is read here on every request, so access
+    ends with it."""
+    org_matches = Org.slug == slug
+    if not include_deleted_org:
+        org_matches = org_matches & Org.deleted_at.is_(None)
+    query = (
+        _live_session_query(token_hash, now, include_deleted_user=True)
+        .outerjoin(Org, org_matches)
+        .outerjoin(Membership, (Membership.org_id == Org.id) & (Membership.user_id == User.id))
+        .add_columns(Org, Membership.role)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1], row[2], row[3]) if row else None
 
 
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:

@@ -96,10 +96,42 @@ async def resolve_session(
     if found is None:
         return None
     auth_session, user = found
+    _slide(auth_session, now)
+    return auth_session, user
+
+
+@dataclass(frozen=True)
+class SessionInOrg:
+    """A live session, its user, and the org a request names with the user's role in
+    it (None: no such org, or not a member)."""
+
+    row: AuthSession
+    user: User
+    org: Org | None
+    role: Role | None
+
+
+async def resolve_session_in_org(
+    session: AsyncSession, token: str, slug: str, *, include_deleted_org: bool = False
+) -> SessionInOrg | None:
+    """As `resolve_session(include_deleted_user=True)`, with the org of `slug` and the
+    user's role there read in the same statement."""
+    now = utcnow()
+    found = await repository.live_session_in_org(
+        session, hash_token(token), now, slug, include_deleted_org=include_deleted_org
+    )
+    if found is None:
+        return None
+    auth_session, user, org, role = found
+    _slide(auth_session, now)
+    return SessionInOrg(row=auth_session, user=user, org=org, role=role if org else None)
+
+
+def _slide(auth_session: AuthSession, now: datetime) -> None:
+    """Moves the idle expiry forward (never past the cap), at most once an hour."""
     if now - auth_session.last_seen_at >= SESSION_TOUCH_INTERVAL:
         auth_session.last_seen_at = now
         auth_session.expires_at = min(now + SESSION_IDLE, auth_session.absolute_expires_at)
-    return auth_session, user
 
 
 async def end_session(

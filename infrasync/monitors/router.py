@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrasync.deps import AppSettings, Client, DbSession, MemberOrg, ViewerOrg
+from infrasync.deps import AppSettings, Client, DbSession, MemberOrg, ViewerOrg, read_only
 from infrasync.errors import Unprocessable, documented
 from infrasync.github.schemas import OrgTokenOut
 from infrasync.models import Monitor
@@ -45,14 +45,13 @@ CHANGE = documented(400, 401, 402, 403, 404)
 
 
 async def _one(session: AsyncSession, monitor: Monitor) -> MonitorOut:
-    (shown,) = await overview.monitors_out(session, [monitor])
-    return shown
+    return await overview.one_out(session, monitor)
 
 
 @router.get("", response_model=list[MonitorOut], responses=READ)
+@read_only
 async def list_monitors(context: ViewerOrg, session: DbSession) -> list[MonitorOut]:
-    monitors = await service.list_monitors(session, context)
-    return await overview.monitors_out(session, monitors)
+    return await overview.list_out(session, context)
 
 
 @router.get("/schedule-preview", response_model=SchedulePreview, responses=READ)
