@@ -86,7 +86,9 @@ def _driver_module(url: str) -> dict[str, Any]:
         return {}
     from infrasync.kit import sqlite_one_hop  # aiosqlite is loaded only for SQLite
 
-    return {"module": sqlite_one_hop.dbapi()}
+    # Writers of the engine take turns in the process (see kit/sqlite_one_hop.py), as
+    # long as SQLite would have let them wait on each other.
+    return {"module": sqlite_one_hop.dbapi(SQLITE_BUSY_TIMEOUT_MS / 1000)}
 
 
 # Connections a pool may open beyond its size for a burst, closed again once returned: few,
