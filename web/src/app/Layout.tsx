@@ -25,7 +25,7 @@ export function Layout() {
             <img src="/favicon.svg" alt="" className="size-6" />
             Infrasync
           </Link>
-          <div className="ml-auto">
+          <div className="ml-auto min-w-0">
             <AccountMenu />
           </div>
         </div>

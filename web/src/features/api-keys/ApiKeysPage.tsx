@@ -59,7 +59,7 @@ function ApiKeys({ org }: { org: Org }) {
         )}
         {keys.data && keys.data.length > 0 && (
           <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-            <table className="w-full text-left text-sm">
+            <table className="table-stack w-full text-left text-sm">
               <caption className="sr-only">API keys of {org.name}</caption>
               <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
                 <tr>
@@ -92,12 +92,14 @@ function ApiKeys({ org }: { org: Org }) {
                         </span>
                       </div>
                     </td>
-                    <td className="px-4 py-3">
+                    <td className="px-4 py-3" data-label="Key">
                       <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs" data-testid="api-key-hint">
                         {key.hint}…
                       </code>
                     </td>
-                    <td className="px-4 py-3">{ROLE_LABELS[key.role]}</td>
+                    <td className="px-4 py-3" data-label="Role">
+                      {ROLE_LABELS[key.role]}
+                    </td>
                     <td className="hidden px-4 py-3 text-slate-600 md:table-cell">
                       {key.last_used_at ? formatDateTime(key.last_used_at) : "Never"}
                     </td>

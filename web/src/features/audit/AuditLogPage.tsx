@@ -66,7 +66,7 @@ function AuditLog({ org }: { org: Org }) {
       )}
       {events.length > 0 && (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm">
+          <table className="table-stack w-full text-left text-sm">
             <caption className="sr-only">Audit log of {org.name}</caption>
             <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
               <tr>
@@ -90,7 +90,7 @@ function AuditLog({ org }: { org: Org }) {
                   <td className="whitespace-nowrap px-4 py-3 text-slate-600">
                     <time dateTime={event.created_at}>{formatDateTime(event.created_at)}</time>
                   </td>
-                  <td className="px-4 py-3">
+                  <td className="px-4 py-3" data-label="Who">
                     <span className="font-medium text-slate-900">{event.actor.label}</span>
                     {event.actor.type !== "user" && (
                       <span className="block text-xs text-slate-500">
@@ -98,7 +98,7 @@ function AuditLog({ org }: { org: Org }) {
                       </span>
                     )}
                   </td>
-                  <td className="px-4 py-3">
+                  <td className="px-4 py-3" data-label="What">
                     <div className="flex flex-col gap-0.5">
                       <span className="text-slate-900">
                         {describeAction(event.action)}

@@ -30,15 +30,16 @@ export function AccountMenu() {
   }
   const user = me.data;
   return (
-    <div className="flex items-center gap-3">
+    <div className="flex min-w-0 items-center gap-1 sm:gap-3">
       {signOut.isError && (
         <span role="alert" className="hidden max-w-xs truncate text-xs text-red-700 sm:inline">
           Could not sign out: {signOut.error.message}
         </span>
       )}
-      <span className="flex items-center gap-2 text-sm font-medium text-slate-800">
+      <span className="flex min-w-0 items-center gap-2 text-sm font-medium text-slate-800">
         <UserAvatar login={user.login} avatarUrl={user.avatar_url} />
-        <span data-testid="signed-in-user">
+        {/* A long login gives way (an ellipsis) rather than pushing Sign out off a phone's screen. */}
+        <span data-testid="signed-in-user" className="max-w-24 truncate sm:max-w-48">
           <span className="sr-only">Signed in as </span>
           {user.login}
         </span>
@@ -46,12 +47,13 @@ export function AccountMenu() {
       <Button asChild variant="ghost" size="sm">
         <Link to="/settings">
           <UserCog aria-hidden="true" />
-          Account
+          {/* On a phone the icon alone shows; the name is still the button's. */}
+          <span className="sr-only sm:not-sr-only">Account</span>
         </Link>
       </Button>
       <Button variant="ghost" size="sm" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
         <LogOut aria-hidden="true" />
-        Sign out
+        <span className="sr-only sm:not-sr-only">Sign out</span>
       </Button>
     </div>
   );

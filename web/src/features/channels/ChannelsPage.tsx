@@ -192,7 +192,8 @@ function ChannelCard({ org, channel }: { org: Org; channel: Channel }) {
             onClick={() => test.mutate(channel.id)}
           >
             <Send aria-hidden="true" />
-            {test.isPending ? "Sending…" : "Send test"}
+            {/* Part of its name ("Send a test message to …"), as what shows must be. */}
+            {test.isPending ? "Sending…" : "Send a test"}
           </Button>
           <Button
             type="button"

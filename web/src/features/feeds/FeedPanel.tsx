@@ -52,7 +52,7 @@ function AdminFeedPanel({ org, monitor }: { org: Org; monitor: Monitor }) {
             {feed ? (
               <>
                 <ConfirmButton
-                  label="Rotate URL"
+                  label="Rotate the feed URL"
                   ariaLabel={`Rotate the feed URL of ${monitor.name}`}
                   question="Give the feed a new URL? The old one stops working at once."
                   confirmLabel="Rotate"
@@ -78,7 +78,8 @@ function AdminFeedPanel({ org, monitor }: { org: Org; monitor: Monitor }) {
                 onClick={() => enable.mutate(monitor.id, { onSuccess: show })}
               >
                 <Rss aria-hidden="true" />
-                {enable.isPending ? "Turning on…" : "Turn on feed"}
+                {/* Each label is the start of its button's name ("Turn on the feed of …"). */}
+                {enable.isPending ? "Turning on…" : "Turn on the feed"}
               </Button>
             )}
           </div>

@@ -22,7 +22,7 @@ export function HomePage() {
 
 function Landing() {
   return (
-    <div className="grid gap-10 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
+    <div className="grid grid-cols-1 gap-10 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
       <title>Infrasync</title>
       <section aria-labelledby="home-title" className="flex flex-col gap-6">
         <h1 id="home-title" className="text-4xl font-bold tracking-tight text-slate-900 sm:text-5xl">

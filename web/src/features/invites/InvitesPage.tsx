@@ -64,7 +64,7 @@ function Invites({ org }: { org: Org }) {
         )}
         {invites.data && invites.data.length > 0 && (
           <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-            <table className="w-full text-left text-sm">
+            <table className="table-stack w-full text-left text-sm">
               <caption className="sr-only">Invites to {org.name}</caption>
               <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
                 <tr>
@@ -97,11 +97,13 @@ function Invites({ org }: { org: Org }) {
                         </span>
                       </div>
                     </td>
-                    <td className="px-4 py-3">{ROLE_LABELS[invite.role]}</td>
-                    <td className="px-4 py-3">
+                    <td className="px-4 py-3" data-label="Role">
+                      {ROLE_LABELS[invite.role]}
+                    </td>
+                    <td className="px-4 py-3" data-label="Status">
                       <Badge variant={STATUS_BADGE[invite.status]}>{invite.status}</Badge>
                     </td>
-                    <td className="hidden px-4 py-3 text-slate-600 md:table-cell">
+                    <td className="hidden px-4 py-3 text-slate-600 md:table-cell" data-label="Expires">
                       {formatDateTime(invite.expires_at)}
                     </td>
                     <td className="px-4 py-3 text-right">

@@ -73,7 +73,7 @@ export function MembersPage() {
       {members.isError && <ErrorMessage error={members.error} />}
       {members.data && (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm">
+          <table className="table-stack w-full text-left text-sm">
             <caption className="sr-only">Members of {org.name}</caption>
             <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
               <tr>
@@ -156,7 +156,7 @@ function MemberRow({ org, member, isMe, canManage, changing, removing, onRole, o
           </div>
         </div>
       </td>
-      <td className="px-4 py-3">
+      <td className="px-4 py-3" data-label="Role">
         {mayTouch ? (
           <>
             <label htmlFor={selectId} className="sr-only">

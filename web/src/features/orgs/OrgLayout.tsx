@@ -1,5 +1,5 @@
 import { Building2 } from "lucide-react";
-import { type ReactNode, Suspense } from "react";
+import { type ReactNode, type RefObject, Suspense, useLayoutEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useOutletContext, useParams } from "react-router";
 
 import type { Org, Role } from "@/api/client";
@@ -57,10 +57,30 @@ export function OrgLayout() {
   );
 }
 
+/** Scrolls the tab strip sideways (never the page) so that the active tab shows: on a
+ * phone the strip is wider than the screen, and Settings or Audit log would otherwise be
+ * off to the right, with nothing saying which section is open. */
+function useActiveTabInView(strip: RefObject<HTMLElement | null>, pathname: string, ready: boolean) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the path and the org's arrival change which tab is active, and are all the effect has to watch.
+  useLayoutEffect(() => {
+    const nav = strip.current;
+    const active = nav?.querySelector<HTMLElement>('[aria-current="page"]');
+    if (!nav || !active) return;
+    const shown = nav.getBoundingClientRect();
+    const tab = active.getBoundingClientRect();
+    // The strip's own side padding, so the tab does not end flush with the screen's edge.
+    const margin = 16;
+    if (tab.left < shown.left) nav.scrollLeft -= shown.left - tab.left + margin;
+    else if (tab.right > shown.right) nav.scrollLeft += tab.right - shown.right + margin;
+  }, [strip, pathname, ready]);
+}
+
 function OrgShell() {
   const { slug = "" } = useParams();
   const { pathname } = useLocation();
   const org = useOrg(slug);
+  const strip = useRef<HTMLElement>(null);
+  useActiveTabInView(strip, pathname, org.isSuccess);
 
   if (org.isPending) {
     return (
@@ -90,17 +110,21 @@ function OrgShell() {
   return (
     <div className="flex flex-col gap-6">
       <title>{pageTitle(sectionOf(pathname, current.slug), current.name)}</title>
-      <div className="flex flex-wrap items-center gap-3">
-        <Building2 aria-hidden="true" className="size-7 text-slate-500" />
-        <div className="flex min-w-0 flex-col">
-          <h1 className="truncate text-3xl font-bold tracking-tight text-slate-900">{current.name}</h1>
+      <div className="flex items-start gap-3">
+        <Building2 aria-hidden="true" className="mt-1 size-7 shrink-0 text-slate-500" />
+        {/* A long name wraps (index.css lets it break anywhere) rather than being cut short. */}
+        <div className="flex min-w-0 flex-1 flex-col">
+          <h1 className="text-3xl font-bold tracking-tight text-slate-900">{current.name}</h1>
           <p className="text-sm text-slate-600">
             {current.slug} · you are <span data-testid="my-role">{ROLE_LABELS[current.role].toLowerCase()}</span>
           </p>
         </div>
       </div>
-      <nav aria-label="Org sections" className="-mx-4 overflow-x-auto border-b border-slate-200 px-4 sm:mx-0 sm:px-0">
-        <ul className="flex gap-1">
+      {/* The strip scrolls sideways on a phone, and a scroller clips whatever reaches past
+          it: so the bottom line is the list's inset shadow (not a border the tabs overlap
+          with -1px) and the focus ring is inset, both inside the strip's box. */}
+      <nav ref={strip} aria-label="Org sections" className="-mx-4 overflow-x-auto px-4 sm:mx-0 sm:px-0">
+        <ul className="flex w-max min-w-full gap-1 shadow-[inset_0_-1px_0_var(--color-slate-200)]">
           {tabs.map((tab) => (
             <li key={tab.to}>
               <NavLink
@@ -109,7 +133,7 @@ function OrgShell() {
                 end={tab.to === "."}
                 className={({ isActive }) =>
                   cn(
-                    "-mb-px inline-flex h-10 items-center whitespace-nowrap border-b-2 px-3 text-sm font-medium outline-none transition-colors focus-visible:ring-2 focus-visible:ring-indigo-500",
+                    "inline-flex h-10 items-center whitespace-nowrap rounded-t-md border-b-2 px-3 text-sm font-medium outline-none transition-colors focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500",
                     isActive
                       ? "border-indigo-600 text-indigo-700"
                       : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900",

@@ -23,7 +23,7 @@ export function YourOrgs({ aside }: { aside?: ReactNode }) {
   const deleted = orgs.data?.filter((org) => org.deleted_at !== null && org.role === "owner") ?? [];
 
   return (
-    <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
+    <div className="grid grid-cols-1 gap-8 lg:grid-cols-[minmax(0,1fr)_22rem] lg:items-start">
       <title>Your orgs · Infrasync</title>
       <div className="flex flex-col gap-8">
         <section aria-labelledby="orgs-title" className="flex flex-col gap-4">
