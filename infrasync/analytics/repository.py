@@ -1,13 +1,15 @@
-"""The analytics queries: every figure is computed by the database over the stored JSON of
-`digests.metrics` (JSONB operators on Postgres, `json_extract` on SQLite, both written
-through SQLAlchemy's JSON element access), grouped by a bucket key made in SQL too.
+"""The analytics queries: every figure is computed by the database over `digest_figures`,
+a narrow row of each digest's figures written with it (models/digest_figures.py), grouped
+by a bucket key made in SQL too. Reading a digest's own row would mean its 2 KB of JSON
+for a handful of numbers: a year of a big org is then a hundred megabytes of heap.
 
 Which digests count: those of the org's live monitors whose period starts in the range,
 less any made by hand (run now, the API) whose window overlaps one of the same monitor's
 scheduled digests: the schedule's digests are the regular series, and a "last 7 days"
 made on a Wednesday would otherwise count half of two weeks twice. The indexes behind
-this: `ix_digests_org_id_period_since` (the org's range), the unique
-(monitor_id, period_since, period_until) (one monitor's range, and the overlap probe).
+this: `ix_digest_figures_org_id_period_since` (and `_until`, the org's range) and
+`ix_digest_figures_monitor_id_period_since` (one monitor's range, and the overlap probe).
+Only the summary's stale list reads `digests` itself (their items).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     CompoundSelect,
-    Date,
     Float,
     Integer,
     Select,
@@ -31,7 +32,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    literal_column,
     or_,
     select,
     text,
@@ -41,7 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from infrasync.analytics.catalogue import Metric
-from infrasync.models import Channel, DigestRecord, GitHubCredential, Monitor
+from infrasync.models import Channel, DigestFigures, DigestRecord, GitHubCredential, Monitor
+from infrasync.models.digest_figures import column_of
 
 Bucket = Literal["week", "month"]
 SCHEDULED = "schedule"
@@ -79,57 +80,40 @@ async def _without_jit(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL jit = off"))
 
 
-def _inline(constant: str) -> ColumnElement[str]:
-    # Written into the SQL rather than bound: the same expression is in SELECT and in
-    # GROUP BY, and Postgres matches them as text (two parameters would be two columns).
-    # Only the constants below ever come here.
-    return literal_column(f"'{constant}'")
-
-
 def bucket_key(dialect: str, bucket: Bucket) -> ColumnElement[Any]:
-    """The first day (UTC) of the week (Monday) or month a digest's period starts in, as
-    text `YYYY-MM-DD` on SQLite and a DATE on Postgres."""
-    start = DigestRecord.period_since
-    if dialect == "postgresql":
-        # timestamptz in the session's zone would move a Sunday 23:30 UTC into Monday
-        # elsewhere: truncate the UTC wall time.
-        utc = func.timezone(_inline("UTC"), start)
-        return cast(func.date_trunc(_inline(bucket), utc), Date)
-    if bucket == "week":
-        # Back six days, then forward to the next Monday (or stay on one): the Monday on
-        # or before the day.
-        return func.date(start, _inline("-6 days"), _inline("weekday 1"))
-    return func.strftime(_inline("%Y-%m-01"), start)
+    """The first day (UTC) of the week (Monday) or month a digest's period starts in: kept
+    in its figures row (models/digest_figures.py), as a date."""
+    column = DigestFigures.week_start if bucket == "week" else DigestFigures.month_start
+    return column.expression
 
 
-def _value(path: tuple[str, ...], as_integer: bool) -> ColumnElement[Any]:
-    element = DigestRecord.metrics[path[0] if len(path) == 1 else path]
-    value: ColumnElement[Any] = element.as_integer() if as_integer else element.as_float()
+def _value(path: tuple[str, ...]) -> ColumnElement[Any]:
+    value: ColumnElement[Any] = getattr(DigestFigures, column_of(path))
     return value
 
 
 def metric_value(metric: Metric) -> ColumnElement[Any]:
-    return _value(metric.path, as_integer=not metric.is_median)
+    return _value(metric.path)
 
 
 def _counted(scope: Scope) -> list[ColumnElement[bool]]:
     """The digests that count, as WHERE clauses (the module's docstring says which)."""
-    scheduled = aliased(DigestRecord)
+    scheduled = aliased(DigestFigures)
     overlapped = exists().where(
-        scheduled.monitor_id == DigestRecord.monitor_id,
-        scheduled.trigger == SCHEDULED,
-        scheduled.period_since < DigestRecord.period_until,
-        scheduled.period_until > DigestRecord.period_since,
+        scheduled.monitor_id == DigestFigures.monitor_id,
+        scheduled.scheduled,
+        scheduled.period_since < DigestFigures.period_until,
+        scheduled.period_until > DigestFigures.period_since,
     )
-    column = getattr(DigestRecord, scope.column)
+    column = getattr(DigestFigures, scope.column)
     clauses = [
-        DigestRecord.org_id == scope.org_id,
+        DigestFigures.org_id == scope.org_id,
         column >= scope.since,
         column < scope.until,
-        or_(DigestRecord.trigger == SCHEDULED, ~overlapped),
+        or_(DigestFigures.scheduled, ~overlapped),
     ]
     if scope.monitor_id is not None:
-        clauses.append(DigestRecord.monitor_id == scope.monitor_id)
+        clauses.append(DigestFigures.monitor_id == scope.monitor_id)
     return clauses
 
 
@@ -149,7 +133,7 @@ def _from_live_monitors(query: Select[Any], scope: Scope) -> Select[Any]:
     deleted = select(Monitor.id).where(
         Monitor.org_id == scope.org_id, Monitor.deleted_at.is_not(None)
     )
-    return query.where(*_counted(scope), DigestRecord.monitor_id.not_in(deleted))
+    return query.where(*_counted(scope), DigestFigures.monitor_id.not_in(deleted))
 
 
 def _materialized(query: Select[Any] | CompoundSelect[Any], name: str) -> CTE:
@@ -163,21 +147,21 @@ def _materialized(query: Select[Any] | CompoundSelect[Any], name: str) -> CTE:
 def _sums(metrics: list[Metric], key: ColumnElement[Any], scope: Scope) -> Select[Any]:
     values = [metric_value(metric) for metric in metrics]
     columns = [part for value in values for part in (func.sum(value), func.count(value))]
-    query = select(key.label("key"), *columns).select_from(DigestRecord)
+    query = select(key.label("key"), *columns).select_from(DigestFigures)
     return _from_live_monitors(query, scope).group_by(key)
 
 
 def _sums_of_latest(metrics: list[Metric], key: ColumnElement[Any], scope: Scope) -> Select[Any]:
     """Each monitor's last digest in the group (the latest window end), summed."""
     newest_first = func.row_number().over(
-        partition_by=(key, DigestRecord.monitor_id),
-        order_by=(DigestRecord.period_until.desc(), DigestRecord.created_at.desc()),
+        partition_by=(key, DigestFigures.monitor_id),
+        order_by=(DigestFigures.period_until.desc(), DigestFigures.created_at.desc()),
     )
     values = [metric_value(metric).label(f"v{n}") for n, metric in enumerate(metrics)]
     ranked = _materialized(
         _from_live_monitors(
             select(key.label("key"), newest_first.label("newest"), *values).select_from(
-                DigestRecord
+                DigestFigures
             ),
             scope,
         ),
@@ -200,13 +184,13 @@ def _weighted_medians(metrics: list[Metric], key: ColumnElement[Any], scope: Sco
     columns: list[ColumnElement[Any]] = [key.label("key")]
     for number, metric in enumerate(metrics):
         weight = (
-            func.coalesce(_value((metric.weighted_by,), as_integer=True), 1)
+            func.coalesce(_value((metric.weighted_by,)), 1)
             if metric.weighted_by
             else literal(1, Integer)
         )
         columns += [metric_value(metric).label(f"v{number}"), weight.label(f"w{number}")]
     read = _materialized(
-        _from_live_monitors(select(*columns).select_from(DigestRecord), scope), "read"
+        _from_live_monitors(select(*columns).select_from(DigestFigures), scope), "read"
     )
     stacked = [
         select(
@@ -283,7 +267,7 @@ async def series(
 
 def halves_key(boundary: datetime) -> ColumnElement[str]:
     """'current' for digests that ended after `boundary`, else 'previous'."""
-    return case((DigestRecord.period_until > boundary, "current"), else_="previous")
+    return case((DigestFigures.period_until > boundary, "current"), else_="previous")
 
 
 # The summary's lists ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from infrasync.models.auth_session import AuthSession
 from infrasync.models.channel import Channel, monitor_channels
 from infrasync.models.delivery import Delivery, DeliveryAttempt
 from infrasync.models.digest import DigestRecord
+from infrasync.models.digest_figures import DigestFigures
 from infrasync.models.digest_run import DigestRun
 from infrasync.models.email_suppression import EmailSuppression
 from infrasync.models.github_credential import GitHubCredential
@@ -32,6 +33,7 @@ __all__ = [
     "Channel",
     "Delivery",
     "DeliveryAttempt",
+    "DigestFigures",
     "DigestRecord",
     "DigestRun",
     "EmailSuppression",
