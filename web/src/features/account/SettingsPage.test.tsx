@@ -64,6 +64,8 @@ function server(me: Me = ME, extra: Record<string, Handler> = {}) {
     "/api/server": () => json(aServer()),
     "/api/orgs": () => json([]),
     "/health": () => json({ status: "ok" }),
+    "/api/me/sessions": () => json([]),
+    "/api/me/audit": () => json({ items: [], next_cursor: null }),
     ...extra,
   });
   const calls = (method: string, path: string) =>

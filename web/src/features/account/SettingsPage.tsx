@@ -16,7 +16,9 @@ import { serverInfoQuery } from "@/features/health/queries";
 import { ConnectGitHub } from "@/features/monitors/ConnectGitHub";
 import { formatDate } from "@/lib/format";
 
+import { MyActivity } from "./MyActivity";
 import { useDeleteMe, useExportMyData } from "./queries";
+import { Sessions } from "./Sessions";
 
 /** `/settings`: the signed-in person's own account, whatever org they are in. */
 export function SettingsPage() {
@@ -37,6 +39,8 @@ function Settings() {
       <h1 className="text-3xl font-bold tracking-tight text-slate-900">Your account</h1>
       <Profile user={user} />
       <GitHubConnection />
+      <Sessions />
+      <MyActivity />
       <ExportMyData user={user} />
       <DeleteMyAccount user={user} />
     </div>

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { infiniteQueryOptions, queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { api, type Me } from "@/api/client";
 import { unwrap } from "@/api/errors";
@@ -66,3 +66,45 @@ export function useRestoreMe() {
     },
   });
 }
+
+export const mySessionsKey = ["me", "sessions"] as const;
+
+/** Where I am signed in: my live sessions, this one marked `current`. */
+export const mySessionsQuery = queryOptions({
+  queryKey: mySessionsKey,
+  queryFn: () => unwrap(api.GET("/api/me/sessions")),
+});
+
+/** Signs one of my other sessions out; it can do nothing from its next request. */
+export function useRevokeSession() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (sessionId: string) =>
+      unwrap(api.DELETE("/api/me/sessions/{session_id}", { params: { path: { session_id: sessionId } } })),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["me"] }),
+  });
+}
+
+/** Signs out every session of mine but this one; answers how many ended. */
+export function useRevokeOtherSessions() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/me/sessions/sign-out-others")),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["me"] }),
+  });
+}
+
+export const MY_ACTIVITY_PAGE_SIZE = 20;
+
+/** What I did, newest first, a page at a time. */
+export const myActivityQuery = infiniteQueryOptions({
+  queryKey: ["me", "audit"] as const,
+  queryFn: ({ pageParam }) =>
+    unwrap(
+      api.GET("/api/me/audit", {
+        params: { query: { limit: MY_ACTIVITY_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) } },
+      }),
+    ),
+  initialPageParam: null as string | null,
+  getNextPageParam: (page) => page.next_cursor ?? undefined,
+});

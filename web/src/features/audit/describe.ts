@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "feed.rotate": "Rotated a feed's URL",
   "auth.sign_in": "Signed in",
   "auth.sign_out": "Signed out",
+  "auth.session_revoked": "Signed out another session",
+  "auth.sessions_revoked": "Signed out every other session",
   "user.delete": "Deleted their account",
   "user.restore": "Restored their account",
   "member.account_deleted": "A member deleted their account",
