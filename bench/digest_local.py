@@ -20,7 +20,9 @@ monitor's first run does (a newcomer costs git's look-up through the whole histo
 Warm: with the cache a monitor's earlier run of the same HEAD kept (sources/
 first_seen.py; in memory here, one row read and written per run for a monitor). The
 second line of each window splits the warm digest: reading git, then composing (the
-metrics, the items, the text).
+metrics, the items, the text), and gives the CPU time each took (this process's and its
+git children's): on a machine shared with other work the wall times of a digest's
+several processes grow with the load far more than one `git log`'s.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -67,13 +70,24 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def best_of_each(runs: int, *works: Callable[[], object]) -> list[float]:
-    """Alternates them, so a busy moment on the machine falls on all alike."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its children (git) that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def best_of_each(runs: int, *works: Callable[[], object]) -> tuple[list[float], list[float]]:
+    """Alternates them, so a busy moment on the machine falls on all alike: the best
+    wall time of each, and the best CPU time (ours and git's), which a loaded machine
+    inflates far less than the wall time of several processes that wait for a core."""
     times: list[list[float]] = [[] for _ in works]
+    cpus: list[list[float]] = [[] for _ in works]
     for _ in range(runs):
-        for spent, work in zip(times, works, strict=True):
+        for spent, cpu, work in zip(times, cpus, works, strict=True):
+            started = _cpu()
             spent.append(best_of(1, work))
-    return [min(spent) for spent in times]
+            cpu.append(_cpu() - started)
+    return [min(spent) for spent in times], [min(cpu) for cpu in cpus]
 
 
 def build_repository(path: Path, commits: int) -> datetime:
@@ -143,7 +157,7 @@ def measure_window(
         newcomers[name] = sum(c.first_time is True for c in current.contributors)
 
     asyncio.run(digest(kept, "first"))  # a monitor's first run: the cache is learnt
-    log_seconds, cold, warm, warm_read = best_of_each(
+    (log_seconds, cold, warm, warm_read), (log_cpu, cold_cpu, warm_cpu, _) = best_of_each(
         runs,
         lambda: subprocess.run(git_log, check=True, capture_output=True),
         lambda: asyncio.run(digest(None, "cold")),
@@ -161,7 +175,9 @@ def measure_window(
     )
     print(
         f"    warm: reading git {warm_read * 1000:.1f} ms, composing "
-        f"{max(warm - warm_read, 0) * 1000:.1f} ms"
+        f"{max(warm - warm_read, 0) * 1000:.1f} ms; CPU (ours and git's): git log "
+        f"{log_cpu * 1000:.1f} ms, cold {cold_cpu * 1000:.1f} ms = {cold_cpu / log_cpu:.2f}x, "
+        f"warm {warm_cpu * 1000:.1f} ms = {warm_cpu / log_cpu:.2f}x"
     )
 
 
