@@ -88,6 +88,7 @@ SWEPT_ROUTES = {
     ("PATCH", "/api/orgs/{org}"),
     ("GET", "/api/orgs/{org}/analytics"),
     ("GET", "/api/orgs/{org}/analytics/summary"),
+    ("GET", "/api/orgs/{org}/analytics/github-budget"),
     ("GET", "/api/orgs/{org}/api-keys"),
     ("POST", "/api/orgs/{org}/api-keys"),
     ("DELETE", "/api/orgs/{org}/api-keys/{key_id}"),
