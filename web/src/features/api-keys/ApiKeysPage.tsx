@@ -5,6 +5,7 @@ import { type FormEvent, useId, useState } from "react";
 import type { ApiKeyCreated, Org, Role } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { FieldError } from "@/components/FieldError";
 import { ShownOnce } from "@/components/ShownOnce";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -12,6 +13,7 @@ import { Input, Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NeedsRole, useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { formatDate, formatDateTime } from "@/lib/format";
+import { tooLong } from "@/lib/limits";
 import { grantableRoles, ROLE_DESCRIPTIONS, ROLE_LABELS } from "@/lib/roles";
 
 import { apiKeysQuery, useCreateApiKey, useRevokeApiKey } from "./queries";
@@ -171,11 +173,13 @@ function CreateKeyForm({ org, onCreated }: { org: Org; onCreated: (key: ApiKeyCr
             <Input
               id={`${id}-name`}
               value={name}
-              maxLength={100}
+              aria-invalid={tooLong(name) ? true : undefined}
+              aria-describedby={tooLong(name) ? `${id}-name-problem` : undefined}
               autoComplete="off"
               placeholder="e.g. CI pipeline"
               onChange={(event) => setName(event.target.value)}
             />
+            <FieldError id={`${id}-name-problem`} message={tooLong(name)} />
           </div>
           <div className="flex flex-col gap-1.5">
             <Label htmlFor={`${id}-role`}>Role</Label>

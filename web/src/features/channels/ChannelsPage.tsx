@@ -6,6 +6,7 @@ import { useSearchParams } from "react-router";
 import type { Channel, ChannelCreate, ChannelTestResult, Org } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { FieldError } from "@/components/FieldError";
 import { ShownOnce } from "@/components/ShownOnce";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -15,6 +16,7 @@ import { fieldClasses, Input, Select } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NeedsRole, useCurrentOrg } from "@/features/orgs/OrgLayout";
 import { formatDateTime } from "@/lib/format";
+import { tooLong } from "@/lib/limits";
 import { cn } from "@/lib/utils";
 
 import {
@@ -387,10 +389,12 @@ function EditChannelForm({
         <Input
           id={`${id}-name`}
           value={name}
-          maxLength={100}
+          aria-invalid={tooLong(name) ? true : undefined}
+          aria-describedby={tooLong(name) ? `${id}-name-problem` : undefined}
           autoComplete="off"
           onChange={(event) => setName(event.target.value)}
         />
+        <FieldError id={`${id}-name-problem`} message={tooLong(name)} />
       </div>
       {channel.kind === "file" ? null : channel.kind === "email" ? (
         <AddressesField id={`${id}-target`} value={addresses} onChange={setAddresses} />
@@ -519,11 +523,13 @@ function CreateChannelForm({ org, onSecret }: { org: Org; onSecret: (channelName
             <Input
               id={`${id}-name`}
               value={name}
-              maxLength={100}
+              aria-invalid={tooLong(name) ? true : undefined}
+              aria-describedby={tooLong(name) ? `${id}-name-problem` : undefined}
               autoComplete="off"
               placeholder={kind === "email" ? "Engineering leads" : "#eng-digest"}
               onChange={(event) => setName(event.target.value)}
             />
+            <FieldError id={`${id}-name-problem`} message={tooLong(name)} />
           </div>
           {kind === "email" ? (
             <AddressesField id={`${id}-addresses`} value={addresses} onChange={setAddresses} />

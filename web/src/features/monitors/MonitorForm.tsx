@@ -5,6 +5,7 @@ import { Link } from "react-router";
 
 import type { Monitor, Org, WriterChoice } from "@/api/client";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { FieldError } from "@/components/FieldError";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { fieldClasses, Input, Select } from "@/components/ui/input";
@@ -13,6 +14,7 @@ import { useMe } from "@/features/auth/queries";
 import { kindLabel } from "@/features/channels/describe";
 import { channelsQuery } from "@/features/channels/queries";
 import { serverInfoQuery } from "@/features/health/queries";
+import { tooLong } from "@/lib/limits";
 import { atLeast } from "@/lib/roles";
 import { cn } from "@/lib/utils";
 
@@ -273,11 +275,13 @@ function MonitorFields({
         <Input
           id={`${id}-name`}
           value={draft.name}
-          maxLength={100}
+          aria-invalid={tooLong(draft.name) ? true : undefined}
+          aria-describedby={tooLong(draft.name) ? `${id}-name-problem` : undefined}
           autoComplete="off"
           placeholder="The repository's name"
           onChange={(event) => set("name", event.target.value)}
         />
+        <FieldError id={`${id}-name-problem`} message={tooLong(draft.name)} />
       </div>
       {github && (
         <TokenSelect

@@ -17,6 +17,32 @@ function server(role: Role, extra: Record<string, Handler> = {}) {
 }
 
 describe("org settings", () => {
+  it("says a new name is too long instead of cutting it, and does not send it", async () => {
+    const patches: unknown[] = [];
+    server("owner", {
+      "/api/orgs/acme": methods({
+        get: () => json(anOrg()),
+        patch: async (request) => {
+          patches.push(await request.json());
+          return json(anOrg());
+        },
+      }),
+    });
+    const user = userEvent.setup();
+    renderApp("/orgs/acme/settings");
+
+    const form = await screen.findByRole("form", { name: "Name and slug" });
+    const name = within(form).getByLabelText("Name");
+    await user.clear(name);
+    await user.click(name);
+    await user.paste("y".repeat(101));
+
+    expect(name).toHaveValue("y".repeat(101));
+    expect(name).toHaveAccessibleDescription("The name can be at most 100 characters; this one has 101. Shorten it.");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(patches).toEqual([]);
+  });
+
   it("renames the org and follows its new slug", async () => {
     let org: Org = anOrg();
     const patches: unknown[] = [];

@@ -5,10 +5,12 @@ import { useNavigate } from "react-router";
 import type { Org } from "@/api/client";
 import { ConfirmButton } from "@/components/ConfirmButton";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { FieldError } from "@/components/FieldError";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { tooLong } from "@/lib/limits";
 import { atLeast } from "@/lib/roles";
 
 import { useCurrentOrg } from "./OrgLayout";
@@ -39,6 +41,7 @@ function RenameForm({ org }: { org: Org }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(false);
+    if (tooLong(name)) return; // said under the field already
     const newName = name.trim();
     const newSlug = slug.trim();
     const local =
@@ -73,7 +76,14 @@ function RenameForm({ org }: { org: Org }) {
         <form onSubmit={submit} noValidate className="flex flex-col gap-4" aria-label="Name and slug">
           <div className="flex flex-col gap-1.5">
             <Label htmlFor={`${id}-name`}>Name</Label>
-            <Input id={`${id}-name`} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+            <Input
+              id={`${id}-name`}
+              value={name}
+              aria-invalid={tooLong(name) ? true : undefined}
+              aria-describedby={tooLong(name) ? `${id}-name-problem` : undefined}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <FieldError id={`${id}-name-problem`} message={tooLong(name)} />
           </div>
           <div className="flex flex-col gap-1.5">
             <Label htmlFor={`${id}-slug`}>Slug</Label>
