@@ -69,7 +69,7 @@ def _create_org(page: Page, server: Server) -> None:
     form.get_by_label("Name").fill("Acme")
     form.get_by_label("Slug").fill("acme")
     form.get_by_role("button", name="Create org").click()
-    expect(page).to_have_url(server.url("/orgs/acme/members"))
+    expect(page).to_have_url(server.url("/orgs/acme"))
 
 
 def _open_billing(page: Page, server: Server) -> None:

@@ -39,7 +39,7 @@ def test_the_first_admin_reads_the_demo_digest_and_runs_it_again(
     orgs = page.get_by_role("list", name="Your orgs")
     expect(orgs).to_contain_text("Demo")
     orgs.get_by_role("link").filter(has_text="Demo").click()
-    expect(page).to_have_url(server.url("/orgs/demo/members"))
+    expect(page).to_have_url(server.url("/orgs/demo"))
 
     open_tab(page, "Monitors")
     monitor = page.get_by_test_id("monitor-row")

@@ -30,8 +30,10 @@ def create_org(page: Page, server: Server, name: str, slug: str) -> None:
     form.get_by_label("Name").fill(name)
     form.get_by_label("Slug").fill(slug)
     form.get_by_role("button", name="Create org").click()
-    expect(page).to_have_url(server.url(f"/orgs/{slug}/members"))
+    # A new org opens on its dashboard.
+    expect(page).to_have_url(server.url(f"/orgs/{slug}"))
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Dashboard")).to_be_visible()
 
 
 def create_invite(page: Page, server: Server, role: str) -> str:
@@ -55,6 +57,7 @@ def test_the_first_admin_runs_an_org_and_signs_out(page: Page, server: Server) -
     expect(page.get_by_test_id("server-health")).to_have_text("Server healthy")
 
     create_org(page, server, "Acme Platform", "acme")
+    page.get_by_role("navigation", name="Org sections").get_by_role("link", name="Members").click()
     me = page.get_by_test_id("member-row").filter(has_text="(you)")
     expect(me).to_contain_text("admin")
     expect(me.get_by_label("Role of admin")).to_have_value("owner")
@@ -139,10 +142,12 @@ def test_an_invitee_signs_in_and_joins(page: Page, browser: Browser, server: Ser
         expect(guest.get_by_role("heading", level=1, name="Join Acme")).to_be_visible()
         expect(guest.get_by_text("admin invited you to join Acme as a member.")).to_be_visible()
         guest.get_by_role("button", name="Accept and join Acme").click()
-        expect(guest).to_have_url(server.url("/orgs/acme/members"))
+        expect(guest).to_have_url(server.url("/orgs/acme"))
         expect(guest.get_by_test_id("my-role")).to_have_text("member")
         sections = guest.get_by_role("navigation", name="Org sections").get_by_role("link")
-        expect(sections).to_have_text(["Members", "Monitors", "Digests", "Billing", "Settings"])
+        expect(sections).to_have_text(
+            ["Dashboard", "Members", "Monitors", "Digests", "Billing", "Settings"]
+        )
 
         # The same link works once.
         guest.goto(invite_url)

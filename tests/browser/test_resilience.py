@@ -120,7 +120,7 @@ def test_a_tab_open_across_a_redeploy_offers_a_reload_that_recovers(
 def test_each_org_page_names_itself_and_the_org_in_the_title(page: Page, server: Server) -> None:
     sign_in(page, server, server.first_admin_link(), "admin")
     create_org(page, server, "Acme Platform", "acme")
-    expect(page).to_have_title("Members · Acme Platform · Infrasync")
+    expect(page).to_have_title("Dashboard · Acme Platform · Infrasync")
     tabs = page.get_by_role("navigation", name="Org sections")
     tabs.get_by_role("link", name="Monitors").click()
     expect(page.get_by_role("heading", level=2, name="Monitors")).to_be_visible()
