@@ -19,7 +19,7 @@ TEST_WORKERS ?= auto
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install web lint lint-python lint-web lint-web-and-build format typecheck \
-	test-python test-web test-browser chromium openapi migration mutation clean \
+	test-python test-python-unit test-web test-browser chromium openapi migration mutation clean \
 	deploy-check deploy-tools check-docker check-compose check-prometheus deploy-debs check-cdk check-workflows test-pgbouncer
 
 ## run: install, build the web app, migrate and serve on http://127.0.0.1:8000
@@ -36,10 +36,11 @@ run: install web
 test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target install web/node_modules/.installed
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint-python lint-web-and-build
-	@$(MAKE) --no-print-directory test-web test-python
-	@# Side by side: the CDK synthesis is mostly one Node process, the pgbouncer run mostly
-	@# waits on Postgres; together they take little more than the longer one.
-	@$(MAKE) --no-print-directory -j2 --output-sync=target deploy-check test-pgbouncer
+	@$(MAKE) --no-print-directory test-web test-python-unit
+	@# Side by side: the browser tests mostly wait on Chromium and a server, the CDK
+	@# synthesis is mostly one Node process, the pgbouncer run mostly waits on Postgres;
+	@# together they take little more than the longest.
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-browser deploy-check test-pgbouncer
 
 # The web app's checks, then its build: `make test`'s partner for lint-python.
 lint-web-and-build: lint-web
@@ -92,9 +93,11 @@ test-web: web/node_modules/.installed
 ## test-python: the Python tests on both cores (pytest-xdist; each worker has its own
 ## database templates), then the browser tests in one process (Playwright's sync API
 ## keeps an event loop of its own, which must not meet pytest-asyncio's)
-test-python: install chromium
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+test-python: test-python-unit
 	@$(MAKE) --no-print-directory test-browser
+
+test-python-unit: install
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
 
 # Only tests/browser is collected: `-m browser` alone imports every test module first.
 test-browser: install chromium
