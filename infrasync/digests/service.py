@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -108,6 +108,7 @@ class RunPlan:
     # A local repository's first-seen cache: read here, left updated by the source, kept
     # by `store` (sources/first_seen_store.py).
     first_seen: FirstSeenCache | None = None
+    started_at: datetime | None = None  # when planning began: the monitor's last run
 
     @property
     def several(self) -> bool:
@@ -337,10 +338,16 @@ async def make_digest(
     try:
         digest = await write(settings, plan, window)
     except RunFailed as failure:
-        await note_failure(session, monitor, failure)
+        await note_failure(session, monitor, failure, started_at=plan.started_at)
         raise
     stored = await store(
-        session, monitor, digest, trigger, skip_empty=plan.skip_empty, first_seen=plan.first_seen
+        session,
+        monitor,
+        digest,
+        trigger,
+        skip_empty=plan.skip_empty,
+        first_seen=plan.first_seen,
+        started_at=plan.started_at,
     )
     if stored.record is not None and not stored.made_now:
         raise Conflict("This monitor already has a digest for exactly that period.")
@@ -353,19 +360,20 @@ async def make_digest(
 async def plan_run(
     session: AsyncSession, settings: Settings, monitor: Monitor, trigger: Trigger
 ) -> RunPlan:
-    """Marks the run on the monitor and reads what it needs (the token, decrypted) as
-    plain values; raises RunFailed (noted on the monitor) when it cannot start. The
-    caller commits before calling out."""
+    """Reads what the run needs (the token, decrypted) as plain values; raises RunFailed
+    (noted on the monitor) when it cannot start. The caller commits before calling out.
+
+    It writes nothing when the run can start: the run's start goes on the monitor with
+    its outcome (`store`, `note_failure`), in the transaction that ends the run. Marked
+    here, it cost an UPDATE and a write transaction of its own per digest, and on SQLite
+    every write transaction waits its turn for the one write lock."""
     started_at = utcnow()
     try:
-        return await _plan(session, settings, monitor, trigger)
+        plan = await _plan(session, settings, monitor, trigger)
     except RunFailed as failure:
-        await note_failure(session, monitor, failure)
+        await note_failure(session, monitor, failure, started_at=started_at)
         raise
-    finally:
-        # Marked after the reads: on SQLite the first write takes the database's one
-        # write lock until the commit, so the run's reads must not happen while holding it.
-        monitor.last_run_at = started_at
+    return replace(plan, started_at=started_at)
 
 
 async def write(settings: Settings, plan: RunPlan, window: Window) -> Digest:
@@ -381,12 +389,15 @@ async def store(
     *,
     skip_empty: bool,
     first_seen: FirstSeenCache | None = None,
+    started_at: datetime | None = None,
 ) -> Stored:
     """Keeps the digest (flushed, not committed: the caller's transaction also writes the
     outbox). No record for a quiet scheduled period of a monitor that skips those. When
     another run made the same period meanwhile, that digest is the record: a period has
-    one. A local repository's first-seen cache is kept either way."""
+    one. A local repository's first-seen cache is kept either way. `started_at`: the
+    run's start (RunPlan.started_at), noted on the monitor."""
     monitor.last_run_status, monitor.last_run_error = "ok", None
+    monitor.last_run_at = started_at or utcnow()
     if first_seen is not None:
         await first_seen_store.save(session, monitor.id, first_seen)
     if digest.several:
@@ -416,13 +427,20 @@ async def existing_for_period(
     return await repository.for_period(session, monitor_id, window.since, window.until)
 
 
-async def note_failure(session: AsyncSession, monitor: Monitor, failure: RunFailed) -> None:
-    """Notes the failure on the monitor (and a token GitHub rejected), for everyone to
-    see until the next run; committed by the caller's unit of work, which answers the
-    failure rather than raising it."""
+async def note_failure(
+    session: AsyncSession,
+    monitor: Monitor,
+    failure: RunFailed,
+    *,
+    started_at: datetime | None = None,
+) -> None:
+    """Notes the failure (and the run's start) on the monitor, and a token GitHub
+    rejected, for everyone to see until the next run; committed by the caller's unit of
+    work, which answers the failure rather than raising it."""
     if isinstance(failure, TokenRejected) and monitor.credential_id is not None:
         await monitor_service.mark_credential_rejected(session, monitor.credential_id)
     monitor.last_run_status, monitor.last_run_error = "error", str(failure)[:500]
+    monitor.last_run_at = started_at or utcnow()
     log.info("digest run failed", monitor_id=str(monitor.id), reason=str(failure))
 
 

@@ -238,14 +238,20 @@ async def process(
         plan = await digest_service.plan_run(session, settings, monitor, trigger)
     except RunFailed as failure:
         return await _failed(session, run, failure, policy)
-    await session.commit()  # nothing stays locked while we call out
+    await session.commit()  # read only (plan_run writes nothing): none open while we call out
     try:
         digest = await digest_service.write(settings, plan, window)
     except RunFailed as failure:
-        await digest_service.note_failure(session, monitor, failure)
+        await digest_service.note_failure(session, monitor, failure, started_at=plan.started_at)
         return await _failed(session, run, failure, policy)
     stored = await digest_service.store(
-        session, monitor, digest, trigger, skip_empty=plan.skip_empty, first_seen=plan.first_seen
+        session,
+        monitor,
+        digest,
+        trigger,
+        skip_empty=plan.skip_empty,
+        first_seen=plan.first_seen,
+        started_at=plan.started_at,
     )
     if stored.record is None:
         _finish(run, "skipped", error="A quiet period: this monitor skips empty digests.")

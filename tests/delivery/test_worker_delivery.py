@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -541,3 +541,33 @@ async def test_a_first_try_of_a_period_already_made_keeps_the_one_digest(
     assert (again.state, again.digest_id) == ("done", made.id)
     assert len((await session.scalars(select(DigestRecord))).all()) == 1
     assert len(slack.accepted()) == 1
+
+
+async def test_a_run_writes_its_monitor_once_when_it_ends(
+    sign_in: SignIn,
+    personas: Personas,
+    repo: Path,
+    app: FastAPI,
+    session: AsyncSession,
+    run_worker: RunWorker,
+    slack: SlackReceiver,
+) -> None:
+    """The run's start and outcome go on the monitor in the transaction that stores the
+    digest; planning the run writes nothing (a write transaction per step is what a
+    worker's tasks queue for on SQLite's one write lock). The monitor still shows when
+    the run began."""
+    admin = await sign_in(personas.admin)
+    team = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
+    monitor = await make_monitor(admin, repo, schedule=DAILY, channel_ids=[team["id"]])
+    await _make_due(session, monitor["id"])
+    with counted_queries(app) as statements:
+        stats = await run_worker()
+    assert stats.digests_made == 1
+    monitor_writes = [s for s in statements if s.lstrip().startswith("UPDATE monitors")]
+    # One to move its next run forward when the period is queued, one when the run ends.
+    assert len(monitor_writes) == 2, monitor_writes
+    shown = (await admin.get(f"/api/orgs/acme/monitors/{monitor['id']}")).json()
+    digest = (await session.scalars(select(DigestRecord))).one()
+    assert shown["last_run_status"] == "ok"
+    assert shown["last_run_at"] is not None
+    assert datetime.fromisoformat(shown["last_run_at"]) <= digest.created_at
