@@ -5,8 +5,6 @@ deliveries and last run. And the one statement still ends access with membership
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,25 +21,10 @@ from infrasync.models import ApiKey, Membership, monitor_channels
 from infrasync.models.membership import Role
 from tests.compliance import world
 from tests.conftest import Personas, SignIn
+from tests.statements import statements_run
 
 ROUTE = "/api/orgs/acme/monitors"
 MOST_STATEMENTS = 2
-
-
-@contextmanager
-def statements_run(app: FastAPI) -> Iterator[list[str]]:
-    """Every statement the app's own engine sends, as the database receives it."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def _api_key(session: AsyncSession, personas: Personas, role: Role = Role.VIEWER) -> str:

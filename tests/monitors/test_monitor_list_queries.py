@@ -3,36 +3,17 @@ are: whose token each reads with comes from one query, not one per monitor."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrasync.github.credentials import store_github_token
 from infrasync.kit.crypto import SecretBox
 from infrasync.models import Monitor, User
 from tests.conftest import Personas, SignIn
+from tests.statements import statements_run
 
 KEY = Fernet.generate_key().decode()
-
-
-@contextmanager
-def counted_queries(app: FastAPI) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def _monitors_reading_with_tokens(
@@ -61,12 +42,12 @@ async def test_listing_monitors_takes_the_same_queries_for_one_or_many(
 ) -> None:
     viewer = await sign_in(personas.viewer)
     await _monitors_reading_with_tokens(session, personas, [personas.member], each=1)
-    with counted_queries(app) as few:
+    with statements_run(app) as few:
         one = await viewer.get("/api/orgs/acme/monitors")
     assert len(one.json()) == 1
     people = [personas.owner, personas.admin, personas.viewer]
     await _monitors_reading_with_tokens(session, personas, people, each=4)
-    with counted_queries(app) as many:
+    with statements_run(app) as many:
         thirteen = await viewer.get("/api/orgs/acme/monitors")
     assert len(thirteen.json()) == 13
     assert {m["credential"]["login"] for m in thirteen.json()} == {
