@@ -34,7 +34,7 @@ from tests.fakes.chat_receivers import (
     Slow,
     WebhookReceiver,
 )
-from tests.monitors.test_monitor_list_queries import counted_queries
+from tests.statements import statements_run
 
 DAILY = {"kind": "daily", "timezone": "Europe/Berlin", "at": "09:00"}
 BERLIN_DAILY = Schedule(kind="daily", timezone="Europe/Berlin", at="09:00")
@@ -494,7 +494,7 @@ async def test_the_monitors_list_shows_the_last_digest_without_reading_its_body(
     monitor = await make_monitor(admin, repo)
     made = await admin.post(f"/api/orgs/acme/monitors/{monitor['id']}/digests?wait=true", json={})
     assert made.status_code == 201, made.text
-    with counted_queries(app) as statements:
+    with statements_run(app) as statements:
         listed = (await admin.get("/api/orgs/acme/monitors")).json()
     assert listed[0]["last_digest"]["id"] == made.json()["id"]
     assert listed[0]["last_digest"]["period"]["since"] is not None
@@ -560,7 +560,7 @@ async def test_a_run_writes_its_monitor_once_when_it_ends(
     team = await make_channel(admin, kind="slack", name="Team", url=slack.webhook_url())
     monitor = await make_monitor(admin, repo, schedule=DAILY, channel_ids=[team["id"]])
     await _make_due(session, monitor["id"])
-    with counted_queries(app) as statements:
+    with statements_run(app) as statements:
         stats = await run_worker()
     assert stats.digests_made == 1
     monitor_writes = [s for s in statements if s.lstrip().startswith("UPDATE monitors")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tests.conftest import Personas, SignIn, client_with
-from tests.monitors.test_monitor_list_queries import counted_queries
+from tests.statements import statements_run
 
 
 async def test_an_api_key_and_its_org_take_one_statement(
@@ -18,7 +18,7 @@ async def test_an_api_key_and_its_org_take_one_statement(
         app, headers={"Authorization": f"Bearer {created.json()['key']}"}
     ) as key:
         assert (await key.get("/api/orgs/acme")).status_code == 200  # notes the key's first use
-        with counted_queries(app) as statements:
+        with statements_run(app) as statements:
             read = await key.get("/api/orgs/acme")
         assert read.status_code == 200
         assert read.json()["role"] == "member"
@@ -32,7 +32,7 @@ async def test_a_session_and_its_org_membership_take_one_statement(
 ) -> None:
     member = await sign_in(personas.member)
     assert (await member.get("/api/orgs/acme")).status_code == 200
-    with counted_queries(app) as statements:
+    with statements_run(app) as statements:
         read = await member.get("/api/orgs/acme")
     assert read.json()["role"] == "member"
     # The session, its user, the org and the membership, joined.
